@@ -1,0 +1,330 @@
+"""Generate everything students receive from the single source of truth in ``solutions/``.
+
+* ``solutions/mlplab/<file>.py``  ->  ``mlplab/<file>.py``: every region between
+  ``### BEGIN SOLUTION`` and ``### END SOLUTION`` becomes
+  ``raise NotImplementedError("Lab N, task N.k: ...")`` (nbgrader's own ClearSolutions
+  logic does the stripping; the message comes from ``mlplab.tasks``).
+* ``solutions/labs/<lab>.py`` (percent format)  ->  the nbgrader source notebook
+  (built on demand for a release) and ``labs/<lab>.ipynb`` (hidden tests removed).
+* ``mlplab/checks/<lab>_expected.npz``: the reference's outputs on fixed inputs, for
+  the self-check.
+
+``python -m autograder generate --check`` reports stale or leaking files and
+changes nothing.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import numpy as np
+
+from mlplab.tasks import LABS, TASKS, Task, exercise_files, get_task
+
+REPO = Path(__file__).resolve().parents[1]
+SOLUTIONS = REPO / "solutions"
+SELF_CHECK_SEED = 20261122
+MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+_PLACEHOLDER = "__MLPLAB_STUB__"
+
+
+class SourceError(ValueError):
+    """A file in solutions/ does not follow the course's conventions."""
+
+
+# ---------------------------------------------------------------- stubs
+
+def _clear_solutions(source: str, where: str) -> str:
+    from nbgrader.preprocessors import ClearSolutions
+
+    stripper = ClearSolutions(code_stub={"python": f'raise NotImplementedError("{_PLACEHOLDER}")'})
+    cell = nbformat.v4.new_code_cell(source)
+    try:
+        stripper._replace_solution_region(cell, "python")
+    except RuntimeError as exc:  # unmatched markers
+        raise SourceError(f"{where}: {exc}") from None
+    return cell.source
+
+
+def _symbol_at(tree: ast.Module, lineno: int) -> str:
+    """Qualified name (``ELULayer.fprop``) of the innermost function containing ``lineno``."""
+    best = ""
+
+    def visit(node, prefix):
+        nonlocal best
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.ClassDef)):
+                name = f"{prefix}{child.name}"
+                if child.lineno <= lineno <= child.end_lineno:
+                    if isinstance(child, ast.FunctionDef):
+                        best = name
+                    visit(child, name + ".")
+
+    visit(tree, "")
+    return best
+
+
+def make_stub(relpath: str) -> str:
+    """The student version of one exercise file."""
+    source_file = SOLUTIONS / relpath
+    if not source_file.is_file():
+        raise SourceError(f"{source_file} is missing (declared in mlplab/tasks.py)")
+    text = source_file.read_text()
+    stripped = _clear_solutions(text, str(source_file))
+    tree = ast.parse(stripped)
+    tasks = {symbol: task for task in TASKS if task.file == relpath for symbol in task.symbols}
+    seen: set[str] = set()
+    lines = stripped.split("\n")
+    for i, line in enumerate(lines):
+        if _PLACEHOLDER in line:
+            symbol = _symbol_at(tree, i + 1)
+            task = tasks.get(symbol)
+            if task is None:
+                raise SourceError(f"{source_file}:{i + 1}: a solution region in {symbol or 'module level'}, "
+                                  "which no task in mlplab/tasks.py lists")
+            seen.add(symbol)
+            lab_number = task.lab.removeprefix("lab")
+            message = f"Lab {lab_number}, task {task.number}: implement {symbol} ({task.title})"
+            lines[i] = line.replace(_PLACEHOLDER, message)
+    missing = sorted(set(tasks) - seen)
+    if missing:
+        raise SourceError(f"{source_file}: no solution region in {', '.join(missing)}")
+    numbers = sorted({t.number for t in tasks.values()}, key=lambda n: [int(p) for p in n.split(".")])
+    header = (f"# Your file for tasks {', '.join(numbers)}: replace each `raise NotImplementedError(...)`\n"
+              f"# with your implementation. Check it with mlplab.check(\"{next(iter(tasks.values())).lab}\").\n")
+    return header + "\n".join(lines)
+
+
+# ---------------------------------------------------------------- notebooks
+
+@dataclass
+class _Cell:
+    kind: str  # markdown | code | task
+    lines: list[str]
+    task: Task | None = None
+
+
+_HEADER = re.compile(r"^# %%(?:\s+\[(?P<tag>[^\]]*)\])?\s*$")
+
+
+def parse_percent(text: str, where: str) -> list[_Cell]:
+    cells: list[_Cell] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        match = _HEADER.match(line)
+        if match:
+            tag = (match.group("tag") or "").strip()
+            if tag == "markdown":
+                cells.append(_Cell("markdown", []))
+            elif tag == "":
+                cells.append(_Cell("code", []))
+            elif tag.startswith("task "):
+                try:
+                    task = get_task(tag.split(None, 1)[1].strip())
+                except KeyError as exc:
+                    raise SourceError(f"{where}:{number}: {exc}") from None
+                cells.append(_Cell("task", [], task))
+            else:
+                raise SourceError(f"{where}:{number}: unknown cell tag [{tag}] "
+                                  "(use [markdown], [task <id>] or none)")
+        elif cells:
+            cells[-1].lines.append(line)
+        elif line.strip():
+            raise SourceError(f"{where}:{number}: text before the first '# %%' cell marker")
+    return cells
+
+
+def _markdown(lines: list[str]) -> str:
+    out = []
+    for line in lines:
+        if line.startswith("# "):
+            out.append(line[2:])
+        elif line.strip() in ("#", ""):
+            out.append("")
+        else:
+            raise SourceError(f"markdown line does not start with '# ': {line!r}")
+    return "\n".join(out).strip("\n")
+
+
+def task_cell_source(task: Task) -> str:
+    return (f"import mlplab\n"
+            f"mlplab.check(\"{task.id}\")\n"
+            f"### BEGIN HIDDEN TESTS\n"
+            f"from autograder.notebook import assert_task\n"
+            f"assert_task(\"{task.id}\")\n"
+            f"### END HIDDEN TESTS")
+
+
+def build_source_notebook(lab: str) -> nbformat.NotebookNode:
+    """The nbgrader source notebook of ``lab`` (with hidden tests), from solutions/labs/<lab>.py."""
+    path = SOLUTIONS / "labs" / f"{lab}.py"
+    if not path.is_file():
+        raise SourceError(f"{path} is missing: no notebook source for {lab}")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {
+        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    graded: list[str] = []
+    for index, cell in enumerate(parse_percent(path.read_text(), str(path))):
+        if cell.kind == "markdown":
+            new = nbformat.v4.new_markdown_cell(_markdown(cell.lines))
+        elif cell.kind == "code":
+            new = nbformat.v4.new_code_cell("\n".join(cell.lines).strip("\n"))
+        else:
+            task = cell.task
+            if task.lab != lab:
+                raise SourceError(f"{path}: task cell for {task.id} in the notebook of {lab}")
+            if task.id in graded:
+                raise SourceError(f"{path}: two graded cells for {task.id}")
+            graded.append(task.id)
+            new = nbformat.v4.new_code_cell(task_cell_source(task))
+            new.metadata["nbgrader"] = {
+                "grade": True, "solution": False, "locked": True, "task": False,
+                "points": task.points, "grade_id": task.cell_id, "schema_version": 3,
+            }
+        new["id"] = f"{lab}-{index:03d}"
+        nb.cells.append(new)
+    expected = [t.id for t in TASKS if t.lab == lab]
+    missing = [t for t in expected if t not in graded]
+    if missing:
+        raise SourceError(f"{path}: no graded cell for {', '.join(missing)}")
+    return nb
+
+
+def student_notebook(lab: str) -> nbformat.NotebookNode:
+    """What students get: the source notebook with hidden tests (and any solution) removed."""
+    from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+
+    nb = build_source_notebook(lab)
+    nb, _ = ClearSolutions().preprocess(nb, {})
+    nb, _ = ClearHiddenTests().preprocess(nb, {})
+    return nb
+
+
+# ---------------------------------------------------------------- self-check data
+
+def expected_blob(lab: str) -> bytes:
+    """Inputs and reference outputs of every task of ``lab`` on the fixed self-check seed."""
+    from autograder.grading import make_inputs, run_worker
+    from mlplab._overlay import solutions_root
+    from mlplab.checks import pack, unpack
+
+    inputs_blob = make_inputs(lab, SELF_CHECK_SEED)
+    inputs = unpack(inputs_blob)
+    task_ids = list(inputs)
+    run = run_worker(solutions_root(), task_ids, inputs_blob, timeout=300, sandbox=False)
+    if run.outcomes is None:
+        raise SourceError(f"the reference of {lab} could not be run: {run.problem}")
+    tree = {}
+    for task_id in task_ids:
+        outcome = run.outcomes[task_id]
+        if "error" in outcome:
+            raise SourceError(f"the reference fails {task_id}: {outcome['error']}")
+        tree[task_id] = {"inputs": inputs[task_id]["inputs"], "outputs": outcome["outputs"]}
+    return pack(tree)
+
+
+def _same_tree(a: dict, b: dict) -> bool:
+    if a.keys() != b.keys():
+        return False
+    for task in a:
+        for section in ("inputs", "outputs"):
+            x, y = a[task].get(section, {}), b[task].get(section, {})
+            if x.keys() != y.keys():
+                return False
+            for name in x:
+                if x[name].shape != y[name].shape or not np.allclose(x[name], y[name], rtol=1e-9, atol=1e-12):
+                    return False
+    return True
+
+
+# ---------------------------------------------------------------- leak detection
+
+def solution_lines() -> set[str]:
+    """Distinctive lines of every solution region (the text that must never reach students)."""
+    lines: set[str] = set()
+    for path in SOLUTIONS.rglob("*.py"):
+        inside, outside = [], set()
+        active = False
+        for line in path.read_text().splitlines():
+            stripped = line.strip()
+            if "BEGIN SOLUTION" in stripped:
+                active = True
+            elif "END SOLUTION" in stripped:
+                active = False
+            elif active:
+                inside.append(stripped)
+            else:
+                outside.add(stripped)
+        lines.update(s for s in inside if len(s) >= 16 and s not in outside and not s.startswith("#"))
+    return lines
+
+
+def find_leaks(paths: list[Path]) -> list[str]:
+    """Markers or solution lines found in the given files (or files below the given folders)."""
+    secret = solution_lines()
+    problems = []
+    files = [f for p in paths for f in ([p] if p.is_file() else sorted(p.rglob("*"))) if f.is_file()]
+    for file in files:
+        if file.suffix not in (".py", ".ipynb", ".md", ".txt", ".html", ".json", ".cfg", ".toml"):
+            continue
+        text = file.read_text(errors="replace")
+        for marker in MARKERS:
+            if marker in text:
+                problems.append(f"{file}: contains the marker {marker!r}")
+        if file.suffix == ".ipynb":
+            nb = nbformat.reads(text, as_version=4)
+            text = "\n".join(c.source for c in nb.cells)
+        for line in text.splitlines():
+            if line.strip() in secret:
+                problems.append(f"{file}: contains a solution line: {line.strip()[:60]!r}")
+    return problems
+
+
+# ---------------------------------------------------------------- driver
+
+def planned_files() -> dict[Path, str | bytes]:
+    """Every generated file and its intended content."""
+    out: dict[Path, str | bytes] = {}
+    for relpath in exercise_files():
+        if (SOLUTIONS / relpath).is_file():
+            out[REPO / relpath] = make_stub(relpath)
+    for lab in LABS:
+        if (SOLUTIONS / "labs" / f"{lab}.py").is_file():
+            out[REPO / "labs" / f"{lab}.ipynb"] = nbformat.writes(student_notebook(lab)) + "\n"
+        if any(t.lab == lab for t in TASKS) and (SOLUTIONS / exercise_files(lab)[0]).is_file():
+            out[REPO / "mlplab" / "checks" / f"{lab}_expected.npz"] = expected_blob(lab)
+    return out
+
+
+def stale_files(plan: dict[Path, str | bytes]) -> list[Path]:
+    from mlplab.checks import unpack
+
+    stale = []
+    for path, content in plan.items():
+        if not path.exists():
+            stale.append(path)
+        elif isinstance(content, bytes):
+            if not _same_tree(unpack(path.read_bytes()), unpack(content)):
+                stale.append(path)
+        elif path.read_text() != content:
+            stale.append(path)
+    return stale
+
+
+def generate(check_only: bool = False) -> list[str]:
+    """Write (or with ``check_only`` just report) stale generated files; returns problems found."""
+    plan = planned_files()
+    stale = stale_files(plan)
+    problems = [f"stale: {p.relative_to(REPO)} (run `make generate`)" for p in stale] if check_only else []
+    if not check_only:
+        for path in stale:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            content = plan[path]
+            path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
+            print(f"wrote {path.relative_to(REPO)}")
+    problems += find_leaks([REPO / "mlplab", REPO / "labs"])
+    return problems

@@ -1,0 +1,34 @@
+"""mlplab: the numpy package of a lab course on the tricks that make deep nets train.
+
+Exercise modules (see ``mlplab.tasks``) are imported on demand, e.g.
+``from mlplab import initialisers``. Check your work with ``mlplab.check("lab1")``
+or one task with ``mlplab.check("lab1.glorot_uniform")``.
+
+Self-learners can run everything on the reference solutions: start Jupyter
+with ``make reference-lab`` (or set ``MLPLAB_REFERENCE=1``), or call
+``mlplab.use_reference()`` before importing any exercise module.
+"""
+from mlplab._overlay import activate_from_environment, use_reference
+
+__version__ = "0.1.0"
+
+activate_from_environment()
+
+
+def check(which: str = "lab1", *, raise_on_failure: bool | None = None):
+    """Self-check your implementation and print a table of tasks with pass/fail and hints.
+
+    Args:
+        which: a lab (``"lab1"``) or one task id (``"lab1.elu"``).
+        raise_on_failure: raise ``AssertionError`` if a task fails. Defaults to
+            True for a single task (graded cells use this) and False for a lab.
+
+    Returns:
+        The report: ``report.passed``, ``report.results``.
+    """
+    from mlplab.checks.selfcheck import run_selfcheck
+
+    return run_selfcheck(which, raise_on_failure=raise_on_failure)
+
+
+__all__ = ["check", "use_reference", "__version__"]

@@ -1,0 +1,117 @@
+"""Every graded exercise of the course, declared once.
+
+A task has a stable id (``lab1.glorot_uniform``), the number students see
+(``1.2``), its points, the student file it lives in and the functions or
+methods (``symbols``) whose bodies the student writes. Everything else is
+derived from this table: the stub messages in ``mlplab/``, the points of the
+graded cells in the notebooks, the files nbgrader must not overwrite, the
+self-check and the autograder.
+
+This module imports nothing from mlplab, so that it can be read before any
+exercise module is loaded.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    number: str
+    title: str
+    points: int
+    file: str
+    symbols: tuple[str, ...]
+
+    @property
+    def lab(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    @property
+    def module(self) -> str:
+        """Dotted module name of the student file, e.g. ``mlplab.initialisers``."""
+        return self.file[: -len(".py")].replace("/", ".")
+
+    @property
+    def cell_id(self) -> str:
+        """The nbgrader grade_id of this task's graded cell (letters, digits, ``_`` and ``-`` only)."""
+        return self.id.replace(".", "-")
+
+
+LABS: dict[str, str] = {
+    "lab1": "Initialisation and hidden units",
+    "lab2": "Batch normalisation",
+    "lab3": "Dropout, maxout and data augmentation",
+    "lab4": "Bagging theory",
+    "lab5": "Autoencoders and pretraining",
+    "lab6": "Optimisers",
+}
+
+TASKS: tuple[Task, ...] = (
+    Task("lab1.fanin_uniform", "1.1", "Fan-in uniform initialisation", 1,
+         "mlplab/initialisers.py", ("fanin_uniform",)),
+    Task("lab1.glorot_uniform", "1.2", "Glorot uniform initialisation", 1,
+         "mlplab/initialisers.py", ("glorot_uniform",)),
+    Task("lab1.glorot_normal", "1.3", "Glorot normal initialisation", 1,
+         "mlplab/initialisers.py", ("glorot_normal",)),
+    Task("lab1.he_normal", "1.4", "He normal initialisation", 1,
+         "mlplab/initialisers.py", ("he_normal",)),
+    Task("lab1.orthogonal", "1.5", "Orthogonal initialisation via the SVD", 2,
+         "mlplab/initialisers.py", ("orthogonal",)),
+    Task("lab1.log_prior_biases", "1.6", "Output biases as log class priors", 1,
+         "mlplab/initialisers.py", ("log_prior_biases",)),
+    Task("lab1.elu", "1.7", "ELU layer", 2,
+         "mlplab/layers/hidden_units.py", ("ELULayer.fprop", "ELULayer.bprop")),
+    Task("lab1.selu", "1.8", "SELU layer", 2,
+         "mlplab/layers/hidden_units.py", ("SELULayer.fprop", "SELULayer.bprop")),
+    Task("lab1.leaky_relu", "1.9", "Leaky ReLU layer", 2,
+         "mlplab/layers/hidden_units.py", ("LeakyReLULayer.fprop", "LeakyReLULayer.bprop")),
+    Task("lab1.standardise", "1.10", "Input standardisation with training statistics", 2,
+         "mlplab/preprocessing.py", ("Standardiser.fit", "Standardiser.transform")),
+    Task("lab1.pca_whiten", "1.11", "PCA whitening", 2,
+         "mlplab/preprocessing.py", ("PCAWhitener.fit", "PCAWhitener.transform")),
+)
+
+_BY_ID = {task.id: task for task in TASKS}
+
+
+class UnknownTaskError(KeyError):
+    """Raised for a task or lab id that the course does not define."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+        return str(self.args[0])
+
+
+def get_task(task_id: str) -> Task:
+    """The task with this id, or an ``UnknownTaskError`` that lists the valid ids."""
+    try:
+        return _BY_ID[task_id]
+    except KeyError:
+        lab = task_id.split(".", 1)[0]
+        known = ", ".join(t.id for t in TASKS if t.lab == lab) or ", ".join(sorted(LABS))
+        raise UnknownTaskError(f"unknown exercise id {task_id!r}; known ids: {known}") from None
+
+
+def tasks_of(lab_or_task: str) -> list[Task]:
+    """All tasks of a lab (``"lab1"``) or the single task named (``"lab1.elu"``)."""
+    if lab_or_task in LABS:
+        found = [t for t in TASKS if t.lab == lab_or_task]
+        if not found:
+            raise UnknownTaskError(f"{lab_or_task} has no exercises yet")
+        return found
+    return [get_task(lab_or_task)]
+
+
+def exercise_files(lab: str | None = None) -> list[str]:
+    """Student-editable files (repository-relative), of one lab or of all labs, in table order."""
+    files: list[str] = []
+    for task in TASKS:
+        if (lab is None or task.lab == lab) and task.file not in files:
+            files.append(task.file)
+    return files
+
+
+def exercise_modules() -> dict[str, str]:
+    """Dotted module name -> repository-relative file, for every exercise file."""
+    return {f[: -len(".py")].replace("/", "."): f for f in exercise_files()}

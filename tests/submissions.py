@@ -1,0 +1,30 @@
+"""Build submission folders for grading tests: reference, stubs, or reference with a bug."""
+from pathlib import Path
+
+from mlplab.tasks import exercise_files
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def make_submission(folder: Path, lab: str = "lab1", *, base: str = "reference",
+                    replace: dict[str, str] | None = None) -> Path:
+    """``folder/mlplab/<exercise files>`` from the reference (``base="reference"``) or the stubs.
+
+    Args:
+        replace: ``{relpath: new text}`` written over the base files.
+    """
+    source = REPO / "solutions" if base == "reference" else REPO
+    for relpath in exercise_files(lab):
+        target = folder / relpath
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text((source / relpath).read_text())
+    for relpath, text in (replace or {}).items():
+        (folder / relpath).write_text(text)
+    return folder
+
+
+def with_bug(bug) -> dict[str, str]:
+    """The replacement map of one bug-zoo entry (its ``old`` snippet must occur exactly once)."""
+    text = (REPO / "solutions" / bug.file).read_text()
+    assert text.count(bug.old) == 1, f"bug {bug.name}: snippet occurs {text.count(bug.old)} times in {bug.file}"
+    return {bug.file: text.replace(bug.old, bug.new)}
