@@ -126,9 +126,9 @@ class Trainer:
     ) -> History:
         """Trains for up to ``num_epochs`` epochs and returns what happened.
 
-        Every ``stats_interval`` epochs (and after the last one) an entry is
-        added to the history and, if there is validation data, the validation
-        error is computed. Each epoch's training pass runs in training mode.
+        Every ``stats_interval`` epochs (and after the last epoch, or when the
+        error diverges) an entry is added to the history and, if there is
+        validation data, the validation error is computed. Each epoch's training pass runs in training mode.
 
         Training stops early when
 

@@ -145,11 +145,16 @@ def test_sum_of_squared_diffs_gradcheck_and_dtype():
     numerical = numerical_gradient(lambda y: error(y, targets), outputs.copy())
     assert rel_error(error.grad(outputs, targets), numerical) < 1e-7
     assert error.grad(outputs.astype(np.float32), targets).dtype == np.float32
+    original = outputs.copy()
     error.grad(outputs, targets)
-    np.testing.assert_array_equal(outputs, outputs.copy())
+    np.testing.assert_array_equal(outputs, original)
 
 
 # --- MultipleLayerModel and mlp ------------------------------------------------------------------
+
+# The error of a whole model is a scalar with a few small gradient entries, whose relative
+# accuracy is lower than that of a single layer's VJP; each layer is checked to 1e-7 in test_layers.
+WHOLE_MODEL_TOLERANCE = 1e-5
 
 
 def small_model(dtype=np.float64, hidden=TanhLayer, seed=0):
@@ -188,8 +193,8 @@ def test_model_gradients_match_numerical_gradients(hidden):
     grads = model.grads_wrt_params(activations, error.grad(activations[-1], targets))
     assert [g.shape for g in grads] == [p.shape for p in model.params]
     for param, grad in zip(model.params, grads):
-        numerical = numerical_gradient(lambda _: error(model.predict(x), targets), param)
-        assert rel_error(grad, numerical) < 1e-6
+        numerical = numerical_gradient(lambda _: error(model.predict(x), targets), param, h=1e-5)
+        assert rel_error(grad, numerical) < WHOLE_MODEL_TOLERANCE
 
 
 def test_model_gradients_through_relu():
@@ -202,8 +207,8 @@ def test_model_gradients_through_relu():
     assert all(np.min(np.abs(a)) > 1e-4 for a in activations[1::2])  # no pre-activation near the kink
     grads = model.grads_wrt_params(activations, error.grad(activations[-1], targets))
     for param, grad in zip(model.params, grads):
-        numerical = numerical_gradient(lambda _: error(model.predict(x), targets), param)
-        assert rel_error(grad, numerical) < 1e-6
+        numerical = numerical_gradient(lambda _: error(model.predict(x), targets), param, h=1e-5)
+        assert rel_error(grad, numerical) < WHOLE_MODEL_TOLERANCE
 
 
 def test_float32_model_stays_float32():

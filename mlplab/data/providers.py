@@ -305,7 +305,9 @@ def providers_from_splits(
         rng=rng, shuffle=shuffle, max_batches=max_batches, **common,
     )
     valid, test = (
-        MinibatchProvider(normaliser(splits[name].inputs, dtype), splits[name].targets, shuffle=False, **common)
+        MinibatchProvider(
+            normaliser(splits[name].inputs, dtype), splits[name].targets, shuffle=False, **common
+        )
         for name in ("valid", "test")
     )
     return train, valid, test

@@ -234,7 +234,9 @@ def _existing_file(directory: Path, stem: str) -> Path | None:
 def _read_pair(images_path: Path, labels_path: Path) -> Split:
     images, labels = read_idx(images_path), read_idx(labels_path)
     if images.ndim != 3:
-        raise DataError(f"{images_path}: expected IDX images (N, rows, cols), found labels of shape {images.shape}")
+        raise DataError(
+            f"{images_path}: expected IDX images (N, rows, cols), found labels of shape {images.shape}"
+        )
     if labels.ndim != 1:
         raise DataError(f"{labels_path}: expected IDX labels (N,), found images of shape {labels.shape}")
     if images.shape[1:] != (28, 28):
