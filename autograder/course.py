@@ -84,6 +84,7 @@ class Course:
         c.GenerateFeedback.preprocessors = [
             "nbgrader.preprocessors.GetGrades",
             "nbgrader.preprocessors.ClearHiddenTests",
+            "autograder.feedback.SummariseGradedErrors",
             "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
         ]
         return c

@@ -79,10 +79,14 @@ def sandbox_kind() -> str:
 _BWRAP_OK: bool | None = None
 
 
-def _bwrap_args() -> list[str]:
-    return ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+def _bwrap_args(visible: Path | None = None) -> list[str]:
+    """Read-only view of the machine, a private /tmp, no network; ``visible`` stays readable."""
+    args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
             "--tmpfs", "/tmp", "--unshare-net", "--unshare-pid", "--die-with-parent",
-            "--new-session"]
+            "--new-session", "--chdir", "/tmp"]
+    if visible is not None:
+        args[args.index("--unshare-net"):args.index("--unshare-net")] = ["--ro-bind", str(visible), str(visible)]
+    return args
 
 
 def _bwrap_works() -> bool:
@@ -120,7 +124,7 @@ def run_worker(exercises: Path, task_ids: list[str], inputs_blob: bytes, *,
     cmd = [sys.executable, "-I", "-m", "autograder.worker",
            "--exercises", str(exercises), "--tasks", ",".join(task_ids)]
     if sandbox:
-        cmd = [*_bwrap_args(), *cmd]
+        cmd = [*_bwrap_args(Path(exercises).resolve()), *cmd]
     with tempfile.TemporaryDirectory(prefix="mlplab-worker-") as scratch:
         try:
             proc = subprocess.run(cmd, input=inputs_blob, capture_output=True, timeout=timeout,

@@ -69,10 +69,11 @@ def test_leak_detector_finds_markers_and_solution_lines(tmp_path):
     secret = sorted(gen.solution_lines())
     assert secret, "no solution lines found: the detector would be blind"
     (tmp_path / "marker.py").write_text("x = 1\n### BEGIN SOLUTION\n")
-    (tmp_path / "copy.py").write_text(f"def f():\n    {secret[0]}\n")
+    (tmp_path / "mlplab").mkdir()
+    (tmp_path / "mlplab" / "initialisers.py").write_text(f"def f():\n    {secret[0]}\n")
     found = gen.find_leaks([tmp_path])
     assert any("marker.py" in p and "BEGIN SOLUTION" in p for p in found)
-    assert any("copy.py" in p and "solution line" in p for p in found)
+    assert any("initialisers.py" in p and "solution line" in p for p in found)
 
 
 def test_unmatched_solution_markers_are_an_error():

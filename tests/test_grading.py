@@ -95,7 +95,9 @@ def test_bad_arguments_are_named(tmp_path):
 
 @pytest.mark.skipif(sandbox_kind() != "bwrap", reason="bubblewrap is not installed")
 def test_student_code_cannot_write_files_or_reach_the_network(tmp_path):
-    victim = tmp_path / "gradebook.db"
+    folder = tmp_path / "sub"
+    victim = folder / "gradebook.db"
+    folder.mkdir()
     victim.write_text("precious")
     path = "mlplab/initialisers.py"
     text = (Path(__file__).parents[1] / "solutions" / path).read_text() + f'''
@@ -103,7 +105,7 @@ def he_normal(shape, rng):
     import socket
     open({str(victim)!r}, "w").write("overwritten")
 '''
-    verdict = grade(make_submission(tmp_path / "sub", replace={path: text}), "lab1", seed=SEED)
+    verdict = grade(make_submission(folder, replace={path: text}), "lab1", seed=SEED)
     assert victim.read_text() == "precious"
     assert failed(verdict) == ["lab1.he_normal"]
     assert "Read-only file system" in verdict.result("lab1.he_normal").message

@@ -1,0 +1,292 @@
+"""Training speed: one epoch of the course's MLP code against PyTorch and against numpy's GEMM rate.
+
+For each network in ``NETWORKS`` three peers are timed, interleaved in one
+process with the same thread count (``bench.timing``):
+
+* ``mlplab``: ``Trainer.train(1)`` on a model from ``mlplab`` (the course code
+  students use, exercise modules taken from the reference solutions), with
+  ``CrossEntropySoftmaxError`` and ``GradientDescentLearningRule``, fed by a
+  ``MinibatchProvider`` (one-hot float32 targets, shuffled every epoch);
+* ``torch``: the same network built from ``torch.nn`` with the same initial
+  weights, ``CrossEntropyLoss`` and ``torch.optim.SGD``, float32, on the same
+  float32 inputs (the very same memory) in the same shuffled order, written as
+  a plain PyTorch loop (tensor indexing, integer labels, no DataLoader). Like the
+  Trainer it adds up the batch error and accuracy;
+* ``numpy GEMMs only``: just the matrix products of that epoch
+  (``bench.gemm.GemmEpoch``), the limit for numpy code on this machine.
+
+A second network (e.g. with batch norm and dropout, once those labs exist) is
+added as another ``Network`` in ``NETWORKS``, and its layer types to ``TORCH_TWINS``.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bench.gemm import FLOP_FORMULA, Gemm, GemmEpoch, epoch_flops, gemm_rate
+from bench.timing import Figure, default_threads, thread_limits, time_interleaved, try_import_torch
+from mlplab.data import DataError, MinibatchProvider, fit_normalisation, load_idx_dataset, load_mnist5k
+from mlplab.errors import CrossEntropySoftmaxError
+from mlplab.layers import AffineLayer, ReluLayer
+from mlplab.learning_rules import GradientDescentLearningRule
+from mlplab.models import MultipleLayerModel, mlp
+from mlplab.training import Trainer
+
+BUDGET = 1.25
+"""The course code's epoch may take at most this many times PyTorch's."""
+
+
+def glorot_uniform(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    """Glorot/Xavier uniform weights for shape ``(fan_out, fan_in)`` (so the epoch trains sensibly)."""
+    fan_out, fan_in = shape
+    limit = math.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, shape)
+
+
+@dataclass(frozen=True)
+class Network:
+    """A network to benchmark.
+
+    Attributes:
+        name: short name, used as the prefix of its figures.
+        description: one line for the results.
+        layer_sizes: ``[input_dim, hidden..., num_classes]`` of its affine layers.
+        build: ``(layer_sizes, rng) -> MultipleLayerModel``, the course-code model.
+    """
+
+    name: str
+    description: str
+    layer_sizes: tuple[int, ...]
+    build: Callable[[Sequence[int], np.random.Generator], MultipleLayerModel]
+
+
+NETWORKS: dict[str, Network] = {
+    "mlp": Network(
+        "mlp",
+        "MLP: affine layers with ReLU between them, softmax cross-entropy, plain SGD",
+        (784, 512, 512, 10),
+        lambda sizes, rng: mlp(sizes, ReluLayer, rng=rng, weights_init=glorot_uniform, dtype=np.float32),
+    ),
+}
+
+
+def _affine_twin(torch, layer: AffineLayer):
+    linear = torch.nn.Linear(layer.input_dim, layer.output_dim, dtype=torch.float32)
+    with torch.no_grad():
+        linear.weight.copy_(torch.from_numpy(layer.weights))  # both (output_dim, input_dim)
+        linear.bias.copy_(torch.from_numpy(layer.biases))
+    return linear
+
+
+TORCH_TWINS: dict[type, Callable] = {
+    AffineLayer: _affine_twin,
+    ReluLayer: lambda torch, layer: torch.nn.ReLU(),
+}
+"""Layer type -> ``(torch, layer) -> torch.nn.Module`` doing the same, with the same parameter values."""
+
+
+def torch_twin(torch, model: MultipleLayerModel):
+    """A ``torch.nn.Sequential`` computing what ``model`` computes, starting from its parameters."""
+    modules = []
+    for layer in model.layers:
+        make = TORCH_TWINS.get(type(layer))
+        if make is None:
+            raise NotImplementedError(f"no PyTorch twin for {type(layer).__name__}: add one to TORCH_TWINS")
+        modules.append(make(torch, layer))
+    return torch.nn.Sequential(*modules)
+
+
+def load_training_data(data: str, num_examples: int | None) -> tuple[np.ndarray, np.ndarray, str]:
+    """The first ``num_examples`` training examples scaled to [0, 1], float32; and a description.
+
+    ``data`` is ``"fashion-mnist"``/``"mnist"`` (the 50,000-image training split of
+    ``load_idx_dataset``) or ``"mnist5k"`` (the 3,000 shipped digits). When an IDX data
+    set is not installed, falls back to mnist5k and says so in the description.
+    """
+    note = ""
+    try:
+        split = load_mnist5k()["train"] if data == "mnist5k" else load_idx_dataset(data)["train"]
+    except DataError as error:
+        first_line = str(error).splitlines()[0]
+        note = f" (fallback: {first_line})"
+        data, split = "mnist5k", load_mnist5k()["train"]
+    available = split.inputs.shape[0]
+    n = available if num_examples is None else min(num_examples, available)
+    inputs = fit_normalisation(split.inputs, "scale")(split.inputs[:n], np.float32)
+    labels = split.targets[:n].astype(np.int64)
+    return inputs, labels, f"{data} training split, first {n} of {available} examples{note}"
+
+
+class TorchEpoch:
+    """One epoch of plain PyTorch minibatch SGD, doing what ``Trainer.train(1)`` does."""
+
+    def __init__(self, torch, net, inputs: np.ndarray, labels: np.ndarray, batch_size: int,
+                 learning_rate: float, seed: int):
+        self.torch, self.net, self.batch_size = torch, net, batch_size
+        self.inputs = torch.from_numpy(inputs)  # shares memory with the numpy array
+        self.labels = torch.from_numpy(labels)
+        self.rng = np.random.default_rng(seed)  # draws the same orders as the provider's
+        self.loss = torch.nn.CrossEntropyLoss()
+        self.optimiser = torch.optim.SGD(net.parameters(), lr=learning_rate)
+        self.train_error = math.nan
+
+    def __call__(self) -> None:
+        torch = self.torch
+        self.net.train()
+        order = torch.from_numpy(self.rng.permutation(len(self.labels)))
+        total_error, total_correct = 0.0, 0
+        for start in range(0, len(order), self.batch_size):
+            index = order[start : start + self.batch_size]
+            inputs, labels = self.inputs[index], self.labels[index]
+            outputs = self.net(inputs)
+            loss = self.loss(outputs, labels)
+            total_error += loss.item() * len(index)
+            total_correct += int((outputs.argmax(dim=1) == labels).sum())
+            self.optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimiser.step()
+        self.train_error = total_error / len(order)
+
+
+def run(
+    *,
+    networks: Sequence[str] | None = None,
+    data: str = "fashion-mnist",
+    num_examples: int | None = 50_000,
+    batch_size: int = 100,
+    learning_rate: float = 0.05,
+    repeats: int = 7,
+    warmup: int = 1,
+    threads: int | None = None,
+    layer_sizes: Sequence[int] | None = None,
+    square: int = 2048,
+    use_torch: bool = True,
+    seed: int = 0,
+    max_other_load: float | None = 0.25,
+    max_discarded: int | None = None,
+    pause: float = 0.5,
+) -> dict[str, Figure]:
+    """The ``training_speed`` benchmark. Returns its figures, those of network ``NAME`` prefixed ``NAME:``.
+
+    Args:
+        networks: names in ``NETWORKS`` (default: all).
+        data: ``"fashion-mnist"``, ``"mnist"`` or ``"mnist5k"``; see ``load_training_data``.
+        num_examples: examples per epoch (None: the whole training split).
+        batch_size: examples per minibatch.
+        learning_rate: SGD step size (the same for both).
+        repeats: timed epochs of each peer (median and min reported).
+        warmup: untimed epochs of each peer first.
+        threads: threads for numpy's BLAS and PyTorch (default: the cores available).
+        layer_sizes: override every network's layer sizes (small ones for smoke tests).
+        square: size of the square GEMM given as the machine's best GEMM rate.
+        use_torch: time PyTorch if it is installed.
+        seed: seeds the weights and the shuffling.
+        max_other_load: a round (one epoch of each peer) during which other
+            processes kept more cores than this busy is discarded and run again
+            (None: keep all); the machine may be shared.
+        max_discarded: at most this many rounds are discarded (default: ``2 * repeats``).
+        pause: seconds of sleep before each timed epoch (see ``time_interleaved``).
+    """
+    max_discarded = 2 * repeats if max_discarded is None else max_discarded
+    torch = try_import_torch() if use_torch else None
+    threads = threads or default_threads()
+    inputs, labels, data_description = load_training_data(data, num_examples)
+    n = len(labels)
+    figures: dict[str, Figure] = {
+        "data": Figure(f"{data_description}, batch size {batch_size}, float32"),
+        "threads": Figure(threads, "threads"),
+    }
+    with thread_limits(threads) as how:
+        for name, value in how.items():
+            figures[name] = Figure(value)
+        for network_name in networks or list(NETWORKS):
+            network = NETWORKS[network_name]
+            sizes = tuple(layer_sizes or network.layer_sizes)
+            figures.update(_run_network(network, sizes, torch, inputs, labels, batch_size,
+                                        learning_rate, repeats, warmup, seed,
+                                        max_other_load, max_discarded, pause))
+        square_gemm = Gemm(f"square {square}", square, square, square)
+        figures[f"numpy GEMM rate, square {square}x{square} float32"] = Figure(
+            gemm_rate(square_gemm, repeats=max(3, min(repeats, 7))), "GFLOP/s")
+    peak = figures[f"numpy GEMM rate, square {square}x{square} float32"].value
+    for network_name in networks or list(NETWORKS):
+        achieved = figures[f"{network_name}: mlplab achieved rate"].value
+        figures[f"{network_name}: fraction of the square GEMM rate"] = Figure(achieved / peak, "")
+    figures["FLOP count formula"] = Figure(FLOP_FORMULA)
+    figures["examples per epoch"] = Figure(n, "examples")
+    return figures
+
+
+def _run_network(network, sizes, torch, inputs, labels, batch_size, learning_rate, repeats, warmup, seed,
+                 max_other_load, max_discarded, pause):
+    rng = np.random.default_rng(seed)
+    model = network.build(sizes, rng)
+    provider = MinibatchProvider(inputs, labels, batch_size, rng=np.random.default_rng(seed + 1))
+    trainer = Trainer(model, CrossEntropySoftmaxError(), GradientDescentLearningRule(learning_rate), provider)
+    history = []
+    peers: dict[str, Callable[[], object]] = {
+        "mlplab": lambda: history.append(trainer.train(1, progress=False).train_error[-1]),
+    }
+    torch_epoch = None
+    if torch is not None:
+        torch_epoch = TorchEpoch(torch, torch_twin(torch, model), inputs, labels, batch_size,
+                                 learning_rate, seed + 1)
+        peers["torch"] = torch_epoch
+    gemm_epoch = GemmEpoch(sizes, len(labels), batch_size)
+    peers["numpy GEMMs only"] = gemm_epoch
+
+    start = time.perf_counter()
+    measured = time_interleaved(peers, repeats=repeats, warmup=warmup,
+                                max_other_load=max_other_load, max_discarded=max_discarded, pause=pause)
+    wall = time.perf_counter() - start
+    timings = measured.timings
+    loads = [load for load in measured.loads if load is not None]
+
+    flops = epoch_flops(sizes, len(labels), batch_size)
+    p = f"{network.name}:"
+    mine = timings["mlplab"]
+    gemm_seconds = timings["numpy GEMMs only"].median
+    figures = {
+        f"{p} network": Figure(f"{'-'.join(map(str, sizes))}; {network.description}"),
+        f"{p} mlplab epoch, median of {repeats}": Figure(mine.median, "s"),
+        f"{p} mlplab epoch, min": Figure(mine.min, "s"),
+    }
+    if torch_epoch is not None:
+        theirs = timings["torch"]
+        figures.update({
+            f"{p} torch epoch, median of {repeats}": Figure(theirs.median, "s"),
+            f"{p} torch epoch, min": Figure(theirs.min, "s"),
+            f"{p} ratio mlplab/torch (medians)": Figure(mine.median / theirs.median, "x"),
+            f"{p} ratio mlplab/torch (mins)": Figure(mine.min / theirs.min, "x"),
+            f"{p} within budget ({BUDGET}x torch, medians)": Figure(
+                "yes" if mine.median <= BUDGET * theirs.median else "NO"),
+        })
+    else:
+        skipped = Figure("skipped: torch not installed")
+        for key in ("torch epoch", "ratio mlplab/torch"):
+            figures[f"{p} {key}"] = skipped
+    figures.update({
+        f"{p} epoch FLOPs (total)": Figure(flops["total"] / 1e9, "GFLOP"),
+        f"{p} epoch FLOPs (matmuls only)": Figure(flops["matmul"] / 1e9, "GFLOP"),
+        f"{p} numpy GEMMs-only epoch, median": Figure(gemm_seconds, "s"),
+        f"{p} numpy GEMM rate, epoch shapes": Figure(gemm_epoch.flops / gemm_seconds / 1e9, "GFLOP/s"),
+        f"{p} mlplab achieved rate": Figure(flops["total"] / mine.median / 1e9, "GFLOP/s"),
+        f"{p} fraction of the epoch-shape GEMM rate": Figure(
+            (flops["total"] / mine.median) / (gemm_epoch.flops / gemm_seconds), ""),
+    })
+    if torch_epoch is not None:
+        figures[f"{p} torch achieved rate"] = Figure(flops["total"] / timings["torch"].median / 1e9, "GFLOP/s")
+    # A check that both peers did the same training (same weights, data and order).
+    figures[f"{p} mlplab train error, last epoch"] = Figure(history[-1], "nats")
+    if torch_epoch is not None:
+        figures[f"{p} torch train error, last epoch"] = Figure(torch_epoch.train_error, "nats")
+    figures[f"{p} rounds kept / discarded (other processes busy)"] = Figure(
+        f"{len(measured.loads)} / {measured.discarded}")
+    figures[f"{p} other processes' load in kept rounds, max"] = Figure(
+        max(loads) if loads else "unknown", "cores" if loads else "")
+    figures[f"{p} wall time of the interleaved timing"] = Figure(wall, "s")
+    return figures

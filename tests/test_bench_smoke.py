@@ -1,0 +1,104 @@
+"""Smoke test of the benchmarks (bench/): tiny sizes, in-process, seconds.
+
+Checks that every benchmark runs and gives finite positive figures, and that
+the results file is written (to tmp_path, never bench/RESULTS.md). PyTorch is
+optional: the benchmarks must complete without it.
+"""
+import math
+import sys
+
+import pytest
+
+from bench import gemm, run, timing
+
+POSITIVE_UNITS = {"s", "x", "GFLOP", "GFLOP/s", "nats", "threads", "examples"}
+
+
+def _check_figures(figures):
+    for name, figure in figures.items():
+        if figure.unit in POSITIVE_UNITS:
+            assert figure.is_number, f"{name}: {figure.value!r}"
+            assert math.isfinite(figure.value) and figure.value > 0, f"{name}: {figure.value!r}"
+        elif figure.unit == "cores":  # other processes' load: may be 0
+            assert math.isfinite(figure.value) and figure.value >= 0, f"{name}: {figure.value!r}"
+        elif figure.unit == "":
+            if figure.is_number:  # fractions
+                assert math.isfinite(figure.value) and figure.value > 0, f"{name}: {figure.value!r}"
+            else:
+                assert str(figure.value), name
+
+
+@pytest.fixture
+def real_results_untouched():
+    before = run.RESULTS.read_bytes() if run.RESULTS.exists() else None
+    yield
+    after = run.RESULTS.read_bytes() if run.RESULTS.exists() else None
+    assert before == after, "the smoke test must not write bench/RESULTS.md"
+
+
+def test_smoke_run_prints_figures_and_writes_results(tmp_path, capsys, real_results_untouched):
+    output = tmp_path / "RESULTS.md"
+    results = run.main(["--smoke", "--no-env-compare", "--output", str(output)])
+
+    assert set(results) == {"training_speed", "gemm"}
+    speed, rates = results["training_speed"], results["gemm"]
+    _check_figures(speed)
+    _check_figures(rates)
+    for key in ("mlp: mlplab epoch, min", "mlp: epoch FLOPs (total)", "mlp: mlplab achieved rate",
+                "mlp: numpy GEMM rate, epoch shapes", "mlp: fraction of the epoch-shape GEMM rate",
+                "mlp: fraction of the square GEMM rate"):
+        assert speed[key].is_number, key
+    if timing.try_import_torch() is not None:
+        assert speed["mlp: ratio mlplab/torch (medians)"].is_number
+        # Same initial weights, data and order: both train alike.
+        mine = speed["mlp: mlplab train error, last epoch"].value
+        theirs = speed["mlp: torch train error, last epoch"].value
+        assert mine == pytest.approx(theirs, rel=1e-3)
+    assert "all step GEMMs above, flop-weighted" in rates
+
+    printed = capsys.readouterr().out
+    assert "mlp: mlplab epoch" in printed and "== gemm" in printed
+    text = output.read_text()
+    for expected in ("## Machine", "## training_speed", "## gemm", "| figure | value | unit |",
+                     "CPU", "numpy", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "mlp: mlplab epoch"):
+        assert expected in text
+
+
+def test_benchmarks_complete_without_torch(tmp_path, monkeypatch, real_results_untouched):
+    monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` raise ImportError
+    output = tmp_path / "RESULTS.md"
+    results = run.main(["--smoke", "--only", "training_speed", "--no-env-compare", "--output", str(output)])
+
+    speed = results["training_speed"]
+    assert speed["mlp: torch epoch"].value == "skipped: torch not installed"
+    assert speed["mlp: ratio mlplab/torch"].value == "skipped: torch not installed"
+    _check_figures(speed)
+    text = output.read_text()
+    assert "skipped: torch not installed" in text
+    assert "| torch | not installed |" in text
+
+
+def test_epoch_flop_count_formula():
+    n, b = 50_000, 100
+    flops = gemm.epoch_flops([784, 512, 512, 10], n, b)
+    products = 784 * 512 + 512 * 512 + 512 * 10
+    assert flops["matmul"] == 6 * n * products - 2 * n * 784 * 512
+    assert flops["bias"] == 2 * n * (512 + 512 + 10)
+    assert flops["update"] == 2 * (products + 512 + 512 + 10) * (n // b)
+    assert flops["total"] == flops["matmul"] + flops["bias"] + flops["update"]
+    # The GEMMs-only epoch does exactly the counted matrix products, partial batch included.
+    assert gemm.GemmEpoch([20, 8, 3], 25, 10).flops == gemm.epoch_flops([20, 8, 3], 25, 10)["matmul"]
+
+
+def test_time_interleaved_alternates_and_discards_busy_rounds(monkeypatch):
+    calls = []
+    peers = {"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}
+    measured = timing.time_interleaved(peers, repeats=2, warmup=1)
+    assert calls == ["a", "b", "a", "b", "b", "a"]
+    assert [len(t.seconds) for t in measured.timings.values()] == [2, 2]
+
+    loads = iter([5.0, 0.0, 5.0, 5.0])
+    monkeypatch.setattr(timing.OtherLoad, "stop", lambda self: next(loads))
+    measured = timing.time_interleaved(peers, repeats=2, warmup=0, max_other_load=1.0, max_discarded=2)
+    assert measured.discarded == 2 and measured.loads == [0.0, 5.0]
+    assert len(measured.timings["a"].seconds) == 2
