@@ -34,7 +34,7 @@ reference-lab: $(STAMP)
 	MLPLAB_REFERENCE=1 PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --notebook-dir=labs
 
 test: $(STAMP) system-packages
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 # Regenerate everything students receive (stubs in mlplab/, notebooks in labs/) from solutions/.
 generate: $(STAMP)

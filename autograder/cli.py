@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("generate", help="regenerate what students receive from solutions/")
     p.add_argument("--check", action="store_true", help="only report stale or leaking files")
+    p.add_argument("--lab", action="append", dest="labs", help="only this lab (repeatable)")
     p = sub.add_parser("grade", help="grade the exercise files under FOLDER/mlplab/")
     p.add_argument("lab")
     p.add_argument("folder")
@@ -45,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from autograder.course import Course, CourseError
+    from autograder.generate import SourceError
     from autograder.grading import GradingError, format_verdict, grade
     from mlplab.tasks import UnknownTaskError
 
@@ -52,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "generate":
             from autograder.generate import generate
 
-            problems = generate(check_only=args.check)
+            problems = generate(check_only=args.check, labs=args.labs)
             for problem in problems:
                 print(problem)
             return 1 if problems else 0
@@ -77,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "export":
             print(f"wrote {course.export(args.output)}")
         return 0
-    except (CourseError, GradingError, UnknownTaskError, FileNotFoundError) as exc:
+    except (CourseError, GradingError, UnknownTaskError, SourceError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -244,10 +244,16 @@ def _same_tree(a: dict, b: dict) -> bool:
 # ---------------------------------------------------------------- leak detection
 
 def solution_lines() -> set[str]:
-    """Distinctive lines of every solution region (the text that must never reach students)."""
-    lines: set[str] = set()
+    """Distinctive lines of every solution region: the text that must never reach students.
+
+    A line counts only if it appears nowhere outside a solution region: not in the
+    visible parts of any solution file, nor in the provided library, so that generic
+    lines such as ``raise ValueError(`` are not taken for leaks.
+    """
+    inside: set[str] = set()
+    public: set[str] = set()
+    exercise = set(exercise_files())
     for path in SOLUTIONS.rglob("*.py"):
-        inside, outside = [], set()
         active = False
         for line in path.read_text().splitlines():
             stripped = line.strip()
@@ -255,12 +261,12 @@ def solution_lines() -> set[str]:
                 active = True
             elif "END SOLUTION" in stripped:
                 active = False
-            elif active:
-                inside.append(stripped)
             else:
-                outside.add(stripped)
-        lines.update(s for s in inside if len(s) >= 16 and s not in outside and not s.startswith("#"))
-    return lines
+                (inside if active else public).add(stripped)
+    for path in (REPO / "mlplab").rglob("*.py"):
+        if path.relative_to(REPO).as_posix() not in exercise:
+            public.update(line.strip() for line in path.read_text().splitlines())
+    return {s for s in inside - public if len(s) >= 16 and not s.startswith("#")}
 
 
 def find_leaks(paths: list[Path]) -> list[str]:
@@ -289,13 +295,15 @@ def find_leaks(paths: list[Path]) -> list[str]:
 
 # ---------------------------------------------------------------- driver
 
-def planned_files() -> dict[Path, str | bytes]:
-    """Every generated file and its intended content."""
+def planned_files(labs: list[str] | None = None) -> dict[Path, str | bytes]:
+    """Every generated file (of ``labs``, default all) and its intended content."""
+    labs = list(LABS) if labs is None else labs
     out: dict[Path, str | bytes] = {}
-    for relpath in exercise_files():
-        if (SOLUTIONS / relpath).is_file():
-            out[REPO / relpath] = make_stub(relpath)
-    for lab in LABS:
+    for lab in labs:
+        for relpath in exercise_files(lab):
+            if (SOLUTIONS / relpath).is_file():
+                out[REPO / relpath] = make_stub(relpath)
+    for lab in labs:
         if (SOLUTIONS / "labs" / f"{lab}.py").is_file():
             out[REPO / "labs" / f"{lab}.ipynb"] = nbformat.writes(student_notebook(lab)) + "\n"
         if any(t.lab == lab for t in TASKS) and (SOLUTIONS / exercise_files(lab)[0]).is_file():
@@ -318,9 +326,12 @@ def stale_files(plan: dict[Path, str | bytes]) -> list[Path]:
     return stale
 
 
-def generate(check_only: bool = False) -> list[str]:
+def generate(check_only: bool = False, labs: list[str] | None = None) -> list[str]:
     """Write (or with ``check_only`` just report) stale generated files; returns problems found."""
-    plan = planned_files()
+    unknown = [lab for lab in labs or [] if lab not in LABS]
+    if unknown:
+        raise SourceError(f"unknown lab {unknown[0]!r}; known labs: {', '.join(LABS)}")
+    plan = planned_files(labs)
     stale = stale_files(plan)
     problems = [f"stale: {p.relative_to(REPO)} (run `make generate`)" for p in stale] if check_only else []
     if not check_only:

@@ -9,37 +9,47 @@ import pytest
 from autograder.grading import GradingError, grade, sandbox_kind
 from mlplab.tasks import TASKS
 from submissions import make_submission, with_bug
-from bugzoo.lab1 import BUGS
+from bugzoo import all_of
 
 LAB1 = [t.id for t in TASKS if t.lab == "lab1"]
+GRADED_LABS = sorted({t.lab for t in TASKS})
 SEED = 12345
-pytestmark = pytest.mark.xdist_group("grading")
 
 
 def failed(verdict):
     return [r.task_id for r in verdict.results if not r.passed]
 
 
-def test_reference_scores_full_marks_on_fresh_inputs(tmp_path):
-    verdict = grade(make_submission(tmp_path), "lab1")  # a fresh seed
+@pytest.mark.parametrize("lab", GRADED_LABS)
+def test_reference_scores_full_marks_on_fresh_inputs(tmp_path, lab):
+    verdict = grade(make_submission(tmp_path, lab), lab)  # a fresh seed
     assert failed(verdict) == [], verdict.to_json()
-    assert verdict.score == verdict.max_score == sum(t.points for t in TASKS if t.lab == "lab1")
+    assert verdict.score == verdict.max_score == sum(t.points for t in TASKS if t.lab == lab)
 
 
-def test_untouched_stubs_score_zero(tmp_path):
-    verdict = grade(make_submission(tmp_path, base="stubs"), "lab1", seed=SEED)
+@pytest.mark.parametrize("lab", GRADED_LABS)
+def test_untouched_stubs_score_zero(tmp_path, lab):
+    verdict = grade(make_submission(tmp_path, lab, base="stubs"), lab, seed=SEED)
     assert verdict.score == 0
     for r in verdict.results:
         task = next(t for t in TASKS if t.id == r.task_id)
-        assert f"not implemented yet: Lab 1, task {task.number}:" in r.message
+        assert f"not implemented yet: Lab {lab[3:]}, task {task.number}:" in r.message
 
 
-@pytest.mark.parametrize("bug", BUGS, ids=lambda b: b.name)
+@pytest.mark.parametrize("bug", all_of("BUGS"), ids=lambda b: b.name)
 def test_each_bug_loses_exactly_its_task_and_is_named(tmp_path, bug):
-    verdict = grade(make_submission(tmp_path, replace=with_bug(bug)), "lab1", seed=SEED)
+    lab = bug.task_id.split(".")[0]
+    verdict = grade(make_submission(tmp_path, lab, replace=with_bug(bug)), lab, seed=SEED)
     assert failed(verdict) == [bug.task_id], verdict.to_json()
     message = verdict.result(bug.task_id).message.lower()
     assert bug.feedback.lower() in message, message
+
+
+@pytest.mark.parametrize("variant", all_of("VARIANTS"), ids=lambda b: b.name)
+def test_correct_variants_of_the_reference_pass(tmp_path, variant):
+    lab = variant.task_id.split(".")[0]
+    verdict = grade(make_submission(tmp_path, lab, replace=with_bug(variant)), lab)
+    assert failed(verdict) == [], verdict.to_json()
 
 
 CHEAT = '''

@@ -18,3 +18,14 @@ class Bug:
     old: str
     new: str
     feedback: str
+
+
+def all_of(kind: str) -> list[Bug]:
+    """``BUGS`` or ``VARIANTS`` of every lab that has a bug-zoo module (``bugzoo/<lab>.py``)."""
+    import importlib
+    import pkgutil
+
+    found: list[Bug] = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        found.extend(getattr(importlib.import_module(f"{__name__}.{info.name}"), kind, []))
+    return found

@@ -1,0 +1,63 @@
+"""The student's self-check and the reference switch."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+import mlplab
+from mlplab.tasks import TASKS, UnknownTaskError
+
+LAB1 = [t for t in TASKS if t.lab == "lab1"]
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MLPLAB_")}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**clean, **env}, timeout=120)
+
+
+def test_reference_passes_its_own_self_check(capsys):
+    report = mlplab.check("lab1")
+    assert report.passed
+    out = capsys.readouterr().out
+    assert f"{len(LAB1)}/{len(LAB1)} tasks pass" in out and "FAIL" not in out
+
+
+def test_unknown_task_id_is_a_clear_error():
+    with pytest.raises(UnknownTaskError, match=r"unknown exercise id 'lab1.nope'; known ids: lab1.fanin_uniform"):
+        mlplab.check("lab1.nope")
+    with pytest.raises(UnknownTaskError, match="unknown exercise id 'lab42'"):
+        mlplab.check("lab42")
+
+
+def test_stubs_fail_every_task_with_the_task_number():
+    proc = run_python("import mlplab; r = mlplab.check('lab1'); print('PASSED' if r.passed else 'FAILED')")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("FAIL ") == len(LAB1) and proc.stdout.strip().endswith("FAILED")
+    assert "not implemented yet: Lab 1, task 1.7: implement ELULayer.fprop" in proc.stdout.replace("\n             ", " ")
+    assert proc.stderr == ""
+
+
+def test_a_single_task_check_raises_so_a_graded_cell_fails():
+    proc = run_python("import mlplab; mlplab.check('lab1.elu')")
+    assert proc.returncode != 0
+    assert "AssertionError: lab1.elu: not implemented yet" in proc.stderr
+
+
+def test_use_reference_switches_before_import_and_refuses_after():
+    proc = run_python(
+        "import numpy as np, mlplab\n"
+        "mlplab.use_reference()\n"
+        "from mlplab import initialisers\n"
+        "print(initialisers.he_normal((3, 4), np.random.default_rng(0)).shape)\n")
+    assert proc.returncode == 0 and "(3, 4)" in proc.stdout, proc.stderr
+    proc = run_python("import mlplab.initialisers, mlplab; mlplab.use_reference()")
+    assert "restart the kernel" in proc.stderr
+
+
+def test_reference_environment_variable_and_missing_solutions_folder(tmp_path):
+    proc = run_python("import mlplab; print(mlplab.check('lab1').passed)", MLPLAB_REFERENCE="1")
+    assert proc.stdout.strip().endswith("True"), proc.stderr
+    proc = run_python("import mlplab", MLPLAB_REFERENCE="1", MLPLAB_SOLUTIONS=str(tmp_path))
+    assert "reference solutions not found" in proc.stderr
