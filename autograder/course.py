@@ -195,7 +195,8 @@ class Course:
         verdict_path.parent.mkdir(parents=True, exist_ok=True)
         verdict_path.write_text(verdict.to_json())
         with _environment(MLPLAB_VERDICT=str(verdict_path), MLPLAB_GRADING="1",
-                          MLPLAB_REFERENCE=None, MLPLAB_EXERCISES=None, PYTHONWARNINGS="ignore"):
+                          MLPLAB_REFERENCE=None, MLPLAB_EXERCISES=None, PYTHONWARNINGS="ignore",
+                          OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1"):
             result = api.autograde(lab, student, force=True, create=True)
         if not result["success"]:
             return StudentOutcome(student, False, f"nbgrader autograde failed: {_last_error(result)}")

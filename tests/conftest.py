@@ -10,6 +10,10 @@ import sys
 from pathlib import Path
 
 os.environ["MLPLAB_REFERENCE"] = "1"
+# Two test workers share two cores: one BLAS thread each (set before numpy loads, and
+# inherited by every kernel and worker the tests start).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.pop("MLPLAB_EXERCISES", None)
 
 REPO = Path(__file__).resolve().parents[1]

@@ -28,6 +28,10 @@ class Report:
     def __str__(self) -> str:
         return format_table(f"Self-check of {self.which}", self.results)
 
+    def __repr__(self) -> str:  # the table is printed already; keep a notebook's Out[] short
+        passed = sum(r.passed for r in self.results)
+        return f"<self-check of {self.which}: {passed}/{len(self.results)} tasks pass>"
+
 
 def expected_outputs(lab: str) -> dict:
     path = resources.files("mlplab.checks") / f"{lab}_expected.npz"

@@ -358,9 +358,10 @@ def zero_init_symmetry(
 
     rng = as_generator(seed)
     data_seed, weight_seed = _seed_from(rng), _seed_from(rng)
+    data = _mnist_arrays(num_train, data_seed)
     results = {}
     for name in inits:
-        train, valid = _mnist_providers(num_train, batch_size, data_seed, normalise="standardise")
+        train, valid = _providers(data, batch_size, data_seed)
         model = mlp([784, hidden_dim, 10], hidden=get_hidden_unit(hidden),
                     rng=np.random.default_rng(weight_seed), weights_init=get_initialiser(name),
                     dtype=np.float64)
@@ -571,8 +572,8 @@ def log_prior_start(
     """The error before training of a network whose output biases are zero or log priors.
 
     Takes an imbalanced training set from MNIST (``class_counts[k]`` digits of
-    class ``k``) and builds a 784-``hidden_dim``-10 ReLU network with He weights
-    in the hidden layer and ZERO output weights, so that its logits are exactly
+    class ``k``) and builds a 784-``hidden_dim``-10 ReLU network with fan-in normal
+    weights in the hidden layer and ZERO output weights, so that its logits are exactly
     the output biases. Compares the cross-entropy on the training set for zero
     biases and for ``log_prior_biases`` (task 1.6).
 
@@ -594,7 +595,7 @@ def log_prior_start(
     labels = labels[index]
     num_classes = len(class_counts)
     targets = np.eye(num_classes)[labels]
-    model = mlp([784, hidden_dim, num_classes], rng=rng, weights_init=get_initialiser("He normal"),
+    model = mlp([784, hidden_dim, num_classes], rng=rng, weights_init=get_initialiser("fan-in normal"),
                 dtype=np.float64)
     output_layer = model.layers[-1]
     output_layer.weights[...] = 0.0
@@ -659,11 +660,12 @@ def train_initialisations(
 
     rng = as_generator(seed)
     data_seed, weight_seed = _seed_from(rng), _seed_from(rng)
+    data = _mnist_arrays(num_train, data_seed)
     histories = {}
     runs = tqdm(configs, desc="training runs", unit="run", disable=not progress)
     for label, hidden, init in runs:
         runs.set_postfix_str(label)
-        train, valid = _mnist_providers(num_train, batch_size, data_seed, normalise="standardise")
+        train, valid = _providers(data, batch_size, data_seed)
         model = mlp([784] + [hidden_dim] * num_hidden_layers + [10], hidden=get_hidden_unit(hidden),
                     rng=np.random.default_rng(weight_seed), weights_init=get_initialiser(init))
         trainer = Trainer(model, CrossEntropySoftmaxError(), GradientDescentLearningRule(learning_rate),
@@ -845,17 +847,33 @@ def train_preprocessing(
 
 # ---------------------------------------------------------------- data helpers
 
-def _mnist_providers(num_train: int, batch_size: int, data_seed: int, normalise: str = "standardise"):
-    """Training provider over ``num_train`` random training digits and the validation provider."""
-    from mlplab.data import load_mnist5k, providers_from_splits
+def _mnist_arrays(num_train: int, data_seed: int, normalise: str = "standardise",
+                  dtype=np.float32) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``num_train`` random training digits and all validation digits, normalised with training statistics.
+
+    Returns:
+        ``(train_inputs, train_labels, valid_inputs, valid_labels)``.
+    """
+    from mlplab.data import fit_normalisation, load_mnist5k
 
     splits = load_mnist5k()
-    if not 1 <= num_train <= len(splits["train"].targets):
-        raise ValueError(f"num_train must be between 1 and {len(splits['train'].targets)}, got {num_train}")
-    data_rng = np.random.default_rng(data_seed)
-    pick = data_rng.permutation(len(splits["train"].targets))[:num_train]
-    splits["train"] = type(splits["train"])(splits["train"].inputs[pick], splits["train"].targets[pick])
-    train, valid, _ = providers_from_splits(splits, batch_size, data_rng, normalise=normalise)
+    train, valid = splits["train"], splits["valid"]
+    if not 1 <= num_train <= len(train.targets):
+        raise ValueError(f"num_train must be between 1 and {len(train.targets)}, got {num_train}")
+    pick = np.random.default_rng(data_seed).permutation(len(train.targets))[:num_train]
+    normaliser = fit_normalisation(train.inputs[pick], normalise)
+    return (normaliser(train.inputs[pick], dtype), train.targets[pick],
+            normaliser(valid.inputs, dtype), valid.targets)
+
+
+def _providers(data: tuple, batch_size: int, data_seed: int):
+    """Training provider (shuffled by a generator made from ``data_seed``) and validation provider."""
+    from mlplab.data import MinibatchProvider
+
+    train_inputs, train_labels, valid_inputs, valid_labels = data
+    train = MinibatchProvider(train_inputs, train_labels, batch_size,
+                              rng=np.random.default_rng([data_seed, 1]))
+    valid = MinibatchProvider(valid_inputs, valid_labels, 500, shuffle=False)
     return train, valid
 
 
