@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mlplab._overlay import solutions_root
+from mlplab._overlay import REPO_ROOT, solutions_root
 from mlplab.checks import Result, checks_of, judge, pack, unpack
 from mlplab.tasks import LABS, exercise_files
 
@@ -80,13 +80,19 @@ _BWRAP_OK: bool | None = None
 
 
 def _bwrap_args(visible: Path | None = None) -> list[str]:
-    """Read-only view of the machine, a private /tmp, no network; ``visible`` stays readable."""
-    args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            "--tmpfs", "/tmp", "--unshare-net", "--unshare-pid", "--die-with-parent",
-            "--new-session", "--chdir", "/tmp"]
-    if visible is not None:
-        args[args.index("--unshare-net"):args.index("--unshare-net")] = ["--ro-bind", str(visible), str(visible)]
-    return args
+    """Read-only view of the machine, a private empty /tmp, no network.
+
+    The private /tmp hides whatever lives there, so the folders the worker needs
+    (the submission, this repository, the Python installation) are bound back
+    read-only: a course or a CI checkout may well sit below /tmp.
+    """
+    needed = {Path(sys.prefix), Path(sys.base_prefix), Path(os.path.realpath(sys.executable)).parent,
+              REPO_ROOT, *([visible] if visible is not None else [])}
+    args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    for path in sorted(p.resolve() for p in needed):
+        args += ["--ro-bind", str(path), str(path)]
+    return args + ["--unshare-net", "--unshare-pid", "--die-with-parent", "--new-session",
+                   "--chdir", "/tmp"]
 
 
 def _bwrap_works() -> bool:

@@ -146,3 +146,15 @@ def test_cli_grade_prints_a_table_and_json(tmp_path):
     out = subprocess.run([sys.executable, "-m", "autograder", "grade", "lab7", str(folder)],
                          capture_output=True, text=True)
     assert out.returncode == 2 and "unknown lab 'lab7'" in out.stderr
+
+
+def test_hidden_checks_run_as_pytest_one_test_per_task(tmp_path):
+    stubs = make_submission(tmp_path / "stubs", base="stubs")
+    ref = make_submission(tmp_path / "ref")
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+               str(Path(__file__).parents[1] / "autograder" / "test_submission.py"), "--lab", "lab1"]
+    out = subprocess.run([*command, "--submission", str(stubs), "-n", "0"], capture_output=True, text=True)
+    assert out.returncode == 1 and f"{len(LAB1)} failed" in out.stdout, out.stdout[-2000:]
+    assert "not implemented yet: Lab 1, task 1.1" in out.stdout
+    out = subprocess.run([*command, "--submission", str(ref), "-n", "0"], capture_output=True, text=True)
+    assert out.returncode == 0 and f"{len(LAB1)} passed" in out.stdout, out.stdout[-2000:]
