@@ -71,7 +71,22 @@ TASKS: tuple[Task, ...] = (
          "mlplab/preprocessing.py", ("Standardiser.fit", "Standardiser.transform")),
     Task("lab1.pca_whiten", "1.11", "PCA whitening", 2,
          "mlplab/preprocessing.py", ("PCAWhitener.fit", "PCAWhitener.transform")),
-    # --- lab2 tasks go here ---
+    Task("lab2.batchnorm_forward", "2.1", "Batch norm forward pass in training mode", 2,
+         "mlplab/layers/batch_norm.py", ("batchnorm_forward",)),
+    Task("lab2.batchnorm_backward", "2.2", "Batch norm backward pass", 3,
+         "mlplab/layers/batch_norm.py", ("batchnorm_backward",)),
+    Task("lab2.population_statistics", "2.3", "Population statistics from training minibatches", 1,
+         "mlplab/layers/batch_norm.py", ("population_statistics",)),
+    Task("lab2.running_statistics", "2.4", "Running averages of the batch statistics", 1,
+         "mlplab/layers/batch_norm.py", ("update_running_statistics",)),
+    Task("lab2.fold", "2.5", "Batch norm at inference as one affine transform", 1,
+         "mlplab/layers/batch_norm.py", ("fold_batchnorm",)),
+    Task("lab2.modes", "2.6", "Training and evaluation modes of the batch norm layer", 2,
+         "mlplab/layers/batch_norm.py", ("batchnorm_fprop",)),
+    Task("lab2.spatial_forward", "2.7", "Spatial batch norm forward pass", 2,
+         "mlplab/layers/batch_norm.py", ("spatial_batchnorm_forward",)),
+    Task("lab2.spatial_backward", "2.8", "Spatial batch norm backward pass", 2,
+         "mlplab/layers/batch_norm.py", ("spatial_batchnorm_backward",)),
     # --- lab3 tasks go here ---
 )
 

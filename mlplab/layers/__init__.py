@@ -13,6 +13,7 @@ import importlib
 from mlplab.layers.activations import IdentityLayer, ReluLayer, SigmoidLayer, TanhLayer
 from mlplab.layers.affine import AffineLayer
 from mlplab.layers.base import Layer, LayerWithParameters, StochasticLayer
+from mlplab.layers.normalisation import BatchNormLayer
 
 _HIDDEN_UNITS = ("ELULayer", "SELULayer", "LeakyReLULayer")
 
@@ -37,6 +38,7 @@ __all__ = [
     "LayerWithParameters",
     "StochasticLayer",
     "AffineLayer",
+    "BatchNormLayer",
     "SigmoidLayer",
     "TanhLayer",
     "ReluLayer",
