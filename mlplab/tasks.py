@@ -87,7 +87,25 @@ TASKS: tuple[Task, ...] = (
          "mlplab/layers/batch_norm.py", ("spatial_batchnorm_forward",)),
     Task("lab2.spatial_backward", "2.8", "Spatial batch norm backward pass", 2,
          "mlplab/layers/batch_norm.py", ("spatial_batchnorm_backward",)),
-    # --- lab3 tasks go here ---
+    Task("lab3.dropout", "3.1", "Dropout layer (inverted and weight-scaled)", 3,
+         "mlplab/layers/dropout.py", ("DropoutLayer.fprop", "DropoutLayer.bprop")),
+    Task("lab3.dropconnect", "3.2", "DropConnect layer", 2,
+         "mlplab/layers/dropout.py",
+         ("DropConnectLayer.fprop", "DropConnectLayer.bprop", "DropConnectLayer.grads_wrt_params")),
+    Task("lab3.annealed_dropout", "3.3", "Annealed dropout schedule", 1,
+         "mlplab/layers/dropout.py", ("annealed_incl_prob",)),
+    Task("lab3.maxout", "3.4", "Maxout layer", 2,
+         "mlplab/layers/maxout.py", ("MaxoutLayer.fprop", "MaxoutLayer.bprop")),
+    Task("lab3.random_shift", "3.5", "Random shifts", 1,
+         "mlplab/augmentation.py", ("random_shift",)),
+    Task("lab3.random_rotation", "3.6", "Small random rotations", 1,
+         "mlplab/augmentation.py", ("random_rotation",)),
+    Task("lab3.pixel_noise", "3.7", "Pixel noise", 1,
+         "mlplab/augmentation.py", ("pixel_noise",)),
+    Task("lab3.elastic_deformation", "3.8", "Elastic deformation", 2,
+         "mlplab/augmentation.py", ("elastic_deformation",)),
+    Task("lab3.augmented_provider", "3.9", "Augmenting data provider", 1,
+         "mlplab/augmentation.py", ("AugmentedProvider.__iter__",)),
 )
 
 _BY_ID = {task.id: task for task in TASKS}

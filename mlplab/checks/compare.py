@@ -118,6 +118,14 @@ def assert_close(
         f"{int(wrong.sum())} of {wrong.size} entries are wrong, worst at index {where}: "
         f"got {float(actual.flat[flat]):.6g}, expected {float(expected.flat[flat]):.6g}"
     ]
+    parts += _explain(wrong, actual, expected, regions, hints)
+    raise CheckFailure(". ".join(parts) + ".")
+
+
+def _explain(wrong: np.ndarray, actual: np.ndarray, expected: np.ndarray,
+             regions: Mapping[str, np.ndarray] | None, hints: tuple[Hint, ...]) -> list[str]:
+    """Where the wrong entries are (per region) and the first likely mistake a hint recognises."""
+    parts = []
     if regions:
         counts = []
         for label, mask in regions.items():
@@ -132,6 +140,59 @@ def assert_close(
         if text:
             parts.append(f"Likely mistake: {text}")
             break
+    return parts
+
+
+def unit_scale(expected: np.ndarray, axes: int | tuple[int, ...] | None = None) -> np.ndarray:
+    """Largest ``|expected|`` per unit (reduced over ``axes``, kept as size-1 axes), or over the
+    whole array for ``axes=None``; zero scales become 1."""
+    magnitude = np.abs(np.asarray(expected, dtype=np.float64))
+    scale = np.max(magnitude, axis=axes, keepdims=True) if axes is not None else np.max(magnitude)
+    return np.where(scale > 0, scale, 1.0)
+
+
+def assert_close_to_scale(
+    name: str,
+    actual: np.ndarray,
+    expected: np.ndarray,
+    *,
+    tol: float,
+    axes: int | tuple[int, ...] | None = None,
+    regions: Mapping[str, np.ndarray] | None = None,
+    hints: tuple[Hint, ...] = (),
+) -> float:
+    """``actual`` agrees with ``expected`` up to ``tol`` times the largest ``|expected|`` of each unit.
+
+    For results of linear algebra (centred, rotated or normalised arrays), whose
+    entries near zero carry rounding errors that are tiny in absolute terms but
+    not relative to the entry.
+
+    Args:
+        axes: the axes one unit's values lie along (``0`` for ``(m, D)`` arrays,
+            ``(0, 2, 3)`` for ``(N, C, H, W)``); None: one scale for the whole array.
+        regions, hints: as for ``assert_close``.
+
+    Returns:
+        The largest error relative to the scale.
+    """
+    actual = np.asarray(actual)
+    expected = np.asarray(expected, dtype=np.float64)
+    assert_shape(name, actual, expected.shape)
+    assert_finite(name, actual)
+    if expected.size == 0:
+        return 0.0
+    errors = np.abs(actual.astype(np.float64) - expected) / unit_scale(expected, axes)
+    worst = float(errors.max())
+    if worst <= tol:
+        return worst
+    wrong = errors > tol
+    flat = int(np.argmax(errors))
+    index = _index(flat, expected.shape)
+    unit = "" if axes is None else (" of its unit" if axes == 0 else " of its channel")
+    parts = [f"{name}: {int(wrong.sum())} of {wrong.size} entries differ from the reference's by more than "
+             f"{tol:.0e} of the largest expected magnitude{unit} (worst {worst:.2e}, at index {index}: "
+             f"got {float(actual.flat[flat]):.6g}, expected {float(expected.flat[flat]):.6g})"]
+    parts += _explain(wrong, actual, expected, regions, hints)
     raise CheckFailure(". ".join(parts) + ".")
 
 
@@ -160,3 +221,20 @@ def assert_ratio(name: str, actual: float, expected: float, *, rel_tol: float, h
 def assert_true(condition: bool, message: str) -> None:
     if not bool(condition):
         raise CheckFailure(message)
+
+
+# --- reading probe outputs (they travel as arrays) ---
+
+def flag(outputs: Mapping[str, np.ndarray], key: str) -> bool:
+    """A yes/no fact a probe recorded (stored as a 0-d array)."""
+    return bool(np.asarray(outputs[key]).item())
+
+
+def number(outputs: Mapping[str, np.ndarray], key: str) -> float:
+    """A single number a probe recorded."""
+    return float(np.asarray(outputs[key]).item())
+
+
+def same_global_state(a, b) -> bool:
+    """Whether two ``np.random.get_state()`` tuples are equal (probes check the global state is untouched)."""
+    return a[0] == b[0] and np.array_equal(a[1], b[1]) and tuple(a[2:]) == tuple(b[2:])

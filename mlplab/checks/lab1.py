@@ -53,11 +53,14 @@ import numpy as np
 from mlplab.checks.compare import (
     as_array,
     assert_close,
+    assert_close_to_scale,
     assert_finite,
     assert_ratio,
     assert_shape,
     assert_true,
     elementwise_rel_error,
+    flag,
+    same_global_state,
 )
 from mlplab.checks.core import CheckFailure, ProbeError, TaskCheck
 
@@ -80,40 +83,8 @@ _SELU_ALPHA = 1.6732632423543772
 _SELU_SCALE = 1.0507009873554805
 
 
-def _flag(outputs: dict, key: str) -> bool:
-    return bool(np.asarray(outputs[key]).item())
-
-
 def _shape_of(outputs: dict, key: str) -> tuple[int, ...]:
     return tuple(int(n) for n in np.asarray(outputs[key]).ravel())
-
-
-def _same_global_state(a, b) -> bool:
-    return a[0] == b[0] and np.array_equal(a[1], b[1]) and tuple(a[2:]) == tuple(b[2:])
-
-
-def _close(name: str, actual, expected, *, tol: float, regions=None, hints=()) -> float:
-    """Agreement up to ``tol`` times the largest expected magnitude (for results of linear algebra).
-
-    Entries near zero of a centred or rotated array carry rounding errors that are
-    tiny in absolute terms but not relative to the entry, so the error is measured
-    against the scale of the whole array. A failure is explained by ``assert_close``.
-    """
-    actual = np.asarray(actual)
-    expected = np.asarray(expected, dtype=np.float64)
-    assert_shape(name, actual, expected.shape)
-    assert_finite(name, actual)
-    if expected.size == 0:
-        return 0.0
-    difference = float(np.max(np.abs(actual.astype(np.float64) - expected)))
-    scale = float(np.max(np.abs(expected))) or 1.0
-    if difference <= tol * scale:
-        return difference / scale
-    assert_close(name, actual, expected, tol=tol, regions=regions, hints=hints)
-    raise CheckFailure(
-        f"{name}: largest difference {difference:.3g} is {difference / scale:.2e} of the largest "
-        f"expected magnitude {scale:.3g}, above the tolerance {tol:.0e}."
-    )
 
 
 # --------------------------------------------------------------------------- random initialisers
@@ -185,7 +156,7 @@ def _init_statistics(name: str, inputs: dict) -> dict:
         differ = differ and not (a.shape == c.shape and np.array_equal(a, c, equal_nan=True))
     out["same_seed_same_weights"] = np.array(same)
     out["other_seed_other_weights"] = np.array(differ)
-    out["global_state_untouched"] = np.array(_same_global_state(global_state, np.random.get_state()))
+    out["global_state_untouched"] = np.array(same_global_state(global_state, np.random.get_state()))
     return out
 
 
@@ -196,16 +167,16 @@ def _check_shapes_and_seeding(name: str, student: dict, inputs: dict) -> None:
         call = _call_text(name, shape, float(gain))
         got = _shape_of(student, f"shape{i}")
         assert_shape(f"{call} result", np.broadcast_to(0.0, got), tuple(int(n) for n in shape))
-        assert_true(_flag(student, f"float64_{i}"),
+        assert_true(flag(student, f"float64_{i}"),
                     f"{call} returned an array whose dtype is not float64 (e.g. float32 or int): "
                     "return float64 weights")
-    assert_true(_flag(student, "global_state_untouched"),
+    assert_true(flag(student, "global_state_untouched"),
                 f"{name} changed numpy's global random state: it draws from np.random.* functions "
                 "(or seeds them) instead of drawing every number from the rng argument")
-    assert_true(_flag(student, "same_seed_same_weights"),
+    assert_true(flag(student, "same_seed_same_weights"),
                 f"{name} gave different weights for two generators made from the same seed: draw every "
                 "random number from the rng argument (no np.random.* functions, no new generators)")
-    assert_true(_flag(student, "other_seed_other_weights"),
+    assert_true(flag(student, "other_seed_other_weights"),
                 f"{name} gave identical weights for generators with different seeds: the weights must be "
                 "drawn at random from the rng argument")
 
@@ -332,7 +303,7 @@ def _orthogonal_probe(inputs: dict) -> dict:
         differ = differ and not (a.shape == c.shape and np.array_equal(a, c, equal_nan=True))
     out["same_seed_same_weights"] = np.array(same)
     out["other_seed_other_weights"] = np.array(differ)
-    out["global_state_untouched"] = np.array(_same_global_state(global_state, np.random.get_state()))
+    out["global_state_untouched"] = np.array(same_global_state(global_state, np.random.get_state()))
     return out
 
 
@@ -628,7 +599,7 @@ def _layer_compare(class_name: str, known_factors):
         name = f"{class_name}({'' if alpha is None else f'alpha={alpha:.4g}'})"
         regions = {"inputs < 0": x < 0, "inputs == 0": x == 0, "inputs > 0": x > 0}
 
-        assert_true(_flag(student, "fprop_keeps_float64"),
+        assert_true(flag(student, "fprop_keeps_float64"),
                     f"{name}.fprop returned another dtype than float64 for float64 inputs: keep the input dtype")
         assert_close(f"{name}.fprop output", student["y"], expected["y"], tol=FPROP_TOL, regions=regions,
                      hints=(_branch_hint(x, FPROP_TOL, factors),))
@@ -636,9 +607,9 @@ def _layer_compare(class_name: str, known_factors):
             assert_close(f"{class_name}().fprop output (default alpha)", student["y_default"],
                          expected["y_default"], tol=FPROP_TOL, regions=regions,
                          hints=(_branch_hint(x, FPROP_TOL, {}),))
-        assert_true(_flag(student, "fprop_leaves_inputs"),
+        assert_true(flag(student, "fprop_leaves_inputs"),
                     f"{name}.fprop modified its inputs in place; compute a new array instead")
-        assert_true(_flag(student, "fprop_no_overflow"),
+        assert_true(flag(student, "fprop_no_overflow"),
                     f"{name}.fprop overflows (a floating-point overflow warning) for large positive inputs such "
                     "as 800: np.exp is evaluated on them even where its result is not used; take np.exp only "
                     "of non-positive values (see the docstring)")
@@ -664,16 +635,16 @@ def _layer_compare(class_name: str, known_factors):
                     f"{failure} Your bprop also disagrees with the numerical gradient of your fprop "
                     f"(rel. error {numerical_error:.2e} > {NUMERICAL_TOL:.0e})") from None
             raise
-        assert_true(_flag(student, "bprop_leaves_arguments"),
+        assert_true(flag(student, "bprop_leaves_arguments"),
                     f"{name}.bprop modified its inputs, outputs or grads_wrt_outputs in place; "
                     "compute a new array instead")
         assert_true(numerical_error <= NUMERICAL_TOL,
                     f"{name}: your bprop disagrees with the numerical gradient of your fprop "
                     f"(rel. error {numerical_error:.2e} > {NUMERICAL_TOL:.0e})")
-        assert_true(_flag(student, "fprop_keeps_float32"),
+        assert_true(flag(student, "fprop_keeps_float32"),
                     f"{name}.fprop returned another dtype than float32 for float32 inputs: keep the input dtype "
                     "(a float64 array or np.float64 scalar in the computation promotes to float64)")
-        assert_true(_flag(student, "bprop_keeps_float32"),
+        assert_true(flag(student, "bprop_keeps_float32"),
                     f"{name}.bprop returned another dtype than float32 for float32 arguments: keep the input "
                     "dtype (a float64 array or np.float64 scalar in the computation promotes to float64)")
         return (f"fprop and bprop agree with the reference; bprop agrees with the numerical gradient "
@@ -799,23 +770,23 @@ def _own_statistics_hint(what: str):
 def _standardise_compare(student: dict, expected: dict, inputs: dict) -> str:
     train, constant = inputs["train"], np.asarray(inputs["constant"], dtype=np.int64)
     num_examples, num_features = train.shape
-    assert_true(_flag(student, "fit_returns_self"),
+    assert_true(flag(student, "fit_returns_self"),
                 "Standardiser.fit must return self, so that Standardiser().fit(x) is the fitted standardiser")
-    assert_true(_flag(student, "fit_leaves_inputs"), "Standardiser.fit modified the training inputs in place")
+    assert_true(flag(student, "fit_leaves_inputs"), "Standardiser.fit modified the training inputs in place")
     _per_feature_shape("Standardiser.mean_", student["mean"], num_examples, num_features)
-    _close("Standardiser.mean_", student["mean"], expected["mean"], tol=1e-9)
+    assert_close_to_scale("Standardiser.mean_", student["mean"], expected["mean"], tol=1e-9)
     _per_feature_shape("Standardiser.std_", student["std"], num_examples, num_features)
     is_constant = np.zeros(num_features, dtype=bool)
     is_constant[constant] = True
-    _close("Standardiser.std_", student["std"], expected["std"], tol=1e-9,
+    assert_close_to_scale("Standardiser.std_", student["std"], expected["std"], tol=1e-9,
            regions={"the feature is constant in the training inputs": is_constant,
                     "the feature varies": ~is_constant},
            hints=(_constant_feature_hint(constant), _ddof_hint(num_examples, constant)))
-    _close("Standardiser.transform(held_out_inputs)", student["test"], expected["test"], tol=1e-9,
+    assert_close_to_scale("Standardiser.transform(held_out_inputs)", student["test"], expected["test"], tol=1e-9,
            hints=(_own_statistics_hint("standardised"),))
-    assert_true(_flag(student, "transform_leaves_inputs"),
+    assert_true(flag(student, "transform_leaves_inputs"),
                 "Standardiser.transform modified its inputs in place (e.g. with -= or /=); compute a new array")
-    _close("Standardiser.transform(train_inputs)", student["train"], expected["train"], tol=1e-9)
+    assert_close_to_scale("Standardiser.transform(train_inputs)", student["train"], expected["train"], tol=1e-9)
     return "statistics and standardised inputs agree to 1e-9"
 
 
@@ -900,11 +871,11 @@ def _pca_compare(student: dict, expected: dict, inputs: dict) -> str:
     train = inputs["train"]
     num_examples, num_features = train.shape
     k = int(inputs["num_components"])
-    assert_true(_flag(student, "fit_returns_self"),
+    assert_true(flag(student, "fit_returns_self"),
                 "PCAWhitener.fit must return self, so that PCAWhitener(k).fit(x) is the fitted whitener")
-    assert_true(_flag(student, "fit_leaves_inputs"), "PCAWhitener.fit modified the training inputs in place")
+    assert_true(flag(student, "fit_leaves_inputs"), "PCAWhitener.fit modified the training inputs in place")
     _per_feature_shape("PCAWhitener.mean_", student["mean"], num_examples, num_features)
-    _close("PCAWhitener.mean_", student["mean"], expected["mean"], tol=1e-9)
+    assert_close_to_scale("PCAWhitener.mean_", student["mean"], expected["mean"], tol=1e-9)
 
     eigenvalues = np.asarray(student["eigenvalues"])
     name = f"PCAWhitener(num_components={k}).eigenvalues_"
@@ -916,25 +887,25 @@ def _pca_compare(student: dict, expected: dict, inputs: dict) -> str:
         raise CheckFailure(f"{name} = {np.array2string(eigenvalues, precision=4)} is in increasing order. "
                            "Likely mistake: np.linalg.eigh returns eigenvalues in increasing order; the "
                            "components must be ordered by decreasing eigenvalue (variance)")
-    _close(name, eigenvalues, expected["eigenvalues"], tol=1e-8, hints=(_covariance_ddof_hint(num_examples),))
+    assert_close_to_scale(name, eigenvalues, expected["eigenvalues"], tol=1e-8, hints=(_covariance_ddof_hint(num_examples),))
 
     components = np.asarray(student["components"])
     name = f"PCAWhitener(num_components={k}).components_"
     assert_shape(name, components, (num_features, k))
-    _close(f"{name} (each column's sign matched to the reference's)",
+    assert_close_to_scale(f"{name} (each column's sign matched to the reference's)",
            _align_signs(components, expected["components"]), expected["components"], tol=1e-8)
 
-    _close("PCAWhitener.transform(train_inputs) (signs matched per column)",
+    assert_close_to_scale("PCAWhitener.transform(train_inputs) (signs matched per column)",
            _align_signs(student["train"], expected["train"]), expected["train"], tol=1e-8,
            hints=(_pca_shift_hint, _pca_eps_hint))
-    _close("PCAWhitener.transform(held_out_inputs) (signs matched per column)",
+    assert_close_to_scale("PCAWhitener.transform(held_out_inputs) (signs matched per column)",
            _align_signs(student["test"], expected["test"]), expected["test"], tol=1e-8,
            hints=(_own_statistics_hint("centred"), _pca_shift_hint))
-    _close("covariance of the whitened training inputs", student["train_covariance"],
+    assert_close_to_scale("covariance of the whitened training inputs", student["train_covariance"],
            expected["train_covariance"], tol=1e-8)
-    assert_true(_flag(student, "transform_leaves_inputs"),
+    assert_true(flag(student, "transform_leaves_inputs"),
                 "PCAWhitener.transform modified its inputs in place (e.g. with -=); compute a new array")
-    _close("PCAWhitener() (all components, default eps) .transform(held_out_inputs) (signs matched per column)",
+    assert_close_to_scale("PCAWhitener() (all components, default eps) .transform(held_out_inputs) (signs matched per column)",
            _align_signs(student["all_components"], expected["all_components"]), expected["all_components"],
            tol=1e-8)
     return "components (up to sign) and whitened inputs agree to 1e-8"

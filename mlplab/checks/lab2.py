@@ -40,7 +40,15 @@ import inspect
 
 import numpy as np
 
-from mlplab.checks.compare import as_array, assert_finite, assert_shape, assert_true, generic_hints
+from mlplab.checks.compare import (
+    as_array,
+    assert_close_to_scale,
+    assert_finite,
+    assert_shape,
+    assert_true,
+    flag,
+    unit_scale,
+)
 from mlplab.checks.core import CheckFailure, ProbeError, TaskCheck
 
 FORWARD_TOL = 1e-8
@@ -49,10 +57,6 @@ STATISTICS_TOL = 1e-12
 EPS = 1e-5
 
 # --------------------------------------------------------------------------- shared helpers
-
-
-def _flag(outputs: dict, key: str) -> bool:
-    return bool(np.asarray(outputs[key]).item())
 
 
 def _results(value, what: str, names: tuple[str, ...]) -> list[np.ndarray]:
@@ -66,56 +70,6 @@ def _results(value, what: str, names: tuple[str, ...]) -> list[np.ndarray]:
         raise ProbeError(f"{what} returned {len(value)} values; it must return {expected}")
     # copies: a result may be (a view of) an argument that the probe restores afterwards
     return [np.array(as_array(v, f"{what} ({name})"), copy=True) for v, name in zip(value, names)]
-
-
-def _scale(expected: np.ndarray, axes) -> np.ndarray:
-    """Largest ``|expected|`` per unit (reduced over ``axes``), or over the whole array for ``axes=None``."""
-    magnitude = np.abs(expected)
-    scale = np.max(magnitude, axis=axes, keepdims=True) if axes is not None else np.max(magnitude)
-    return np.where(scale > 0, scale, 1.0)
-
-
-def _close(name: str, actual, expected, *, tol: float, axes=None, regions=None, hints=()) -> float:
-    """``actual`` agrees with ``expected`` up to ``tol`` times the largest ``|expected|`` of each unit.
-
-    Args:
-        axes: the axes a unit's values lie along (``0`` for ``(m, D)`` arrays,
-            ``(0, 2, 3)`` for ``(N, C, H, W)``); None: one scale for the whole array.
-        regions: named boolean masks of ``expected``'s shape; the message counts wrong entries in each.
-        hints: functions ``(actual, expected) -> str | None`` naming likely mistakes.
-
-    Returns:
-        The largest error relative to the scale.
-    """
-    actual = np.asarray(actual)
-    expected = np.asarray(expected, dtype=np.float64)
-    assert_shape(name, actual, expected.shape)
-    assert_finite(name, actual)
-    if expected.size == 0:
-        return 0.0
-    errors = np.abs(actual.astype(np.float64) - expected) / _scale(expected, axes)
-    worst = float(errors.max())
-    if worst <= tol:
-        return worst
-    wrong = errors > tol
-    index = tuple(int(i) for i in np.unravel_index(int(np.argmax(errors)), expected.shape))
-    unit = "of its unit" if axes == 0 else ("of its channel" if axes is not None else "")
-    parts = [f"{name}: {int(wrong.sum())} of {wrong.size} entries differ from the reference's by more than "
-             f"{tol:.0e} of the largest expected magnitude {unit}".rstrip() +
-             f" (worst {worst:.2e}, at index {index}: got {float(actual.flat[np.argmax(errors)]):.6g}, "
-             f"expected {float(expected[index]):.6g})"]
-    if regions:
-        counts = []
-        for label, mask in regions.items():
-            mask = np.broadcast_to(np.asarray(mask, dtype=bool), expected.shape)
-            counts.append((label, int((wrong & mask).sum()), int(mask.sum())))
-        parts.append("; ".join(f"where {label}: {n_wrong} of {n} wrong" for label, n_wrong, n in counts))
-    for hint in (*hints, generic_hints):
-        text = hint(actual, expected)
-        if text:
-            parts.append(f"Likely mistake: {text}")
-            break
-    raise CheckFailure(". ".join(parts) + ".")
 
 
 def _unit_shape(name: str, actual, num_examples: int, num_units: int, *, what: str = "unit",
@@ -234,11 +188,11 @@ def _forward_compare(student: dict, expected: dict, inputs: dict) -> str:
     name = "batchnorm_forward(inputs, gamma, beta, eps=1e-5)"
     _unit_shape(f"{name}: batch_mean", student["mean"], m, d)
     _unit_shape(f"{name}: batch_var", student["var"], m, d)
-    _close(f"{name}: outputs", student["y"], expected["y"], tol=FORWARD_TOL, axes=0,
+    assert_close_to_scale(f"{name}: outputs", student["y"], expected["y"], tol=FORWARD_TOL, axes=0,
            regions={f"unit {tiny} (batch variance about eps)": np.arange(d) == tiny,
                     "the other units": varying},
            hints=(_ddof_hint(m, beta, varying), _eps_hint(beta, varying), _swap_hint(inputs["gamma"], beta)))
-    _close(f"{name}: batch_mean", student["mean"], expected["mean"], tol=FORWARD_TOL)
+    assert_close_to_scale(f"{name}: batch_mean", student["mean"], expected["mean"], tol=FORWARD_TOL)
 
     def var_ddof(actual, expected):
         if np.allclose(np.asarray(actual) / np.asarray(expected), m / (m - 1), rtol=1e-8):
@@ -247,18 +201,18 @@ def _forward_compare(student: dict, expected: dict, inputs: dict) -> str:
             return "this is the standard deviation; batch_var is the variance"
         return None
 
-    _close(f"{name}: batch_var", student["var"], expected["var"], tol=FORWARD_TOL, hints=(var_ddof,))
-    assert_true(_flag(student, "leaves_inputs"), f"{name} modified its arguments in place; compute new arrays")
-    assert_true(_flag(student, "float64"), f"{name} returned another dtype than float64 for float64 inputs")
+    assert_close_to_scale(f"{name}: batch_var", student["var"], expected["var"], tol=FORWARD_TOL, hints=(var_ddof,))
+    assert_true(flag(student, "leaves_inputs"), f"{name} modified its arguments in place; compute new arrays")
+    assert_true(flag(student, "float64"), f"{name} returned another dtype than float64 for float64 inputs")
 
     def eps_ignored(actual, expected_eps2):
         if np.allclose(actual, expected["y"], rtol=0, atol=1e-9) and not np.allclose(actual, expected_eps2):
             return "the eps argument is ignored (a fixed value is used instead)"
         return None
 
-    _close(f"batchnorm_forward(inputs, gamma, beta, eps={float(inputs['eps2']):.3g}): outputs", student["y_eps2"],
+    assert_close_to_scale(f"batchnorm_forward(inputs, gamma, beta, eps={float(inputs['eps2']):.3g}): outputs", student["y_eps2"],
            expected["y_eps2"], tol=FORWARD_TOL, axes=0, hints=(eps_ignored,))
-    assert_true(_flag(student, "float32"),
+    assert_true(flag(student, "float32"),
                 "batchnorm_forward returned another dtype than float32 for float32 arguments: keep the dtype "
                 "(a float64 array or np.float64 number in the computation promotes to float64)")
     return "outputs and batch statistics agree with the reference to 1e-8"
@@ -305,7 +259,7 @@ def _path_hint(student: dict, expected: dict, axes, *, spatial: bool = False):
     per = "channel (over N, H and W)" if spatial else "unit (column)"
 
     def hint(actual, expected_dx):
-        scale = _scale(np.asarray(expected["dx"], dtype=np.float64), axes)
+        scale = unit_scale(np.asarray(expected["dx"], dtype=np.float64), axes)
         constant = np.asarray(student["dx_constant"], dtype=np.float64)
         mean_bad = constant.shape == np.shape(expected["dx_constant"]) and bool(
             np.max(np.abs(constant - expected["dx_constant"]) / scale) > 1e-6)
@@ -353,7 +307,7 @@ def _special_gradient(name: str, student: dict, expected: dict, key: str, axes, 
     actual = np.asarray(student[key])
     assert_shape(f"{name}: grads_wrt_inputs", actual, np.shape(expected[key]))
     assert_finite(f"{name}: grads_wrt_inputs", actual)
-    error = np.abs(actual.astype(np.float64) - expected[key]) / _scale(np.asarray(expected["dx"]), axes)
+    error = np.abs(actual.astype(np.float64) - expected[key]) / unit_scale(np.asarray(expected["dx"]), axes)
     if float(error.max()) > BACKWARD_TOL:
         hint = _path_hint(student, expected, axes, spatial=spatial)(None, None)
         raise CheckFailure(f"{name}: grads_wrt_inputs differs from the reference's by {float(error.max()):.2e} of "
@@ -368,16 +322,16 @@ def _backward_compare(student: dict, expected: dict, inputs: dict) -> str:
     assert_shape(f"{name}: grads_wrt_inputs", np.asarray(student["dx"]), x.shape)
     _unit_shape(f"{name}: grads_wrt_gamma", student["dgamma"], m, d)
     _unit_shape(f"{name}: grads_wrt_beta", student["dbeta"], m, d)
-    _close(f"{name}: grads_wrt_inputs", student["dx"], expected["dx"], tol=BACKWARD_TOL, axes=0,
+    assert_close_to_scale(f"{name}: grads_wrt_inputs", student["dx"], expected["dx"], tol=BACKWARD_TOL, axes=0,
            hints=(_gamma_factor_hint(inputs["gamma"]), _path_hint(student, expected, 0)))
     for key, what in (("dx_constant", "the same for every example of a unit"),
                       ("dx_centred", "proportional to the centred inputs")):
         _special_gradient(f"{name} with grads_wrt_outputs {what}", student, expected, key, 0)
-    _close(f"{name}: grads_wrt_gamma", student["dgamma"], expected["dgamma"], tol=BACKWARD_TOL)
-    _close(f"{name}: grads_wrt_beta", student["dbeta"], expected["dbeta"], tol=BACKWARD_TOL)
-    assert_true(_flag(student, "leaves_inputs"), f"{name} modified its arguments in place; compute new arrays")
-    assert_true(_flag(student, "float64"), f"{name} returned another dtype than float64 for float64 arguments")
-    assert_true(_flag(student, "float32"),
+    assert_close_to_scale(f"{name}: grads_wrt_gamma", student["dgamma"], expected["dgamma"], tol=BACKWARD_TOL)
+    assert_close_to_scale(f"{name}: grads_wrt_beta", student["dbeta"], expected["dbeta"], tol=BACKWARD_TOL)
+    assert_true(flag(student, "leaves_inputs"), f"{name} modified its arguments in place; compute new arrays")
+    assert_true(flag(student, "float64"), f"{name} returned another dtype than float64 for float64 arguments")
+    assert_true(flag(student, "float32"),
                 "batchnorm_backward returned another dtype than float32 for float32 arguments: keep the dtype")
     return "all three gradients agree with the reference to 1e-8 of each unit's scale"
 
@@ -428,7 +382,7 @@ def _population_compare(student: dict, expected: dict, inputs: dict) -> str:
                                    f"unit ({d},). Likely mistake: averaged over the wrong axis (axis=1 instead of "
                                    f"{reduce_text})")
             _unit_shape(f"{name}: {key}", student[f"{key}{suffix}"], k, d, reduce_text=reduce_text)
-        _close(f"{name}: mean", student[f"mean{suffix}"], expected[f"mean{suffix}"], tol=STATISTICS_TOL)
+        assert_close_to_scale(f"{name}: mean", student[f"mean{suffix}"], expected[f"mean{suffix}"], tol=STATISTICS_TOL)
         spread = inputs[f"means{suffix}"].var(axis=0)
 
         def var_hints(actual, expected_var, m=m, spread=spread):
@@ -446,9 +400,9 @@ def _population_compare(student: dict, expected: dict, inputs: dict) -> str:
                         "the average of the batch variances only")
             return None
 
-        _close(f"{name}: var", student[f"var{suffix}"], expected[f"var{suffix}"], tol=STATISTICS_TOL,
+        assert_close_to_scale(f"{name}: var", student[f"var{suffix}"], expected[f"var{suffix}"], tol=STATISTICS_TOL,
                hints=(var_hints,))
-        assert_true(_flag(student, f"leaves_inputs{suffix}"), f"{name} modified its arguments in place")
+        assert_true(flag(student, f"leaves_inputs{suffix}"), f"{name} modified its arguments in place")
     return "population mean and variance agree with the reference to 1e-12"
 
 
@@ -509,13 +463,13 @@ def _running_compare(student: dict, expected: dict, inputs: dict) -> str:
 
         return hint
 
-    _close(f"{call}: new_mean", student["mean"], expected["mean"], tol=STATISTICS_TOL, hints=(hints("mean"),))
-    _close(f"{call}: new_var", student["var"], expected["var"], tol=STATISTICS_TOL, hints=(hints("var"),))
-    assert_true(_flag(student, "leaves_inputs"),
+    assert_close_to_scale(f"{call}: new_mean", student["mean"], expected["mean"], tol=STATISTICS_TOL, hints=(hints("mean"),))
+    assert_close_to_scale(f"{call}: new_var", student["var"], expected["var"], tol=STATISTICS_TOL, hints=(hints("var"),))
+    assert_true(flag(student, "leaves_inputs"),
                 f"{call} modified its arguments in place (e.g. with *=); return new arrays")
-    _close(f"{call} applied {len(inputs['sequence_means'])} times from mean 0 and variance 1: mean",
+    assert_close_to_scale(f"{call} applied {len(inputs['sequence_means'])} times from mean 0 and variance 1: mean",
            student["sequence_mean"], expected["sequence_mean"], tol=1e-10)
-    _close(f"{call} applied {len(inputs['sequence_means'])} times from mean 0 and variance 1: var",
+    assert_close_to_scale(f"{call} applied {len(inputs['sequence_means'])} times from mean 0 and variance 1: var",
            student["sequence_var"], expected["sequence_var"], tol=1e-10)
     return "running averages agree with the reference to 1e-12"
 
@@ -572,14 +526,14 @@ def _fold_compare(student: dict, expected: dict, inputs: dict) -> str:
                     "inside the square root, sqrt(var + eps)")
         return None
 
-    _close(f"{name}: scale", student["scale"], expected["scale"], tol=STATISTICS_TOL, regions=regions,
+    assert_close_to_scale(f"{name}: scale", student["scale"], expected["scale"], tol=STATISTICS_TOL, regions=regions,
            hints=(eps_hint,))
-    _close(f"{name}: shift", student["shift"], expected["shift"], tol=STATISTICS_TOL, regions=regions,
+    assert_close_to_scale(f"{name}: shift", student["shift"], expected["shift"], tol=STATISTICS_TOL, regions=regions,
            hints=(shift_hint,))
-    assert_true(_flag(student, "leaves_inputs"), f"{name} modified its arguments in place")
-    _close("fold_batchnorm(gamma, beta, mean, var) (default eps=1e-5): scale", student["scale_default"],
+    assert_true(flag(student, "leaves_inputs"), f"{name} modified its arguments in place")
+    assert_close_to_scale("fold_batchnorm(gamma, beta, mean, var) (default eps=1e-5): scale", student["scale_default"],
            expected["scale_default"], tol=STATISTICS_TOL)
-    _close("fold_batchnorm(gamma, beta, mean, var) (default eps=1e-5): shift", student["shift_default"],
+    assert_close_to_scale("fold_batchnorm(gamma, beta, mean, var) (default eps=1e-5): shift", student["shift_default"],
            expected["shift_default"], tol=STATISTICS_TOL)
     return "scale and shift agree with the reference to 1e-12"
 
@@ -715,14 +669,14 @@ _STANDIN_NOTE = (". (This task is checked with stand-ins for batchnorm_forward, 
 
 
 def _own_functions_agree(student: dict, expected: dict) -> bool:
-    if not _flag(student, "own_ran") or not _flag(expected, "own_ran"):
+    if not flag(student, "own_ran") or not flag(expected, "own_ran"):
         return False
     for prefix in ("own_train", "own_eval"):
         for key in ("y", "mean", "var"):
             a, e = np.asarray(student[f"{prefix}_{key}"]), np.asarray(expected[f"{prefix}_{key}"], dtype=np.float64)
             if a.shape != e.shape or not np.all(np.isfinite(a)):
                 return False
-            if np.max(np.abs(a - e) / _scale(e, 0 if e.ndim == 2 else None)) > FORWARD_TOL:
+            if np.max(np.abs(a - e) / unit_scale(e, 0 if e.ndim == 2 else None)) > FORWARD_TOL:
                 return False
     return True
 
@@ -738,7 +692,7 @@ def _modes_with_standins(student: dict, expected: dict, inputs: dict) -> str:
 
     def close(a, b) -> bool:
         a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-        return a.shape == b.shape and bool(np.all(np.abs(a - b) <= FORWARD_TOL * _scale(b, None)))
+        return a.shape == b.shape and bool(np.all(np.abs(a - b) <= FORWARD_TOL * unit_scale(b, None)))
 
     # ---- training mode
     folded = x * inputs["standin_scale"] + inputs["standin_shift"]  # what the stand-in fold describes
@@ -774,7 +728,7 @@ def _modes_with_standins(student: dict, expected: dict, inputs: dict) -> str:
                                                                            expected["train_var"])):
         raise CheckFailure("batchnorm_fprop in training mode must return the running statistics that "
                            "update_running_statistics returned" + _STANDIN_NOTE)
-    assert_true(_flag(student, "train_leaves_inputs"),
+    assert_true(flag(student, "train_leaves_inputs"),
                 "batchnorm_fprop in training mode modified its arguments in place; return new arrays")
 
     # ---- evaluation mode
@@ -789,7 +743,7 @@ def _modes_with_standins(student: dict, expected: dict, inputs: dict) -> str:
             close(student["eval_mean"], inputs["running_mean"]) and close(student["eval_var"], inputs["running_var"])):
         raise CheckFailure("batchnorm_fprop in evaluation mode changed the running statistics: in evaluation "
                            "mode return them unchanged (and do not call update_running_statistics)")
-    assert_true(_flag(student, "eval_leaves_inputs"),
+    assert_true(flag(student, "eval_leaves_inputs"),
                 "batchnorm_fprop in evaluation mode modified its arguments in place; return new arrays")
     if int(student["eval_fold_calls"]) > 0:
         wrong = int(student["eval_fold_wrong_argument"])
@@ -801,7 +755,7 @@ def _modes_with_standins(student: dict, expected: dict, inputs: dict) -> str:
             return ("training mode uses the batch statistics and updates the running ones; evaluation mode "
                     "applies fold_batchnorm to the stored ones")
 
-    _close("batchnorm_fprop in evaluation mode: outputs", eval_y, expected["eval_y"], tol=FORWARD_TOL, axes=0)
+    assert_close_to_scale("batchnorm_fprop in evaluation mode: outputs", eval_y, expected["eval_y"], tol=FORWARD_TOL, axes=0)
     return "training mode uses the batch statistics and updates the running ones; evaluation mode uses the stored ones"
 
 
@@ -872,15 +826,15 @@ def _spatial_forward_compare(student: dict, expected: dict, inputs: dict) -> str
     def hint(actual, _):
         return _which_statistics(actual, gamma, beta)
 
-    _close(f"{name}: outputs", student["y"], expected["y"], tol=FORWARD_TOL, axes=SPATIAL_AXES, hints=(hint,))
+    assert_close_to_scale(f"{name}: outputs", student["y"], expected["y"], tol=FORWARD_TOL, axes=SPATIAL_AXES, hints=(hint,))
     for key in ("mean", "var"):
         shape = np.shape(student[key])
         if int(np.prod(shape)) == c * h * w and shape != (c,):
             raise CheckFailure(f"{name}: {key} has shape {shape}, one value per location (c, h, w), expected one "
                                f"per channel ({c},): the statistics must be per channel, over N, H and W")
         assert_shape(f"{name}: {key}", np.asarray(student[key]), (c,))
-        _close(f"{name}: {key}", student[key], expected[key], tol=FORWARD_TOL)
-    assert_true(_flag(student, "leaves_inputs"), f"{name} modified its arguments in place")
+        assert_close_to_scale(f"{name}: {key}", student[key], expected[key], tol=FORWARD_TOL)
+    assert_true(flag(student, "leaves_inputs"), f"{name} modified its arguments in place")
     return "outputs and channel statistics agree with the reference to 1e-8"
 
 
@@ -917,13 +871,13 @@ def _spatial_backward_compare(student: dict, expected: dict, inputs: dict) -> st
             raise CheckFailure(f"{name}: {what} has shape {shape}, expected ({c},). Likely mistake: summed over "
                                "the positions only; sum over axes 0, 2 and 3 (N, H and W)")
         assert_shape(f"{name}: {what}", np.asarray(student[key]), (c,))
-    _close(f"{name}: grads_wrt_inputs", student["dx"], expected["dx"], tol=BACKWARD_TOL, axes=SPATIAL_AXES,
+    assert_close_to_scale(f"{name}: grads_wrt_inputs", student["dx"], expected["dx"], tol=BACKWARD_TOL, axes=SPATIAL_AXES,
            hints=(_path_hint(student, expected, SPATIAL_AXES, spatial=True),))
     _special_gradient(f"{name} with grads_wrt_outputs the same within each channel", student, expected,
                       "dx_constant", SPATIAL_AXES, spatial=True)
-    _close(f"{name}: grads_wrt_gamma", student["dgamma"], expected["dgamma"], tol=BACKWARD_TOL)
-    _close(f"{name}: grads_wrt_beta", student["dbeta"], expected["dbeta"], tol=BACKWARD_TOL)
-    assert_true(_flag(student, "leaves_inputs"), f"{name} modified its arguments in place")
+    assert_close_to_scale(f"{name}: grads_wrt_gamma", student["dgamma"], expected["dgamma"], tol=BACKWARD_TOL)
+    assert_close_to_scale(f"{name}: grads_wrt_beta", student["dbeta"], expected["dbeta"], tol=BACKWARD_TOL)
+    assert_true(flag(student, "leaves_inputs"), f"{name} modified its arguments in place")
     return "all three gradients agree with the reference to 1e-8 of each channel's scale"
 
 

@@ -1,0 +1,264 @@
+"""Every claim of the Lab 3 notebook, asserted on the reference solutions.
+
+Each test calls the experiment function the notebook calls (``mlplab.experiments.lab3``)
+with the notebook's seed and default sizes, and checks the statement made under
+"What you should see" in ``solutions/labs/lab3.py`` with an explicit threshold.
+Experiments that several tests read run once per module (fixtures). The notebook trains
+the dropout runs in three calls; every run draws its seeds afresh from ``SEED``, so one
+call with all four regularisers gives the same runs.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mlplab.experiments import lab3
+from mlplab.tasks import tasks_of
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOK = REPO / "solutions" / "labs" / "lab3.py"
+SEED = 0  # the notebook's SEED (checked by test_notebook_seed_matches)
+NUM_EPOCHS, NUM_TRAIN, WIDTH = 40, 1000, 256  # the notebook's sizes when FULL_RUN is False
+NO, HIDDEN_DROP, BOTH, ANNEALED = lab3.REGULARISERS
+pytestmark = pytest.mark.xdist_group("lab3-claims")  # one worker trains the shared runs once
+
+
+# ---------------------------------------------------------------- infrastructure
+
+def test_importing_the_experiments_does_not_import_exercise_code():
+    code = ("import sys, mlplab.experiments.lab3\n"
+            "from mlplab.tasks import exercise_modules\n"
+            "loaded = [m for m in exercise_modules() if m in sys.modules]\n"
+            "assert not loaded, loaded\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLPLAB_")}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_experiments_are_deterministic():
+    first = lab3.dropconnect_vs_dropout(num_masks=300, seed=7)
+    again = lab3.dropconnect_vs_dropout(num_masks=300, seed=np.random.default_rng(7))
+    other = lab3.dropconnect_vs_dropout(num_masks=300, seed=8)
+    np.testing.assert_array_equal(first["dropout"]["samples"], again["dropout"]["samples"])
+    np.testing.assert_array_equal(first["DropConnect"]["samples"], again["DropConnect"]["samples"])
+    assert not np.array_equal(first["dropout"]["samples"], other["dropout"]["samples"])
+
+
+def test_unknown_names_are_refused():
+    with pytest.raises(ValueError, match="unknown regulariser"):
+        lab3.train_dropout_networks(regularisers=("weight decay",), num_train=10, progress=False)
+    with pytest.raises(ValueError, match="unknown setting"):
+        lab3.train_with_augmentation(settings=("mixup",), num_train=10, progress=False)
+
+
+def _notebook_text() -> str:
+    return NOTEBOOK.read_text()
+
+
+def test_notebook_seed_and_sizes_match():
+    text = _notebook_text()
+    assert re.search(rf"^SEED = {SEED}\b", text, re.MULTILINE)
+    assert re.search(r"^FULL_RUN = False\b", text, re.MULTILINE)
+    assert f"NUM_EPOCHS = budget(80 if FULL_RUN else {NUM_EPOCHS}, 2)" in text
+    assert f"NUM_TRAIN = budget({NUM_TRAIN}, 100)" in text
+    assert f"WIDTH = budget({WIDTH}, 32)" in text
+
+
+def test_notebook_has_one_graded_cell_per_task_in_order():
+    from autograder.generate import parse_percent
+
+    cells = parse_percent(_notebook_text(), str(NOTEBOOK))
+    graded = [cell.task.id for cell in cells if cell.kind == "task"]
+    assert graded == [task.id for task in tasks_of("lab3")]
+    for cell in cells:
+        if cell.kind == "task":
+            assert not any(line.strip() for line in cell.lines), f"{cell.task.id}: task cells stay empty"
+
+
+def test_notebook_calls_only_existing_experiments():
+    from autograder.generate import parse_percent
+
+    code = "\n".join(line for cell in parse_percent(_notebook_text(), str(NOTEBOOK))
+                     if cell.kind == "code" for line in cell.lines)
+    called = set(re.findall(r"\blab3\.([A-Za-z_]\w*)", code))
+    assert called, "the notebook calls no experiment"
+    missing = sorted(name for name in called if not hasattr(lab3, name))
+    assert not missing, f"the notebook calls lab3.{missing}, which do not exist"
+
+
+def test_notebook_has_no_solution_markers():
+    text = _notebook_text()
+    for marker in ("BEGIN " + "SOLUTION", "END " + "SOLUTION", "BEGIN " + "HIDDEN TESTS"):
+        assert marker not in text
+
+
+# ---------------------------------------------------------------- 1-2. overfitting and dropout
+
+@pytest.fixture(scope="module")
+def runs():
+    return lab3.train_dropout_networks(regularisers=(NO, HIDDEN_DROP, BOTH, ANNEALED), num_train=NUM_TRAIN,
+                                       hidden_dim=WIDTH, num_epochs=NUM_EPOCHS, seed=SEED, progress=False)
+
+
+@pytest.fixture(scope="module")
+def valid500():
+    return lab3.validation_digits(500)
+
+
+def test_the_wide_network_overfits(runs):
+    h = runs[NO]["history"]
+    assert h.epoch[-1] == NUM_EPOCHS and not h.diverged
+    assert h.train_acc[-1] == 1.0 and h.train_error[-1] < 0.02
+    assert h.best_epoch <= 20
+    assert h.valid_error[-1] > min(h.valid_error) + 0.02
+    assert lab3.train_valid_gap(h) > 0.35
+
+
+def test_dropout_lowers_the_validation_error_and_narrows_the_gap(runs):
+    plain, hidden, both = (runs[name]["history"] for name in (NO, HIDDEN_DROP, BOTH))
+    assert 0.4 < plain.valid_error[-1] < 0.46  # "about 0.43"
+    for h in (hidden, both):
+        assert h.valid_error[-1] < plain.valid_error[-1] - 0.03
+    assert lab3.train_valid_gap(plain) > 0.4
+    assert lab3.train_valid_gap(hidden) < lab3.train_valid_gap(plain) - 0.03
+    assert lab3.train_valid_gap(both) < lab3.train_valid_gap(plain) - 0.07
+    assert both.train_error[-1] > 0.02
+    assert both.valid_error[-1] == min(h.valid_error[-1] for h in (plain, hidden, both))
+    # "the training error falls more slowly": higher in the first half of training
+    middle = len(plain.epoch) // 2
+    assert both.train_error[middle] > hidden.train_error[middle] > plain.train_error[middle]
+
+
+def test_inverted_and_weight_scaled_dropout_agree():
+    result = lab3.dropout_conventions(incl_prob=0.5, num_masks=(1, 10, 100, 1000, 10000), seed=SEED)
+    for errors in result["relative_error"].values():
+        factors = errors[:-1] / errors[1:]
+        assert np.all((factors > 2) & (factors < 5)), factors
+        assert errors[-1] < 0.02
+    assert result["train_difference"] < 1e-12 * result["output_scale"]
+    assert result["eval_difference"] < 1e-12 * result["output_scale"]
+
+
+def test_input_dropout_keeps_about_p_of_the_ink():
+    pixels = lab3.dropped_pixels(incl_probs=(0.8, 0.5), num_images=8, seed=SEED)
+    for p in (0.8, 0.5):
+        assert abs(pixels[p]["kept_ink"] - p) < 0.05
+        assert pixels[p]["images"].shape == (8, 784)
+
+
+def test_averaging_sub_networks_approaches_the_scaled_network(runs, valid500):
+    result = lab3.mask_averaging(runs[BOTH]["model"], valid500["inputs"], valid500["labels"],
+                                 num_masks=(1, 2, 5, 10, 20, 50), seed=SEED)
+    assert result["single_acc"] < result["scaled_acc"] - 0.04
+    assert np.all(np.diff(result["ensemble_error"]) < 0)
+    assert result["ensemble_error"][-1] < result["scaled_error"] + 0.05
+    assert abs(result["ensemble_acc"][-1] - result["scaled_acc"]) < 0.02
+    assert np.all(np.diff(result["distance"]) < 0)
+
+
+def test_dropout_networks_survive_the_removal_of_units(runs, valid500):
+    names = (NO, HIDDEN_DROP, BOTH)
+    removal = lab3.unit_removal({name: runs[name]["model"] for name in names}, valid500["inputs"],
+                                valid500["labels"], fractions=(0.0, 0.25, 0.5, 0.75), repeats=5, seed=SEED)
+    assert removal[NO][0] - removal[NO][2] > 0.2
+    for name in (HIDDEN_DROP, BOTH):
+        assert removal[name][0] - removal[name][2] < 0.06
+        assert removal[name][3] > 0.6
+
+
+# ---------------------------------------------------------------- 3. DropConnect
+
+def test_dropconnect_and_dropout_have_the_same_mean_and_variance_but_not_the_same_correlation():
+    result = lab3.dropconnect_vs_dropout(incl_prob=0.5, input_dim=100, output_dim=20, num_masks=4000, seed=SEED)
+    for name in ("dropout", "DropConnect"):
+        assert result[name]["mean_error"] < 0.02
+        np.testing.assert_allclose(result[name]["variance"], result["predicted_variance"], rtol=0.1)
+    assert result["dropout"]["mean_abs_correlation"] > 0.05
+    assert result["dropout"]["mean_abs_correlation"] > 3 * result["DropConnect"]["mean_abs_correlation"]
+    assert result["DropConnect"]["mean_abs_correlation"] < 0.03
+
+
+# ---------------------------------------------------------------- 4. annealed dropout
+
+def test_annealed_dropout_ends_on_the_complete_network(runs):
+    probs = runs[ANNEALED]["incl_probs"]
+    assert probs.shape == (NUM_EPOCHS, 2)
+    assert probs[-1, 1] > 0.98  # "reach 1 as training ends"
+    np.testing.assert_allclose(probs[:, 0], 0.8 + 0.2 * np.arange(NUM_EPOCHS) / NUM_EPOCHS, rtol=1e-12)
+    np.testing.assert_allclose(probs[:, 1], 0.5 + 0.5 * np.arange(NUM_EPOCHS) / NUM_EPOCHS, rtol=1e-12)
+    annealed, constant, plain = (runs[name]["history"] for name in (ANNEALED, BOTH, NO))
+    assert annealed.train_error[-1] < 0.01
+    assert annealed.train_error[-1] < constant.train_error[-1]
+    assert annealed.train_error[-1] < 1.5 * plain.train_error[-1]  # "close to the run without dropout"
+    assert constant.valid_error[-1] < annealed.valid_error[-1] < plain.valid_error[-1]
+
+
+# ---------------------------------------------------------------- 5. maxout
+
+def test_maxout_contains_relu_and_abs():
+    check = lab3.maxout_as_relu()
+    assert check["relu_difference"] == 0 and check["abs_difference"] == 0
+
+
+def test_a_maxout_unit_fits_a_convex_function_better_with_more_pieces():
+    fit = lab3.maxout_fit(pool_sizes=(2, 3, 5), num_steps=3000, seed=SEED)
+    for k in (2, 3, 5):
+        assert fit[k]["active_pieces"] == k
+        assert np.allclose(fit[k]["fit"], fit[k]["pieces"].max(axis=0))
+        assert np.all(np.diff(fit[k]["fit"], 2) >= -1e-12)  # convex
+    assert fit[3]["error"] < fit[2]["error"] / 2
+    assert fit[5]["error"] < fit[3]["error"] / 2
+
+
+def test_maxout_and_relu_networks_of_similar_size():
+    result = lab3.train_maxout_networks(num_train=NUM_TRAIN, num_epochs=20, seed=SEED, progress=False)
+    relu, maxout, small = (result[label]["history"] for label, _, _ in lab3.MAXOUT_CONFIGS)
+    for label, _, _ in lab3.MAXOUT_CONFIGS:
+        assert result[label]["history"].valid_acc[-1] > 0.85, label
+    params = [result[label]["num_params"] for label, _, _ in lab3.MAXOUT_CONFIGS]
+    assert abs(params[0] - params[1]) < 0.01 * params[0]
+    assert abs(maxout.valid_error[-1] - relu.valid_error[-1]) < 0.05
+    assert maxout.valid_error[-1] < relu.valid_error[-1]  # "here a little lower"
+    assert maxout.valid_error[-1] < small.valid_error[-1]
+
+
+# ---------------------------------------------------------------- 6. data augmentation
+
+def test_augmented_digits_keep_shape_and_range():
+    examples = lab3.augmentation_examples(num_images=8, seed=SEED)
+    for name in ("shift", "rotation", "noise", "elastic", "all", "flip", "upside down"):
+        images = examples[name]
+        assert images.shape == (8, 28, 28), name
+        assert images.min() >= 0 and images.max() <= 1, name
+        assert np.abs(images - examples["original"]).mean() > 0.01, name
+
+
+@pytest.fixture(scope="module")
+def augmented():
+    return lab3.train_with_augmentation(num_train=500, hidden_dim=WIDTH, num_epochs=50, elastic=False, seed=SEED,
+                                        progress=False)
+
+
+def test_augmentation_lowers_the_validation_error(augmented):
+    plain, aug = augmented["no augmentation"]["history"], augmented["augmented"]["history"]
+    assert plain.train_error[-1] < 0.02
+    assert plain.valid_error[-1] > min(plain.valid_error)  # "stalls and then creeps up"
+    assert aug.train_error[-1] > 0.05
+    assert aug.valid_error[-1] < plain.valid_error[-1] - 0.05
+
+
+def test_augmentation_teaches_invariance_to_shifts_but_not_to_flips(augmented):
+    valid = lab3.validation_digits(1000)
+    plain = lab3.transformed_accuracy(augmented["no augmentation"]["model"], valid["inputs"], valid["labels"],
+                                      seed=SEED)
+    aug = lab3.transformed_accuracy(augmented["augmented"]["model"], valid["inputs"], valid["labels"], seed=SEED)
+    assert plain["shift"] < 0.7 and 0.85 < plain["original"] < 0.91
+    assert aug["shift"] > 0.8
+    for result in (plain, aug):
+        assert result["flip"] < 0.5 and result["upside down"] < 0.5
