@@ -19,6 +19,7 @@ import csv
 import json
 import os
 import shutil
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,8 +64,18 @@ def _environment(**values: str | None):
                 os.environ[key] = value
 
 
+def _tools_on_path() -> None:
+    """nbgrader runs the ``alembic`` executable installed next to this Python when it creates a
+    gradebook: put that folder on PATH when it is not (e.g. ``.venv/bin/python`` run directly)."""
+    bin_dir = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if bin_dir not in path.split(os.pathsep):
+        os.environ["PATH"] = bin_dir + (os.pathsep + path if path else "")
+
+
 class Course:
     def __init__(self, root: str | os.PathLike = REPO / "course", *, timeout: int = 300):
+        _tools_on_path()
         self.root = Path(root).resolve()
         self.timeout = timeout
         self.root.mkdir(parents=True, exist_ok=True)

@@ -4,8 +4,9 @@ Usage::
 
     .venv/bin/python -m bench.run [--quick] [--only NAME ...] [--output PATH]
 
-``--quick`` uses fewer examples and repeats (a minute instead of a few);
-``--only`` runs some benchmarks (``training_speed``, ``gemm``). The results
+``--quick`` uses fewer examples and repeats;
+``--only`` runs some benchmarks (``training_speed``, ``gemm``, ``notebooks``,
+``grading``, ``accuracy``). The results
 file records the machine: CPU, cores, library versions, the BLAS and the
 kernel it ran (threadpoolctl) and whether ``OPENBLAS_CORETYPE`` /
 ``OPENBLAS_L2_SIZE`` were set. When either is set, the benchmarks are run a
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import gemm, training_speed
+from bench import accuracy, gemm, grading, notebooks, training_speed
 from bench.timing import Figure, blas_info, default_threads, try_import_torch
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -38,22 +39,38 @@ OPENBLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 BENCHMARKS: dict[str, Callable[..., dict[str, Figure]]] = {
     "training_speed": training_speed.run,
     "gemm": gemm.run,
+    "notebooks": notebooks.run,
+    "grading": grading.run,
+    "accuracy": accuracy.run,
 }
 
 #: Keyword arguments of each benchmark per size: the full run, --quick, and --smoke (the test suite's).
 PROFILES: dict[str, dict[str, dict]] = {
     "full": {
-        "training_speed": dict(num_examples=50_000, batch_size=100, repeats=7, warmup=1),
+        "training_speed": dict(num_examples=50_000, batch_size=100, repeats=11, warmup=1),
         "gemm": dict(batch_size=100, repeats=7, min_seconds=0.1),
+        "notebooks": dict(),
+        "grading": dict(class_size=5),
+        "accuracy": dict(),
     },
     "quick": {
         "training_speed": dict(num_examples=10_000, batch_size=100, repeats=3, warmup=1),
         "gemm": dict(batch_size=100, repeats=3, min_seconds=0.03),
+        "notebooks": dict(settings=("default",)),
+        "grading": dict(class_size=2),
+        "accuracy": dict(epochs=3),
     },
+    # One thread: the test suite runs beside other tests (pytest -n 2), and
+    # multithreaded BLAS slows down many times over when it does not get its cores.
     "smoke": {
         "training_speed": dict(data="mnist5k", num_examples=200, batch_size=50, repeats=1, warmup=0,
-                               layer_sizes=(784, 32, 10), square=64, max_other_load=None, pause=0.0),
-        "gemm": dict(layer_sizes=(784, 32, 10), batch_size=50, square=64, repeats=1, min_seconds=0.0),
+                               layer_sizes=(784, 32, 10), square=64, max_other_load=None, pause=0.0,
+                               threads=1),
+        "gemm": dict(layer_sizes=(784, 32, 10), batch_size=50, square=64, repeats=1, min_seconds=0.0,
+                     max_other_load=None, threads=1),
+        # notebooks and grading take minutes; the test suite runs both for real elsewhere
+        # (test_notebooks.py, test_nbgrader.py), so the smoke run skips them.
+        "accuracy": dict(data="mnist5k", num_examples=300, epochs=1, hidden=(32,), threads=1),
     },
 }
 
@@ -120,6 +137,9 @@ def run_benchmarks(names: list[str], profile: str) -> dict[str, dict[str, Figure
     results = {}
     for name in names:
         print(f"== {name} ({profile})", flush=True)
+        if name not in PROFILES[profile]:
+            print(f"  skipped: not part of the {profile} profile", flush=True)
+            continue
         figures = BENCHMARKS[name](**PROFILES[profile][name])
         results[name] = figures
         print(format_table(figures, markdown=False), flush=True)

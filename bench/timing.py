@@ -105,6 +105,28 @@ def blas_info() -> list[dict]:
     return [] if tpc is None else tpc.threadpool_info()
 
 
+QUIET_LOAD = 0.25
+"""Default for ``max_other_load``: a measurement is kept when other processes kept at most this many cores busy."""
+
+
+def wait_for_quiet(max_other_load: float, timeout: float, sample: float = 1.0) -> float:
+    """Waits until other processes keep at most ``max_other_load`` cores busy over ``sample`` seconds.
+
+    Gives up after ``timeout`` seconds. Returns the seconds waited, at least
+    one ``sample`` (none when ``/proc/stat`` cannot be read).
+    """
+    start = time.perf_counter()
+    while True:
+        load = OtherLoad().start()
+        if load.stop() is None:
+            return 0.0
+        time.sleep(sample)
+        other = load.stop()
+        waited = time.perf_counter() - start
+        if other <= max_other_load or waited >= timeout:
+            return waited
+
+
 @dataclass
 class Interleaved:
     """What ``time_interleaved`` measured.
@@ -113,11 +135,17 @@ class Interleaved:
         timings: peer name -> its kept times.
         loads: other processes' load (cores) during each kept round (None where unknown).
         discarded: rounds timed but not kept because other processes were busy.
+        waited: seconds spent waiting for the machine to be quiet.
     """
 
     timings: dict[str, Timing]
     loads: list[float | None]
     discarded: int = 0
+    waited: float = 0.0
+
+    def busy_rounds(self, max_other_load: float) -> int:
+        """Kept rounds during which other processes were busier than ``max_other_load``."""
+        return sum(1 for load in self.loads if load is not None and load > max_other_load)
 
 
 def time_interleaved(
@@ -127,28 +155,32 @@ def time_interleaved(
     max_other_load: float | None = None,
     max_discarded: int = 0,
     pause: float = 0.0,
+    quiet_timeout: float = 0.0,
 ) -> Interleaved:
     """Times each peer ``repeats`` times, interleaved, after ``warmup`` untimed rounds.
 
     Each round runs every peer once; odd rounds run them in reverse order so
-    that no peer always follows the same one. The machine may be shared: a
-    round during which other processes kept more than ``max_other_load`` cores
-    busy on average (see ``OtherLoad``) is discarded, all its peers together,
-    and run again, at most ``max_discarded`` times in all; after that, rounds
-    are kept whatever the load.
+    that no peer always follows the same one. The machine may be shared: with
+    ``max_other_load`` set, each round first waits (up to ``quiet_timeout``
+    seconds in all) until other processes are quiet, and a round during which
+    they kept more than ``max_other_load`` cores busy on average (see
+    ``OtherLoad``) is discarded, all its peers together, and run again, at most
+    ``max_discarded`` times in all; after that, rounds are kept whatever the
+    load (``Interleaved.busy_rounds`` counts them).
 
     Args:
         peers: name -> a function that does one unit of work (e.g. one epoch).
         repeats: rounds to keep (at least 1).
         warmup: untimed rounds first (caches, thread pools, lazy initialisation).
         max_other_load: the most load from other processes a kept round may
-            have had, in cores (None: keep every round).
+            have had, in cores (None: keep every round, never wait).
         max_discarded: how many rounds may be discarded for load.
         pause: seconds to sleep before each peer runs. BLAS and OpenMP worker
             threads keep spinning for a while after their last call; measured
             here, numpy's OpenBLAS threads slowed the next PyTorch call and
             PyTorch's OpenMP threads the next numpy call. A pause lets them
             go to sleep, so that no peer pays for the one before it.
+        quiet_timeout: the most seconds to wait for quiet, over all rounds.
     """
     if repeats < 1:
         raise ValueError(f"repeats must be at least 1, got {repeats}")
@@ -160,6 +192,8 @@ def time_interleaved(
     load = OtherLoad()
     round_number = 0
     while len(result.loads) < repeats:
+        if max_other_load is not None and result.waited < quiet_timeout:
+            result.waited += wait_for_quiet(max_other_load, quiet_timeout - result.waited)
         order = names if round_number % 2 == 0 else names[::-1]
         round_number += 1
         seconds = {}
@@ -180,21 +214,55 @@ def time_interleaved(
     return result
 
 
-def median_time(work: Callable[[], object], repeats: int, warmup: int = 1, min_seconds: float = 0.05) -> float:
-    """Median seconds of one call of ``work``, each repeat calling it enough times to last ``min_seconds``."""
+@dataclass
+class Measured:
+    """What ``median_time`` measured: the median seconds, and how many kept repeats were busy."""
+
+    seconds: float
+    busy_kept: int = 0
+
+
+def median_time(
+    work: Callable[[], object],
+    repeats: int,
+    warmup: int = 1,
+    min_seconds: float = 0.05,
+    max_other_load: float | None = None,
+    max_discarded: int = 0,
+    quiet_timeout: float = 0.0,
+) -> Measured:
+    """Median seconds of one call of ``work``, each repeat calling it enough times to last ``min_seconds``.
+
+    With ``max_other_load`` set, the measurement first waits up to
+    ``quiet_timeout`` seconds for other processes to be quiet, and a repeat
+    during which they kept more cores busy is discarded and measured again
+    (at most ``max_discarded`` times); see ``time_interleaved``.
+    """
+    if max_other_load is not None and quiet_timeout > 0:
+        wait_for_quiet(max_other_load, quiet_timeout)
     for _ in range(warmup):
         work()
     start = time.perf_counter()
     work()
     once = max(time.perf_counter() - start, 1e-9)
     calls = max(1, int(min_seconds / once))
-    samples = []
-    for _ in range(repeats):
+    samples: list[float] = []
+    discarded = busy_kept = 0
+    load = OtherLoad()
+    while len(samples) < repeats:
+        load.start()
         start = time.perf_counter()
         for _ in range(calls):
             work()
-        samples.append((time.perf_counter() - start) / calls)
-    return statistics.median(samples)
+        seconds = (time.perf_counter() - start) / calls
+        other = load.stop()
+        busy = max_other_load is not None and other is not None and other > max_other_load
+        if busy and discarded < max_discarded:
+            discarded += 1
+            continue
+        busy_kept += busy
+        samples.append(seconds)
+    return Measured(statistics.median(samples), busy_kept)
 
 
 class OtherLoad:

@@ -15,12 +15,18 @@ process with the same thread count (``bench.timing``):
 * ``numpy GEMMs only``: just the matrix products of that epoch
   (``bench.gemm.GemmEpoch``), the limit for numpy code on this machine.
 
-A second network (e.g. with batch norm and dropout, once those labs exist) is
-added as another ``Network`` in ``NETWORKS``, and its layer types to ``TORCH_TWINS``.
+Two networks are timed: the plain MLP, and the same MLP with batch norm
+(lab 2) and inverted dropout (lab 3) after every hidden affine layer. Another
+network is added as a ``Network`` in ``NETWORKS``, and its layer types to
+``TORCH_TWINS``. The FLOP count is that of the affine layers and the SGD
+update (``bench.gemm.epoch_flops``) for both networks: the element-wise work of
+batch norm and dropout is not counted, so the fraction of the GEMM rate is a
+lower bound for the second network.
 """
 from __future__ import annotations
 
 import math
+import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,10 +34,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from bench.gemm import FLOP_FORMULA, Gemm, GemmEpoch, epoch_flops, gemm_rate
-from bench.timing import Figure, default_threads, thread_limits, time_interleaved, try_import_torch
+from bench.timing import QUIET_LOAD, Figure, default_threads, thread_limits, time_interleaved, try_import_torch
 from mlplab.data import DataError, MinibatchProvider, fit_normalisation, load_idx_dataset, load_mnist5k
 from mlplab.errors import CrossEntropySoftmaxError
-from mlplab.layers import AffineLayer, ReluLayer
+from mlplab.layers import AffineLayer, BatchNormLayer, ReluLayer
 from mlplab.learning_rules import GradientDescentLearningRule
 from mlplab.models import MultipleLayerModel, mlp
 from mlplab.training import Trainer
@@ -64,12 +70,37 @@ class Network:
     build: Callable[[Sequence[int], np.random.Generator], MultipleLayerModel]
 
 
+DROPOUT_INCL_PROB = 0.5
+"""Inclusion probability of the hidden dropout layers of the ``bn_dropout`` network."""
+
+
+def bn_dropout_mlp(sizes: Sequence[int], rng: np.random.Generator) -> MultipleLayerModel:
+    """``Affine, BatchNorm, ReLU, Dropout`` per hidden layer, then an affine output layer; float32."""
+    from mlplab.layers import DropoutLayer  # an exercise module (lab 3): imported when used
+
+    layers = []
+    pairs = list(zip(sizes[:-1], sizes[1:]))
+    for i, (input_dim, output_dim) in enumerate(pairs):
+        layers.append(AffineLayer(input_dim, output_dim, rng=rng, weights_init=glorot_uniform, dtype=np.float32))
+        if i < len(pairs) - 1:
+            layers += [BatchNormLayer(output_dim, dtype=np.float32), ReluLayer(),
+                       DropoutLayer(rng, incl_prob=DROPOUT_INCL_PROB, inverted=True)]
+    return MultipleLayerModel(layers)
+
+
 NETWORKS: dict[str, Network] = {
     "mlp": Network(
         "mlp",
         "MLP: affine layers with ReLU between them, softmax cross-entropy, plain SGD",
         (784, 512, 512, 10),
         lambda sizes, rng: mlp(sizes, ReluLayer, rng=rng, weights_init=glorot_uniform, dtype=np.float32),
+    ),
+    "bn_dropout": Network(
+        "bn_dropout",
+        f"the MLP with batch norm, ReLU and inverted dropout (inclusion probability {DROPOUT_INCL_PROB}) "
+        "after every hidden affine layer, softmax cross-entropy, plain SGD",
+        (784, 512, 512, 10),
+        bn_dropout_mlp,
     ),
 }
 
@@ -82,18 +113,39 @@ def _affine_twin(torch, layer: AffineLayer):
     return linear
 
 
-TORCH_TWINS: dict[type, Callable] = {
-    AffineLayer: _affine_twin,
-    ReluLayer: lambda torch, layer: torch.nn.ReLU(),
+def _batch_norm_twin(torch, layer: BatchNormLayer):
+    # mlplab's momentum weighs the old running value, torch's weighs the new batch statistic.
+    norm = torch.nn.BatchNorm1d(layer.num_units, eps=layer.eps, momentum=1.0 - layer.momentum,
+                                dtype=torch.float32)
+    with torch.no_grad():
+        norm.weight.copy_(torch.from_numpy(layer.gamma))
+        norm.bias.copy_(torch.from_numpy(layer.beta))
+    return norm
+
+
+def _dropout_twin(torch, layer):
+    if not layer.inverted:
+        raise NotImplementedError("torch.nn.Dropout is inverted dropout; weight-scaled dropout has no twin")
+    return torch.nn.Dropout(p=1.0 - layer.incl_prob)  # torch's p is the drop probability
+
+
+TORCH_TWINS: dict[str, Callable] = {
+    "AffineLayer": _affine_twin,
+    "ReluLayer": lambda torch, layer: torch.nn.ReLU(),
+    "BatchNormLayer": _batch_norm_twin,
+    "DropoutLayer": _dropout_twin,
 }
-"""Layer type -> ``(torch, layer) -> torch.nn.Module`` doing the same, with the same parameter values."""
+"""Layer class name -> ``(torch, layer) -> torch.nn.Module`` doing the same, with the same parameter values.
+
+By name because exercise classes (``DropoutLayer``) are loaded by the import hook when first used.
+"""
 
 
 def torch_twin(torch, model: MultipleLayerModel):
     """A ``torch.nn.Sequential`` computing what ``model`` computes, starting from its parameters."""
     modules = []
     for layer in model.layers:
-        make = TORCH_TWINS.get(type(layer))
+        make = TORCH_TWINS.get(type(layer).__name__)
         if make is None:
             raise NotImplementedError(f"no PyTorch twin for {type(layer).__name__}: add one to TORCH_TWINS")
         modules.append(make(torch, layer))
@@ -166,9 +218,10 @@ def run(
     square: int = 2048,
     use_torch: bool = True,
     seed: int = 0,
-    max_other_load: float | None = 0.25,
+    max_other_load: float | None = QUIET_LOAD,
     max_discarded: int | None = None,
     pause: float = 0.5,
+    quiet_timeout: float = 900.0,
 ) -> dict[str, Figure]:
     """The ``training_speed`` benchmark. Returns its figures, those of network ``NAME`` prefixed ``NAME:``.
 
@@ -185,11 +238,13 @@ def run(
         square: size of the square GEMM given as the machine's best GEMM rate.
         use_torch: time PyTorch if it is installed.
         seed: seeds the weights and the shuffling.
-        max_other_load: a round (one epoch of each peer) during which other
-            processes kept more cores than this busy is discarded and run again
-            (None: keep all); the machine may be shared.
+        max_other_load: the machine may be shared: each round (one epoch of
+            each peer) waits for other processes to keep at most this many cores
+            busy, and a round during which they kept more busy is discarded and
+            run again (None: keep all, never wait).
         max_discarded: at most this many rounds are discarded (default: ``2 * repeats``).
         pause: seconds of sleep before each timed epoch (see ``time_interleaved``).
+        quiet_timeout: the most seconds to wait for quiet, per network.
     """
     max_discarded = 2 * repeats if max_discarded is None else max_discarded
     torch = try_import_torch() if use_torch else None
@@ -208,10 +263,10 @@ def run(
             sizes = tuple(layer_sizes or network.layer_sizes)
             figures.update(_run_network(network, sizes, torch, inputs, labels, batch_size,
                                         learning_rate, repeats, warmup, seed,
-                                        max_other_load, max_discarded, pause))
+                                        max_other_load, max_discarded, pause, quiet_timeout))
         square_gemm = Gemm(f"square {square}", square, square, square)
-        figures[f"numpy GEMM rate, square {square}x{square} float32"] = Figure(
-            gemm_rate(square_gemm, repeats=max(3, min(repeats, 7))), "GFLOP/s")
+        square_rate, _ = gemm_rate(square_gemm, repeats=max(3, min(repeats, 7)), max_other_load=max_other_load)
+        figures[f"numpy GEMM rate, square {square}x{square} float32"] = Figure(square_rate, "GFLOP/s")
     peak = figures[f"numpy GEMM rate, square {square}x{square} float32"].value
     for network_name in networks or list(NETWORKS):
         achieved = figures[f"{network_name}: mlplab achieved rate"].value
@@ -222,7 +277,7 @@ def run(
 
 
 def _run_network(network, sizes, torch, inputs, labels, batch_size, learning_rate, repeats, warmup, seed,
-                 max_other_load, max_discarded, pause):
+                 max_other_load, max_discarded, pause, quiet_timeout):
     rng = np.random.default_rng(seed)
     model = network.build(sizes, rng)
     provider = MinibatchProvider(inputs, labels, batch_size, rng=np.random.default_rng(seed + 1))
@@ -241,7 +296,8 @@ def _run_network(network, sizes, torch, inputs, labels, batch_size, learning_rat
 
     start = time.perf_counter()
     measured = time_interleaved(peers, repeats=repeats, warmup=warmup,
-                                max_other_load=max_other_load, max_discarded=max_discarded, pause=pause)
+                                max_other_load=max_other_load, max_discarded=max_discarded, pause=pause,
+                                quiet_timeout=quiet_timeout)
     wall = time.perf_counter() - start
     timings = measured.timings
     loads = [load for load in measured.loads if load is not None]
@@ -250,8 +306,14 @@ def _run_network(network, sizes, torch, inputs, labels, batch_size, learning_rat
     p = f"{network.name}:"
     mine = timings["mlplab"]
     gemm_seconds = timings["numpy GEMMs only"].median
+    busy = 0 if max_other_load is None else measured.busy_rounds(max_other_load)
     figures = {
         f"{p} network": Figure(f"{'-'.join(map(str, sizes))}; {network.description}"),
+        f"{p} measurement quality": Figure(
+            "not checked (max_other_load=None)" if max_other_load is None else
+            "quiet" if busy == 0 else
+            f"NOISY: {busy} of {repeats} kept rounds had other processes busier than "
+            f"{max_other_load} cores; rerun on a quiet machine"),
         f"{p} mlplab epoch, median of {repeats}": Figure(mine.median, "s"),
         f"{p} mlplab epoch, min": Figure(mine.min, "s"),
     }
@@ -262,6 +324,8 @@ def _run_network(network, sizes, torch, inputs, labels, batch_size, learning_rat
             f"{p} torch epoch, min": Figure(theirs.min, "s"),
             f"{p} ratio mlplab/torch (medians)": Figure(mine.median / theirs.median, "x"),
             f"{p} ratio mlplab/torch (mins)": Figure(mine.min / theirs.min, "x"),
+            f"{p} ratio mlplab/torch, median of the {repeats} rounds' ratios": Figure(
+                statistics.median(a / b for a, b in zip(mine.seconds, theirs.seconds)), "x"),
             f"{p} within budget ({BUDGET}x torch, medians)": Figure(
                 "yes" if mine.median <= BUDGET * theirs.median else "NO"),
         })
@@ -284,9 +348,13 @@ def _run_network(network, sizes, torch, inputs, labels, batch_size, learning_rat
     figures[f"{p} mlplab train error, last epoch"] = Figure(history[-1], "nats")
     if torch_epoch is not None:
         figures[f"{p} torch train error, last epoch"] = Figure(torch_epoch.train_error, "nats")
+    for name, timing in timings.items():
+        figures[f"{p} {name} epoch times in seconds, in round order"] = Figure(
+            " ".join(f"{seconds:.3g}" for seconds in timing.seconds))
     figures[f"{p} rounds kept / discarded (other processes busy)"] = Figure(
         f"{len(measured.loads)} / {measured.discarded}")
     figures[f"{p} other processes' load in kept rounds, max"] = Figure(
         max(loads) if loads else "unknown", "cores" if loads else "")
+    figures[f"{p} waited for a quiet machine"] = Figure(measured.waited, "s")
     figures[f"{p} wall time of the interleaved timing"] = Figure(wall, "s")
     return figures

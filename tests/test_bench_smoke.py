@@ -16,7 +16,9 @@ POSITIVE_UNITS = {"s", "x", "GFLOP", "GFLOP/s", "nats", "threads", "examples"}
 
 def _check_figures(figures):
     for name, figure in figures.items():
-        if figure.unit in POSITIVE_UNITS:
+        if "waited" in name:  # seconds spent waiting for a quiet machine: may be 0
+            assert figure.is_number and math.isfinite(figure.value) and figure.value >= 0, name
+        elif figure.unit in POSITIVE_UNITS:
             assert figure.is_number, f"{name}: {figure.value!r}"
             assert math.isfinite(figure.value) and figure.value > 0, f"{name}: {figure.value!r}"
         elif figure.unit == "cores":  # other processes' load: may be 0
@@ -40,26 +42,34 @@ def test_smoke_run_prints_figures_and_writes_results(tmp_path, capsys, real_resu
     output = tmp_path / "RESULTS.md"
     results = run.main(["--smoke", "--no-env-compare", "--output", str(output)])
 
-    assert set(results) == {"training_speed", "gemm"}
-    speed, rates = results["training_speed"], results["gemm"]
+    # notebooks and grading are not part of the smoke profile (the suite runs both for real)
+    assert set(results) == {"training_speed", "gemm", "accuracy"}
+    speed, rates, accuracy = results["training_speed"], results["gemm"], results["accuracy"]
     _check_figures(speed)
     _check_figures(rates)
-    for key in ("mlp: mlplab epoch, min", "mlp: epoch FLOPs (total)", "mlp: mlplab achieved rate",
-                "mlp: numpy GEMM rate, epoch shapes", "mlp: fraction of the epoch-shape GEMM rate",
-                "mlp: fraction of the square GEMM rate"):
-        assert speed[key].is_number, key
+    _check_figures(accuracy)
+    for network in ("mlp", "bn_dropout"):
+        for key in ("mlplab epoch, min", "epoch FLOPs (total)", "mlplab achieved rate",
+                    "numpy GEMM rate, epoch shapes", "fraction of the epoch-shape GEMM rate",
+                    "fraction of the square GEMM rate"):
+            assert speed[f"{network}: {key}"].is_number, f"{network}: {key}"
+    assert 0 < accuracy["test accuracy"].value <= 1
+    assert accuracy["within budget (test accuracy >= 0.9 in <= 300 s)"].value in {"yes", "NO"}
     if timing.try_import_torch() is not None:
         assert speed["mlp: ratio mlplab/torch (medians)"].is_number
+        assert speed["bn_dropout: ratio mlplab/torch (medians)"].is_number
         # Same initial weights, data and order: both train alike.
         mine = speed["mlp: mlplab train error, last epoch"].value
         theirs = speed["mlp: torch train error, last epoch"].value
         assert mine == pytest.approx(theirs, rel=1e-3)
     assert "all step GEMMs above, flop-weighted" in rates
+    assert speed["mlp: measurement quality"].value.startswith("not checked")  # smoke keeps every round
 
     printed = capsys.readouterr().out
     assert "mlp: mlplab epoch" in printed and "== gemm" in printed
+    assert "skipped: not part of the smoke profile" in printed
     text = output.read_text()
-    for expected in ("## Machine", "## training_speed", "## gemm", "| figure | value | unit |",
+    for expected in ("## Machine", "## training_speed", "## gemm", "## accuracy", "| figure | value | unit |",
                      "CPU", "numpy", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "mlp: mlplab epoch"):
         assert expected in text
 
@@ -102,3 +112,17 @@ def test_time_interleaved_alternates_and_discards_busy_rounds(monkeypatch):
     measured = timing.time_interleaved(peers, repeats=2, warmup=0, max_other_load=1.0, max_discarded=2)
     assert measured.discarded == 2 and measured.loads == [0.0, 5.0]
     assert len(measured.timings["a"].seconds) == 2
+
+
+@pytest.mark.slow
+def test_grading_benchmark_grades_a_small_class():
+    """The grading benchmark's class goes through the real pipeline: the reference scores full marks."""
+    from bench import grading
+
+    figures = grading.grade_class("lab1", class_size=2, seed=3)
+    assert "lab1: FAILED to grade" not in figures
+    scores = [float(s) for s in figures["lab1: scores (fraction of full marks), in student order"].value.split()]
+    assert len(scores) == 2 and scores[0] == 1.0 and 0 <= scores[1] <= 1
+    seconds = figures["lab1: reference submission, autograde wall time"].value
+    assert math.isfinite(seconds) and seconds > 0
+    assert figures["lab1: throughput"].value > 0

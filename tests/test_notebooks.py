@@ -1,12 +1,14 @@
-"""Every lab's notebook, as students receive it, runs top to bottom on the reference solutions."""
+"""Every lab's notebook, as students receive it, runs top to bottom on the reference solutions.
+
+The notebooks are executed by ``bench.notebooks.execute_notebook``, the code that
+measures their wall time for ``bench/RESULTS.md``.
+"""
 import os
-import time
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
+from bench.notebooks import execute_notebook
 from mlplab.tasks import LABS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -15,18 +17,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.mark.parametrize("lab", NOTEBOOKS)
-def test_solution_notebook_executes_without_error(lab, tmp_path):
-    nb = nbformat.read(REPO / "labs" / f"{lab}.ipynb", as_version=4)
+def test_solution_notebook_executes_without_error(lab):
     assert os.environ["MLPLAB_REFERENCE"] == "1"  # the kernel inherits it (tests/conftest.py)
-    client = NotebookClient(nb, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(tmp_path)}})
-    start = time.perf_counter()
-    client.execute()  # raises CellExecutionError on the first failing cell
-    elapsed = time.perf_counter() - start
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-              if o.get("output_type") == "error"]
-    assert errors == []
-    images = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code"
-                 for o in c.get("outputs", []))
+    # raises CellExecutionError on the first failing cell
+    seconds, images = execute_notebook(lab, grading=False, timeout=300)
     assert images >= 3, "the experiments should show plots"
-    print(f"{lab}: executed in {elapsed:.1f} s, {images} figures")
+    print(f"{lab}: executed in {seconds:.1f} s, {images} figures")

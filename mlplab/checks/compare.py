@@ -238,3 +238,29 @@ def number(outputs: Mapping[str, np.ndarray], key: str) -> float:
 def same_global_state(a, b) -> bool:
     """Whether two ``np.random.get_state()`` tuples are equal (probes check the global state is untouched)."""
     return a[0] == b[0] and np.array_equal(a[1], b[1]) and tuple(a[2:]) == tuple(b[2:])
+
+
+def assert_seeded(
+    name: str,
+    student: Mapping[str, np.ndarray],
+    *,
+    what: str = "results",
+    same_key: str = "same_seed_same_result",
+    other_key: str = "other_seed_other_result",
+    state_key: str = "global_state_untouched",
+) -> None:
+    """Asserts the three flags of a seeded function: global state untouched, same seed same ``what``, other seed other.
+
+    The probe sets the flags: ``state_key`` (``same_global_state`` before and after),
+    ``same_key`` (two generators with one seed gave equal results) and ``other_key``
+    (generators with different seeds gave different results).
+    """
+    assert_true(flag(student, state_key),
+                f"{name} changed numpy's global random state: it draws from np.random.* functions (or seeds "
+                "them) instead of drawing every random number from the generator it is given (rng or self.rng)")
+    assert_true(flag(student, same_key),
+                f"{name} gave different {what} for two generators made from the same seed: draw every random "
+                "number from the generator it is given (no np.random.* functions, no new generators)")
+    assert_true(flag(student, other_key),
+                f"{name} gave identical {what} for generators with different seeds: are the random numbers "
+                "drawn from the generator it is given?")

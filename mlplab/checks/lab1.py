@@ -56,6 +56,7 @@ from mlplab.checks.compare import (
     assert_close_to_scale,
     assert_finite,
     assert_ratio,
+    assert_seeded,
     assert_shape,
     assert_true,
     elementwise_rel_error,
@@ -170,15 +171,8 @@ def _check_shapes_and_seeding(name: str, student: dict, inputs: dict) -> None:
         assert_true(flag(student, f"float64_{i}"),
                     f"{call} returned an array whose dtype is not float64 (e.g. float32 or int): "
                     "return float64 weights")
-    assert_true(flag(student, "global_state_untouched"),
-                f"{name} changed numpy's global random state: it draws from np.random.* functions "
-                "(or seeds them) instead of drawing every number from the rng argument")
-    assert_true(flag(student, "same_seed_same_weights"),
-                f"{name} gave different weights for two generators made from the same seed: draw every "
-                "random number from the rng argument (no np.random.* functions, no new generators)")
-    assert_true(flag(student, "other_seed_other_weights"),
-                f"{name} gave identical weights for generators with different seeds: the weights must be "
-                "drawn at random from the rng argument")
+    assert_seeded(name, student, what="weights", same_key="same_seed_same_weights",
+                  other_key="other_seed_other_weights")
 
 
 def _variance_hints(name: str, shape, gain: float, expected_var: float) -> dict[float, str]:

@@ -111,6 +111,7 @@ from mlplab.checks.compare import (
     assert_close,
     assert_finite,
     assert_ratio,
+    assert_seeded,
     assert_shape,
     assert_true,
     elementwise_rel_error,
@@ -150,18 +151,6 @@ def _seeding_flags(make_output, seed: int) -> dict:
         "other_seed_other_result": np.array(not (a.shape == c.shape and np.array_equal(a, c))),
         "global_state_untouched": np.array(same_global_state(state, np.random.get_state())),
     }
-
-
-def _check_seeding(name: str, student: dict) -> None:
-    assert_true(flag(student, "global_state_untouched"),
-                f"{name} changed numpy's global random state: draw every random number from the "
-                "generator it is given (self.rng or rng), never from np.random.* functions")
-    assert_true(flag(student, "same_seed_same_result"),
-                f"{name}: two generators with the same seed gave different results: draw every random "
-                "number from the given generator")
-    assert_true(flag(student, "other_seed_other_result"),
-                f"{name}: generators with different seeds gave identical results: are the random numbers "
-                "drawn from the given generator?")
 
 
 def _correlation(a: np.ndarray, b: np.ndarray) -> float:
@@ -405,7 +394,7 @@ def _dropout_compare(student: dict, expected: dict, inputs: dict) -> str:
                     f"{name}: float32 inputs gave outputs or gradients of another dtype; keep the input dtype "
                     "(a Python float keeps it, a float64 array or np.float64 scalar promotes to float64)")
         notes.append(f"{case} keeps {keep:.3f} (reference {keep_ref:.3f})")
-    _check_seeding("DropoutLayer", student)
+    assert_seeded("DropoutLayer", student)
     return "masks, scaling, bprop and evaluation mode agree with the reference; " + ", ".join(notes)
 
 
@@ -619,7 +608,7 @@ def _dropconnect_compare(student: dict, expected: dict, inputs: dict) -> str:
                  expected["eval_d_biases"], tol=1e-10)
     assert_true(flag(student, "keeps_float32"),
                 f"{name} with float32 parameters and inputs gave outputs or gradients of another dtype; keep float32")
-    _check_seeding("DropConnectLayer", student)
+    assert_seeded("DropConnectLayer", student)
     worst = max(_numerical_error(student[k], student[n]) for k, n in
                 (("dx", "num_dx"), ("d_weights", "num_d_weights"), ("d_biases", "num_d_biases")))
     return (f"keeps {keep:.3f} of the weights (reference {keep_ref:.3f}); gradients agree with the numerical "
@@ -970,7 +959,7 @@ def _shift_compare(student: dict, expected: dict, inputs: dict) -> str:
             raise CheckFailure(message)
     assert_true(flag(student, "keeps_float32"), f"{name}: float32 images came back with another dtype")
     assert_true(flag(student, "zero_is_identity"), "random_shift(images, rng, max_shift=0) must return the images unchanged")
-    _check_seeding("random_shift", student)
+    assert_seeded("random_shift", student)
     return f"exact translations with a zero border; offset frequencies within {SHIFT_FREQUENCY_TOL} of the reference's"
 
 
@@ -1100,7 +1089,7 @@ def _rotation_compare(student: dict, expected: dict, inputs: dict) -> str:
         raise CheckFailure(f"{name}: the total brightness of a centred blob changed by a factor between {low:.3f} and "
                            f"{high:.3f} (reference: {low_ref:.3f} to {high_ref:.3f}); a rotation only moves pixels")
     assert_true(flag(student, "keeps_float32"), f"{name}: float32 images came back with another dtype")
-    _check_seeding("random_rotation", student)
+    assert_seeded("random_rotation", student)
     return (f"angles: standard deviation {std:.3g} degrees (reference {std_ref:.3g}), all within "
             f"±{max_degrees:.3g}; rotations about the centre")
 
@@ -1193,7 +1182,7 @@ def _noise_compare(student: dict, expected: dict, inputs: dict) -> str:
     assert_true(flag(student, "keeps_float32"),
                 f"{name}: float32 images came back with another dtype (the noise from rng.normal is float64; convert "
                 "the result back with .astype(images.dtype))")
-    _check_seeding("pixel_noise", student)
+    assert_seeded("pixel_noise", student)
     return f"noise standard deviation {std:.4g} (reference {std_ref:.4g}), independent pixels, clipped to [0, 1]"
 
 
@@ -1290,7 +1279,7 @@ def _elastic_compare(student: dict, expected: dict, inputs: dict) -> str:
     assert_true(flag(student, "alpha_zero_is_identity"), "elastic_deformation with alpha=0 must return the images "
                 "unchanged (read every pixel at its own position)")
     assert_true(flag(student, "keeps_float32"), f"{name}: float32 images came back with another dtype")
-    _check_seeding("elastic_deformation", student)
+    assert_seeded("elastic_deformation", student)
     return f"displacement fields: rms {rms:.3f} pixels (reference {rms_ref:.3f}), smoothness {smooth:.3f}"
 
 
