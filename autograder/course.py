@@ -20,12 +20,14 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
+from autograder import kernel_sandbox
 from autograder.generate import REPO, SOLUTIONS, build_source_notebook, find_leaks, make_stub
 from autograder.grading import GradingError, LabVerdict, grade
 from mlplab.tasks import LABS, TASKS, exercise_files, get_task
@@ -74,10 +76,20 @@ def _tools_on_path() -> None:
 
 
 class Course:
-    def __init__(self, root: str | os.PathLike = REPO / "course", *, timeout: int = 300):
+    def __init__(self, root: str | os.PathLike = REPO / "course", *, timeout: int = 300,
+                 sandbox_kernel: bool | None = None):
+        """A course folder.
+
+        Args:
+            root: the nbgrader course folder (made if missing).
+            timeout: nbgrader's per-cell timeout during autograde, seconds.
+            sandbox_kernel: execute submitted notebooks in the sandboxed kernel of
+                ``autograder.kernel_sandbox`` (default: whenever bwrap works here).
+        """
         _tools_on_path()
         self.root = Path(root).resolve()
         self.timeout = timeout
+        self.sandbox_kernel = kernel_sandbox.available() if sandbox_kernel is None else sandbox_kernel
         self.root.mkdir(parents=True, exist_ok=True)
 
     # ------------------------------------------------------------ nbgrader plumbing
@@ -100,11 +112,11 @@ class Course:
         ]
         return c
 
-    def _api(self):
+    def _api(self, config=None):
         from nbgrader.apps import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
 
-        config = self._config()
+        config = config or self._config()
         return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
     @contextmanager
@@ -187,13 +199,9 @@ class Course:
         students = students or self.students(lab)
         if not students:
             raise CourseError(f"no submissions in {self.root / 'submitted'}/<student>/{lab}")
-        api = self._api()
-        outcomes = []
-        for student in students:
-            outcomes.append(self._autograde_one(api, lab, student, seed))
-        return outcomes
+        return [self._autograde_one(lab, student, seed) for student in students]
 
-    def _autograde_one(self, api, lab: str, student: str, seed: int | None) -> StudentOutcome:
+    def _autograde_one(self, lab: str, student: str, seed: int | None) -> StudentOutcome:
         folder = self.root / "submitted" / student / lab
         try:
             if not folder.is_dir():
@@ -205,10 +213,17 @@ class Course:
         verdict_path = self.root / "grading" / lab / f"{student}.json"
         verdict_path.parent.mkdir(parents=True, exist_ok=True)
         verdict_path.write_text(verdict.to_json())
-        with _environment(MLPLAB_VERDICT=str(verdict_path), MLPLAB_GRADING="1",
-                          MLPLAB_REFERENCE=None, MLPLAB_EXERCISES=None, PYTHONWARNINGS="ignore",
-                          OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1"):
-            result = api.autograde(lab, student, force=True, create=True)
+        config = self._config()
+        with tempfile.TemporaryDirectory(prefix="mlplab-kernel-") as state:  # short: socket paths
+            kernel_env = {}
+            if self.sandbox_kernel:
+                kernel_env = kernel_sandbox.kernel_config(
+                    config, state_dir=Path(state), workdir=self.root / "autograded" / student / lab,
+                    readable=[verdict_path, folder])
+            with _environment(MLPLAB_VERDICT=str(verdict_path), MLPLAB_GRADING="1",
+                              MLPLAB_REFERENCE=None, MLPLAB_EXERCISES=None, PYTHONWARNINGS="ignore",
+                              OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", **kernel_env):
+                result = self._api(config).autograde(lab, student, force=True, create=True)
         if not result["success"]:
             return StudentOutcome(student, False, f"nbgrader autograde failed: {_last_error(result)}")
         try:

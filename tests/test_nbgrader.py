@@ -12,6 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder import kernel_sandbox
 from autograder.course import Course, CourseError
 from autograder.grading import LabVerdict
 from bugzoo import all_of
@@ -137,3 +138,29 @@ def test_unknown_lab_and_missing_release_are_clear_errors(tmp_path):
         course.autograde("lab1")
     with pytest.raises(CourseError, match="unknown lab 'lab9'"):
         course.release("lab9")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not kernel_sandbox.available(), reason="bwrap or prlimit is not usable here")
+def test_submitted_code_cannot_write_outside_its_folder_during_autograde(tmp_path):
+    """The notebook's kernel runs the student's files; sandboxed, their writes elsewhere vanish.
+
+    The control run without the kernel sandbox shows that the student code does run and write.
+    """
+    lab = "lab1"
+    full = sum(t.points for t in TASKS if t.lab == lab)
+    target = tmp_path / "written-by-student-code.txt"
+    payload = (f"\n\nimport pathlib as _pathlib\ntry:\n    _pathlib.Path({str(target)!r}).write_text('x')\n"
+               "except OSError:\n    pass\n")
+    for sandboxed in (True, False):
+        course = Course(tmp_path / f"course-{sandboxed}", timeout=120, sandbox_kernel=sandboxed)
+        release = course.release(lab)
+        folder = tmp_path / f"work-{sandboxed}"
+        shutil.copytree(release, folder)
+        for relpath in exercise_files(lab):
+            (folder / relpath).write_text((REPO / "solutions" / relpath).read_text() + payload)
+        course.submit(lab, "student", folder)
+        (outcome,) = course.autograde(lab)
+        assert outcome.ok and outcome.score == full, outcome
+        assert target.exists() == (not sandboxed), f"sandboxed={sandboxed}"
+        target.unlink(missing_ok=True)
