@@ -106,6 +106,20 @@ TASKS: tuple[Task, ...] = (
          "mlplab/augmentation.py", ("elastic_deformation",)),
     Task("lab3.augmented_provider", "3.9", "Augmenting data provider", 1,
          "mlplab/augmentation.py", ("AugmentedProvider.__iter__",)),
+    Task("lab4.bootstrap", "4.1", "Bootstrap samples and out-of-bag examples", 2,
+         "mlplab/bagging.py", ("bootstrap_indices", "out_of_bag_mask")),
+    Task("lab4.tanh_perceptron", "4.2", "Tanh perceptron and the gradient of its quadratic error", 2,
+         "mlplab/bagging.py", ("tanh_perceptron", "tanh_perceptron_grads")),
+    Task("lab4.bag_models", "4.3", "Training and running a bagged ensemble", 2,
+         "mlplab/bagging.py", ("bag_models", "bagged_predictions")),
+    Task("lab4.bias_variance", "4.4", "Average member error as variance plus squared bias", 1,
+         "mlplab/bagging.py", ("bias_variance_decomposition",)),
+    Task("lab4.bagged_error_terms", "4.5", "Bagged error: variance over K, squared bias, cross term", 2,
+         "mlplab/bagging.py", ("bagged_error_terms",)),
+    Task("lab4.error_correlations", "4.6", "Correlations between the members' errors", 1,
+         "mlplab/bagging.py", ("error_correlations",)),
+    Task("lab4.combine", "4.7", "Averaging, geometric mean and majority vote of classifiers", 2,
+         "mlplab/bagging.py", ("combine_probabilities",)),
 )
 
 _BY_ID = {task.id: task for task in TASKS}
