@@ -120,6 +120,20 @@ TASKS: tuple[Task, ...] = (
          "mlplab/bagging.py", ("error_correlations",)),
     Task("lab4.combine", "4.7", "Averaging, geometric mean and majority vote of classifiers", 2,
          "mlplab/bagging.py", ("combine_probabilities",)),
+    Task("lab5.gaussian", "5.1", "Additive Gaussian corruption", 1,
+         "mlplab/autoencoders.py", ("gaussian_corruption",)),
+    Task("lab5.masking", "5.2", "Masking corruption", 1,
+         "mlplab/autoencoders.py", ("masking_corruption",)),
+    Task("lab5.salt_and_pepper", "5.3", "Salt-and-pepper corruption", 1,
+         "mlplab/autoencoders.py", ("salt_and_pepper_corruption",)),
+    Task("lab5.autoencoder", "5.4", "An autoencoder: encoder and decoder", 2,
+         "mlplab/autoencoders.py", ("autoencoder",)),
+    Task("lab5.denoising_provider", "5.5", "Corrupted inputs, clean targets", 1,
+         "mlplab/autoencoders.py", ("DenoisingProvider.__iter__",)),
+    Task("lab5.pretrain_stack", "5.6", "Greedy layer-wise pretraining of stacked autoencoders", 3,
+         "mlplab/autoencoders.py", ("pretrain_stack",)),
+    Task("lab5.pretrained_classifier", "5.7", "A classifier initialised from pretrained encoders", 2,
+         "mlplab/autoencoders.py", ("pretrained_classifier",)),
 )
 
 _BY_ID = {task.id: task for task in TASKS}

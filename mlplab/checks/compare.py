@@ -264,3 +264,29 @@ def assert_seeded(
     assert_true(flag(student, other_key),
                 f"{name} gave identical {what} for generators with different seeds: are the random numbers "
                 "drawn from the generator it is given?")
+
+
+def seeding_flags(make_output, seed: int) -> dict[str, np.ndarray]:
+    """The three flags ``assert_seeded`` reads, for ``make_output(rng) -> array`` (runs in a probe).
+
+    Same seed -> same output, another seed -> another output, numpy's global random state untouched.
+    """
+    state = np.random.get_state()
+    a = np.asarray(make_output(np.random.default_rng([seed, 101])))
+    b = np.asarray(make_output(np.random.default_rng([seed, 101])))
+    c = np.asarray(make_output(np.random.default_rng([seed, 202])))
+    return {
+        "same_seed_same_result": np.array(a.shape == b.shape and np.array_equal(a, b)),
+        "other_seed_other_result": np.array(not (a.shape == c.shape and np.array_equal(a, c))),
+        "global_state_untouched": np.array(same_global_state(state, np.random.get_state())),
+    }
+
+
+def correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation of all entries of ``a`` and ``b`` (0 when either is constant)."""
+    a = np.asarray(a, dtype=np.float64).ravel()
+    b = np.asarray(b, dtype=np.float64).ravel()
+    a = a - a.mean()
+    b = b - b.mean()
+    denominator = float(np.sqrt(float(a @ a) * float(b @ b)))
+    return float(a @ b / denominator) if denominator > 0 else 0.0

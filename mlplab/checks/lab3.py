@@ -114,10 +114,11 @@ from mlplab.checks.compare import (
     assert_seeded,
     assert_shape,
     assert_true,
+    correlation,
     elementwise_rel_error,
     flag,
     number,
-    same_global_state,
+    seeding_flags,
 )
 from mlplab.checks.core import CheckFailure, ProbeError, TaskCheck
 
@@ -138,28 +139,6 @@ def _raises(function, *numbers: int) -> tuple[int, int]:
     except Exception:  # noqa: BLE001 - the kind is what is reported
         return 2, 0
     return 0, 0
-
-
-def _seeding_flags(make_output, seed: int) -> dict:
-    """Same seed -> same output, another seed -> another output, global random state untouched."""
-    state = np.random.get_state()
-    a = np.asarray(make_output(np.random.default_rng([seed, 101])))
-    b = np.asarray(make_output(np.random.default_rng([seed, 101])))
-    c = np.asarray(make_output(np.random.default_rng([seed, 202])))
-    return {
-        "same_seed_same_result": np.array(a.shape == b.shape and np.array_equal(a, b)),
-        "other_seed_other_result": np.array(not (a.shape == c.shape and np.array_equal(a, c))),
-        "global_state_untouched": np.array(same_global_state(state, np.random.get_state())),
-    }
-
-
-def _correlation(a: np.ndarray, b: np.ndarray) -> float:
-    a = np.asarray(a, dtype=np.float64).ravel()
-    b = np.asarray(b, dtype=np.float64).ravel()
-    a = a - a.mean()
-    b = b - b.mean()
-    denominator = math.sqrt(float(a @ a) * float(b @ b))
-    return float(a @ b / denominator) if denominator > 0 else 0.0  # a constant shows no correlation
 
 
 def _factor_text(ratio: float, p: float, inverted: bool) -> str | None:
@@ -278,7 +257,7 @@ def _dropout_probe(inputs: dict) -> dict:
     def draw(rng):
         return DropoutLayer(rng, incl_prob=float(inputs["p_inverted"])).fprop(x.copy())
 
-    out.update(_seeding_flags(draw, seed))
+    out.update(seeding_flags(draw, seed))
     return out
 
 
@@ -453,9 +432,9 @@ def _dropconnect_probe(inputs: dict) -> dict:
     out["ratio_min"] = np.array(ratios.min() if ratios.size else np.nan)
     out["ratio_max"] = np.array(ratios.max() if ratios.size else np.nan)
     first = kept[0]
-    out["same_input_correlation"] = np.array(_correlation(first[:, :-1], first[:, 1:]))
-    out["example_correlation"] = np.array(_correlation(first[:-_DC_IN], first[_DC_IN:]))
-    out["call_correlation"] = np.array(_correlation(kept[0], kept[1]))
+    out["same_input_correlation"] = np.array(correlation(first[:, :-1], first[:, 1:]))
+    out["example_correlation"] = np.array(correlation(first[:-_DC_IN], first[_DC_IN:]))
+    out["call_correlation"] = np.array(correlation(kept[0], kept[1]))
 
     # Gradients in training mode, against central differences of fprop with the same random numbers.
     grad_seed = [seed, 2]
@@ -520,7 +499,7 @@ def _dropconnect_probe(inputs: dict) -> dict:
     w32 = as_array(layer32.grads_wrt_params(x32, g32)[0], f"{name}.grads_wrt_params()[0]")
     out["keeps_float32"] = np.array(y32.dtype == d32.dtype == w32.dtype == np.float32)
 
-    out.update(_seeding_flags(lambda rng: make(rng).fprop(x.copy()), seed))
+    out.update(seeding_flags(lambda rng: make(rng).fprop(x.copy()), seed))
     return out
 
 
@@ -890,7 +869,7 @@ def _shift_probe(inputs: dict) -> dict:
     out["offsets"] = bins
     out["dy_frequency"] = np.array([np.mean(np.clip(dy, -m - 1, m + 1) == b) for b in bins])
     out["dx_frequency"] = np.array([np.mean(np.clip(dx, -m - 1, m + 1) == b) for b in bins])
-    out["dy_dx_correlation"] = np.array(_correlation(dy, dx))
+    out["dy_dx_correlation"] = np.array(correlation(dy, dx))
     out["repeats_previous"] = np.array(np.mean((dy[1:] == dy[:-1]) & (dx[1:] == dx[:-1])))
     small = images[:20].astype(np.float32)
     out["keeps_float32"] = np.array(as_array(random_shift(small, np.random.default_rng(seed), m), name).dtype
@@ -900,7 +879,7 @@ def _shift_probe(inputs: dict) -> dict:
         out["zero_is_identity"] = np.array(zero.shape == images[:20].shape and np.array_equal(zero, images[:20]))
     except Exception:  # noqa: BLE001 - reported as a failed expectation
         out["zero_is_identity"] = np.array(False)
-    out.update(_seeding_flags(lambda rng: random_shift(images[:50].copy(), rng, m), seed))
+    out.update(seeding_flags(lambda rng: random_shift(images[:50].copy(), rng, m), seed))
     return out
 
 
@@ -933,9 +912,9 @@ def _shift_compare(student: dict, expected: dict, inputs: dict) -> str:
     if repeats > number(expected, "repeats_previous") + 0.4:  # 1/9 or less for independent offsets
         raise CheckFailure(f"{name}: {repeats:.0%} of the images were moved exactly like the previous one. Likely "
                            "mistake: one offset for the whole batch; every image gets its own (dy, dx)")
-    correlation = number(student, "dy_dx_correlation")
-    if abs(correlation) > abs(number(expected, "dy_dx_correlation")) + 0.1:
-        raise CheckFailure(f"{name}: the row and column offsets are correlated ({correlation:.2f}). Likely mistake: "
+    offset_correlation = number(student, "dy_dx_correlation")
+    if abs(offset_correlation) > abs(number(expected, "dy_dx_correlation")) + 0.1:
+        raise CheckFailure(f"{name}: the row and column offsets are correlated ({offset_correlation:.2f}). Likely mistake: "
                            "one number used for both; draw dy and dx independently")
     offsets = np.asarray(expected["offsets"])
     for axis in ("dy", "dx"):
@@ -1034,7 +1013,7 @@ def _rotation_probe(inputs: dict) -> dict:
     small = images[:10].astype(np.float32)
     out["keeps_float32"] = np.array(as_array(random_rotation(small, np.random.default_rng(seed), max_degrees),
                                              name).dtype == np.float32)
-    out.update(_seeding_flags(lambda rng: random_rotation(images[:20].copy(), rng, max_degrees), seed))
+    out.update(seeding_flags(lambda rng: random_rotation(images[:20].copy(), rng, max_degrees), seed))
     return out
 
 
@@ -1125,8 +1104,8 @@ def _noise_probe(inputs: dict) -> dict:
     out["mean"] = np.array(noise.mean())
     out["std"] = np.array(math.sqrt(variance))
     out["kurtosis"] = np.array(float(np.mean(centred**4)) / variance**2 - 3 if variance > 0 else np.nan)
-    out["neighbour_correlation"] = np.array(_correlation(noise[:, :, 1:], noise[:, :, :-1]))
-    out["image_correlation"] = np.array(_correlation(noise[1:], noise[:-1]))
+    out["neighbour_correlation"] = np.array(correlation(noise[:, :, 1:], noise[:, :, :-1]))
+    out["image_correlation"] = np.array(correlation(noise[1:], noise[:-1]))
     binary = (np.random.default_rng([seed, 3]).random(_CLIP_SHAPE) < 0.5).astype(np.float64)
     saved = binary.copy()
     clipped = np.asarray(as_array(pixel_noise(binary, np.random.default_rng([seed, 2]), 0.3), name), dtype=np.float64)
@@ -1139,7 +1118,7 @@ def _noise_probe(inputs: dict) -> dict:
     small = grey[:5].astype(np.float32)
     out["keeps_float32"] = np.array(as_array(pixel_noise(small, np.random.default_rng(seed), std), name).dtype
                                     == np.float32)
-    out.update(_seeding_flags(lambda rng: pixel_noise(grey[:5].copy(), rng, std), seed))
+    out.update(seeding_flags(lambda rng: pixel_noise(grey[:5].copy(), rng, std), seed))
     return out
 
 
@@ -1231,16 +1210,16 @@ def _elastic_probe(inputs: dict) -> dict:
     out["rms"] = np.array(rms)
     out["mean"] = np.array(both.mean())
     out["smoothness"] = np.array(
-        0.5 * (_correlation(both[:, :, :, 2:], both[:, :, :, :-2]) + _correlation(both[:, :, 2:], both[:, :, :-2])))
-    out["component_correlation"] = np.array(_correlation(dy, dx))
-    out["image_correlation"] = np.array(_correlation(both[:, 1:], both[:, :-1]))
+        0.5 * (correlation(both[:, :, :, 2:], both[:, :, :, :-2]) + correlation(both[:, :, 2:], both[:, :, :-2])))
+    out["component_correlation"] = np.array(correlation(dy, dx))
+    out["image_correlation"] = np.array(correlation(both[:, 1:], both[:, :-1]))
     small = np.repeat(rows[None], 5, axis=0).astype(np.float32)
     out["keeps_float32"] = np.array(as_array(elastic_deformation(small, np.random.default_rng(seed), alpha, sigma),
                                              name).dtype == np.float32)
     still = as_array(elastic_deformation(small.astype(np.float64), np.random.default_rng(seed), 0.0, sigma),
                      "elastic_deformation(.., alpha=0)")
     out["alpha_zero_is_identity"] = np.array(still.shape == small.shape and np.allclose(still, small, atol=1e-9))
-    out.update(_seeding_flags(lambda rng: elastic_deformation(small.astype(np.float64), rng, alpha, sigma), seed))
+    out.update(seeding_flags(lambda rng: elastic_deformation(small.astype(np.float64), rng, alpha, sigma), seed))
     return out
 
 

@@ -51,7 +51,7 @@ from mlplab.checks.compare import (
     assert_true,
     flag,
     number,
-    same_global_state,
+    seeding_flags,
 )
 from mlplab.checks.core import CheckFailure, ProbeError, TaskCheck
 
@@ -62,19 +62,6 @@ FD_STEP = 1e-6
 
 
 # --------------------------------------------------------------------------- shared helpers
-
-def _seeding_flags(make_output, seed: int) -> dict:
-    """Same seed -> same output, another seed -> another output, global random state untouched."""
-    state = np.random.get_state()
-    a = np.asarray(make_output(np.random.default_rng([seed, 101])))
-    b = np.asarray(make_output(np.random.default_rng([seed, 101])))
-    c = np.asarray(make_output(np.random.default_rng([seed, 202])))
-    return {
-        "same_seed_same_result": np.array(a.shape == b.shape and np.array_equal(a, b)),
-        "other_seed_other_result": np.array(not (a.shape == c.shape and np.array_equal(a, c))),
-        "global_state_untouched": np.array(same_global_state(state, np.random.get_state())),
-    }
-
 
 def _numbers(value, count: int, what: str) -> np.ndarray:
     """A tuple of ``count`` numbers returned by a student function, as a float64 array."""
@@ -153,7 +140,7 @@ def _bootstrap_probe(inputs: dict) -> dict:
         distinct[s] = len(np.unique(sample)) / n
     out["frequencies"] = counts / counts.sum()
     out["distinct"] = np.array(distinct.mean())
-    out.update(_seeding_flags(lambda r: bootstrap_indices(n, r), seed))
+    out.update(seeding_flags(lambda r: bootstrap_indices(n, r), seed))
 
     indices, num = inputs["oob_indices"].astype(np.int64), int(inputs["oob_n"])
     saved = indices.copy()

@@ -1,0 +1,333 @@
+# %% [markdown]
+# # Lab 5: Autoencoders and pretraining
+#
+# Labelled data are expensive; unlabelled data are often plentiful. Before batch normalisation and
+# good initialisations made deep networks easy to train from scratch, the way to train them was to
+# **pretrain** them one layer at a time and then **fine-tune** the whole network. One of the
+# pretraining methods is unsupervised: an **autoencoder** is a network trained to reproduce its own
+# input through a narrower hidden layer, the *code*. To do that it has to find the structure of the
+# inputs, and its hidden units become feature detectors that need no labels. A **denoising
+# autoencoder** must reconstruct the clean input from a corrupted copy, which forces it to learn
+# what digits have in common rather than to copy pixels. Stacking autoencoders, each trained on the
+# codes of the one before, gives the initial weights of a deep network.
+#
+# ## Learning goals
+#
+# By the end of this lab you can
+#
+# 1. corrupt inputs with additive Gaussian noise, masking noise and salt-and-pepper noise, drawing
+#    every random number from a generator you are given and leaving the clean inputs untouched;
+# 2. build an autoencoder from an encoder and a decoder, train it on the squared reconstruction
+#    error, and read its reconstructions and first-layer filters;
+# 3. train a denoising autoencoder on (corrupted input, clean input) pairs and say what it does
+#    better than a plain autoencoder;
+# 4. pretrain a stack of autoencoders greedily, layer by layer, each on the codes of the previous one;
+# 5. initialise a classifier from pretrained encoders (copies, not shared arrays), fine-tune it on a
+#    few hundred labels, and compare it with a randomly initialised network.
+#
+# ## How to work
+#
+# * The exercises are **functions in the `mlplab` package**, all in `mlplab/autoencoders.py`
+#   (tasks 5.1-5.7). Open the file, read the docstrings, and replace each
+#   `raise NotImplementedError(...)` with your code.
+# * After each task, run the graded cell that follows it. It calls the self-check
+#   `mlplab.check("lab5.<task>")`, which runs your code on fixed inputs, compares it with stored
+#   reference results and says what is wrong. `mlplab.check("lab5")` prints a table for the lab.
+#   The corruptions are checked through what does not depend on the particular random numbers (the
+#   fraction of entries changed, the spread of the noise, whether entries are corrupted
+#   independently): draw your random numbers in any way you like, but always from the generator you
+#   are given.
+# * The first code cell switches on `autoreload`, so your edits are picked up the next time you run
+#   a cell. If something behaves strangely, restart the kernel and run the notebook from the top.
+# * The experiments are provided code (`mlplab/experiments/lab5.py`) that calls your functions.
+#   Before running one, answer its question. Every statement under "What you should see" is checked
+#   by the course's tests on the reference solution: if your results disagree, look for a bug.
+# * The default sizes keep the whole notebook under half a minute. Set `FULL_RUN = True` for longer
+#   training runs.
+
+# %%
+import os
+
+# The matrices in this lab are small: one BLAS thread computes them about as fast as several, and
+# it is not slowed down when other programs compete for the processor. (This only has an effect
+# before numpy is first imported, so it comes first.)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+%load_ext autoreload
+%autoreload 2
+%matplotlib inline
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+import mlplab
+from mlplab.experiments import budget, grading_run, lab5
+from mlplab.plotting import plot_history
+
+SEED = 0          # every experiment is seeded from this number
+FULL_RUN = False  # True: longer training runs (still under half a minute)
+
+AE_EPOCHS = budget(60 if FULL_RUN else 20, 1)
+NUM_TRAIN = budget(3000, 300)
+
+plt.rcParams["figure.figsize"] = (7, 4)
+if grading_run():
+    # The autograder needs the numbers, not the pictures: figures are made but not drawn.
+    plt.switch_backend("agg")
+
+# %% [markdown]
+# ## 1. Corrupting the inputs
+#
+# A denoising autoencoder sees a corrupted input $\tilde{\mathbf x}$ and is trained to output the
+# clean $\mathbf x$. Three kinds of corruption are common, each applied to every entry of every
+# example independently:
+#
+# * **additive Gaussian noise**: $\tilde x_i = x_i + \varepsilon_i$ with
+#   $\varepsilon_i \sim \mathcal N(0, \sigma^2)$; the argument `std` is $\sigma$, the standard
+#   deviation, not the variance;
+# * **masking noise**: $\tilde x_i = 0$ with probability $q$ and $\tilde x_i = x_i$ otherwise. Unlike
+#   dropout nothing is rescaled: the network must fill in the missing pixels;
+# * **salt-and-pepper noise**: with probability $q$ the entry is corrupted, and a corrupted entry
+#   becomes 0 or 1 with equal probability; the others keep their value.
+#
+# The clean inputs are the targets, so a corruption must never change its argument in place: it
+# returns a new array, of the same shape and dtype.
+
+# %% [markdown]
+# ### Task 5.1: Additive Gaussian corruption (1 point)
+#
+# In `mlplab/autoencoders.py`, implement `gaussian_corruption(inputs, rng, std=0.3)`.
+
+# %% [task lab5.gaussian]
+
+# %% [markdown]
+# ### Task 5.2: Masking corruption (1 point)
+#
+# In `mlplab/autoencoders.py`, implement `masking_corruption(inputs, rng, drop_prob=0.25)`: each entry
+# is set to 0 with probability `drop_prob`, independently.
+
+# %% [task lab5.masking]
+
+# %% [markdown]
+# ### Task 5.3: Salt-and-pepper corruption (1 point)
+#
+# In `mlplab/autoencoders.py`, implement `salt_and_pepper_corruption(inputs, rng, fraction=0.2)`.
+
+# %% [task lab5.salt_and_pepper]
+
+# %% [markdown]
+# **Question.** We corrupt 100 validation digits with Gaussian noise ($\sigma = 0.3$), masking
+# ($q = 0.3$) and salt and pepper ($q = 0.2$). About what fraction of the pixels does each change?
+# What fraction of the *ink* pixels (those above 0) does masking set to 0, and why does masking
+# change far fewer pixels than that in all?
+
+# %%
+examples = lab5.corruption_examples(num_images=100, seed=SEED)
+rows = ["clean", *examples["stats"]]
+fig, ax = plt.subplots(figsize=(9, 5))
+ax.imshow(lab5.image_grid([examples[row][:10] for row in rows]), cmap="gray", vmin=0, vmax=1)
+ax.set_yticks(16 + 32 * np.arange(len(rows)), rows)
+ax.set_xticks([])
+for name, s in examples["stats"].items():
+    print(f"{name:>20}: changed {s['changed']:.3f} of the pixels, std of the change {s['noise_std']:.3f},"
+          f" ink pixels set to 0: {s['zeroed_ink']:.3f}, pixels set to 1: {s['set_to_one']:.3f}")
+
+# %% [markdown]
+# **What you should see.** Gaussian noise changes every pixel (fraction 1.000) and the change has a
+# standard deviation within 0.01 of $\sigma = 0.3$. Masking sets about $q = 0.3$ of the ink pixels
+# to 0 (within 0.03), but changes fewer than 0.1 of all pixels: most of an MNIST image is background,
+# which is 0 already. Salt and pepper sets about $q/2 = 0.1$ of the pixels that were below 1 to 1
+# (within 0.02), and changes more pixels than masking does, since its salt is visible on the
+# background.
+
+# %% [markdown]
+# ## 2. An autoencoder
+#
+# The autoencoder of this lab has one hidden layer of `code_dim` sigmoid units:
+#
+# $$\mathbf h = \operatorname{sigmoid}(W_1 \mathbf x + \mathbf b_1), \qquad
+#   \hat{\mathbf x} = \operatorname{sigmoid}(W_2 \mathbf h + \mathbf b_2),$$
+#
+# trained to make $\hat{\mathbf x}$ close to $\mathbf x$ in squared error (mlplab's
+# `SumOfSquaredDiffsError`, $\frac1N\sum_n \frac12 \lVert \hat{\mathbf x}_n - \mathbf x_n\rVert^2$).
+# The first two layers, the **encoder**, map a 784-pixel digit to a code of `code_dim` numbers; the
+# last two, the **decoder**, map the code back to an image. The sigmoid output suits pixels in
+# $[0, 1]$; with `output=None` the decoder is linear. With a code narrower than the input the network
+# cannot copy the input: it has to compress it. (With a wider code it could learn the identity, yet
+# in practice a nonlinear autoencoder trained by gradient descent, stopped early, still learns useful
+# features.)
+
+# %% [markdown]
+# ### Task 5.4: An autoencoder (2 points)
+#
+# In `mlplab/autoencoders.py`, implement `autoencoder(input_dim, code_dim, rng, ...)`: a
+# `MultipleLayerModel` of the encoder's affine layer, the code's activation, the decoder's affine
+# layer and the output activation, in that order.
+
+# %% [task lab5.autoencoder]
+
+# %% [markdown]
+# ### Task 5.5: Corrupted inputs, clean targets (1 point)
+#
+# The trainer takes minibatches of (inputs, targets). To train a denoising autoencoder, the inputs
+# must be corrupted and the targets must be the *clean* inputs. `DenoisingProvider(provider,
+# corruption, rng)` wraps a provider of (inputs, labels) batches and yields
+# `(corruption(inputs, rng), inputs)` for each, a new corruption every time; with `corruption=None`
+# it yields `(inputs, inputs)`. The provided `train_autoencoder` uses it.
+#
+# In `mlplab/autoencoders.py`, implement `DenoisingProvider.__iter__`.
+
+# %% [task lab5.denoising_provider]
+
+# %% [markdown]
+# **Question.** We train two autoencoders with 64 code units on 3,000 digits for 20 epochs, from the
+# same initial weights: a plain one and a denoising one that sees masked digits ($q = 0.3$). How
+# well do they reconstruct clean validation digits, compared with the dumbest reconstruction, the
+# mean training digit? Which of the two reconstructs clean digits better, and which masked ones?
+
+# %%
+autoencoders = lab5.train_autoencoders(("none", "masking 0.3"), code_dim=64, num_train=NUM_TRAIN,
+                                       num_epochs=AE_EPOCHS, seed=SEED)
+valid = lab5.mnist_digits(1, budget(1000, 100))["valid_x"]
+errors = lab5.reconstruction_errors({name: r["model"] for name, r in autoencoders.items()}, valid, seed=SEED)
+fig, ax = plt.subplots()
+for name, r in autoencoders.items():
+    ax.plot(np.arange(1, len(r["train_errors"]) + 1), r["train_errors"], marker=".", label=f"trained with {name}")
+ax.axhline(errors["mean image"], color="0.5", linestyle=":", label="the mean digit")
+ax.set_xlabel("epoch")
+ax.set_ylabel("training reconstruction error")
+ax.legend()
+print(f"reconstructing every digit as the mean digit: error {errors['mean image']:.2f}")
+for name in autoencoders:
+    print(f"autoencoder trained with {name:>11}: " + ", ".join(
+        f"{c} inputs {e:.2f}" for c, e in errors[name].items()))
+
+# %% [markdown]
+# **What you should see.** The training error falls quickly in the first epochs and is still falling
+# slowly after 20. On clean validation digits both autoencoders' errors are below 0.4 times that of
+# the mean digit: 64 numbers hold most of what matters in 784 pixels. The plain autoencoder is
+# better on *clean* digits (it was trained on them), but on *masked* digits the denoising autoencoder
+# is better, by more than 10%: it has learned to fill in missing strokes. The plain autoencoder's
+# error on masked digits is higher than on clean ones, by more than 10%.
+
+# %%
+masked = lab5.corruption("masking 0.3")(valid[:10], np.random.default_rng(SEED))
+rows = [valid[:10], lab5.reconstructions(autoencoders["none"]["model"], valid[:10]), masked,
+        lab5.reconstructions(autoencoders["none"]["model"], masked),
+        lab5.reconstructions(autoencoders["masking 0.3"]["model"], masked)]
+labels = ["clean digits", "plain AE", "masked digits", "plain AE", "denoising AE"]
+fig, ax = plt.subplots(figsize=(9, 5))
+ax.imshow(lab5.image_grid(rows), cmap="gray", vmin=0, vmax=1)
+ax.set_yticks(16 + 32 * np.arange(len(rows)), labels)
+ax.set_xticks([]);
+
+# %% [markdown]
+# Look at the reconstructions: how sharp are they? Find a stroke that the mask has cut: which
+# autoencoder draws it again?
+#
+# **Question.** Each code unit has 784 incoming weights, one per pixel. Shown as an image, they say
+# which pattern of pixels the unit responds to. What do you expect for the randomly initialised
+# weights, and after training? Which autoencoder's filters will be smoother?
+
+# %%
+weights = {name: r["model"].layers[0].weights for name, r in autoencoders.items()}
+initial = lab5.glorot_uniform((64, 784), np.random.default_rng(SEED))
+fig, ax = plt.subplots(figsize=(10, 4))
+ax.imshow(lab5.image_grid([lab5.filters(r["model"], 16) for r in autoencoders.values()]), cmap="gray")
+ax.set_yticks(16 + 32 * np.arange(len(weights)), [f"trained with {name}" for name in weights])
+ax.set_xticks([])
+print(f"smoothness (correlation of neighbouring weights) at initialisation: {lab5.filter_smoothness(initial):.3f}")
+for name, w in weights.items():
+    print(f"smoothness after training with {name:>11}: {lab5.filter_smoothness(w):.3f}")
+
+# %% [markdown]
+# **What you should see.** Random weights are noise: neighbouring weights are uncorrelated
+# (smoothness below 0.05 in absolute value). After training, the filters are smooth blob and stroke
+# detectors (smoothness above 0.4 on average). The denoising autoencoder's filters are smoother than the plain one's (by
+# more than 0.05): a unit that must work when some of its pixels are missing learns to look at
+# larger, coherent regions rather than at single pixels.
+
+# %% [markdown]
+# ## 3. Greedy layer-wise pretraining
+#
+# Deep networks of sigmoid units are hard to train from random weights: the gradients reaching the
+# first layers are products of many small factors. **Stacked autoencoders** pretrain them one layer
+# at a time:
+#
+# 1. train an autoencoder on the inputs; keep its encoder;
+# 2. compute the codes of the inputs with that encoder, and train the next autoencoder on the
+#    *codes*; keep its encoder; repeat for every hidden layer;
+# 3. put the encoders on top of each other, add a new output layer, and **fine-tune** the whole
+#    network on the labelled data with backpropagation.
+#
+# Only step 3 needs labels. In stacked *denoising* autoencoders, noise is applied to the inputs of
+# each autoencoder during its own training only; the codes passed on to the next are computed from
+# clean data.
+#
+# (Supervised layer-wise pretraining works the same way with a classifier instead of autoencoders:
+# train a network with one hidden layer, remove its output layer, add a new hidden layer and a new
+# output layer, train only the new weights, and repeat.)
+
+# %% [markdown]
+# ### Task 5.6: Greedy layer-wise pretraining (3 points)
+#
+# In `mlplab/autoencoders.py`, implement `pretrain_stack(inputs, code_dims, rng, build=autoencoder,
+# train=train_autoencoder, **train_options)`: it builds and trains one autoencoder per entry of
+# `code_dims`, each on the codes of the previous one, and returns the trained autoencoders.
+
+# %% [task lab5.pretrain_stack]
+
+# %% [markdown]
+# ### Task 5.7: A classifier initialised from pretrained encoders (2 points)
+#
+# In `mlplab/autoencoders.py`, implement `pretrained_classifier(autoencoders, num_classes, rng)`: copies
+# of every encoder (affine layer and activation) followed by a new output layer. Fine-tuning changes
+# the classifier's weights: if it shared its arrays with the autoencoders, they would change too.
+
+# %% [task lab5.pretrained_classifier]
+
+# %% [markdown]
+# **Question.** We have 3,000 digits but labels for only 200 of them. A 784-256-64-10 sigmoid network
+# is trained on the 200 labelled digits for 50 epochs, once from Glorot-uniform random weights and once
+# initialised from two denoising autoencoders (masking, $q = 0.3$) pretrained for 5 epochs each on
+# all 3,000 digits without their labels. Both see the same labelled batches in the same order. Which
+# reaches the lower validation error after the same number of epochs?
+
+# %%
+pretraining = lab5.pretraining_vs_random(num_labelled=budget(200, 50), num_unlabelled=NUM_TRAIN,
+                                         pretrain_epochs=budget(5, 1), finetune_epochs=budget(100 if FULL_RUN else 50, 2),
+                                         seed=SEED)
+plot_history({name: pretraining[name]["history"] for name in ("pretrained", "random")},
+             keys=("train_error", "valid_error"))
+for name in ("pretrained", "random"):
+    h = pretraining[name]["history"]
+    print(f"{name:>10} initialisation: training error {h.train_error[-1]:.3f}, validation error "
+          f"{h.valid_error[-1]:.3f}, accuracy {h.valid_acc[-1]:.3f}")
+
+# %% [markdown]
+# **What you should see.** The pretrained network starts far ahead and stays ahead: after 50 epochs
+# its validation error is lower than the randomly initialised network's by more than 0.15, and its
+# accuracy higher by more than 0.03. Its training error is lower too, so pretraining has helped
+# *optimisation* (the random network is still learning slowly) as well as generalisation: the
+# pretrained features were learned from 3,000 digits, not 200. The tests check this for three
+# different seeds. (This lab does not test the other side of the story, which the lectures tell:
+# with plenty of labelled data, ReLUs, batch normalisation and a good initialisation, the advantage
+# of pretraining shrinks or disappears; it is largest where labels are scarce.)
+
+# %% [markdown]
+# ## Summary
+#
+# * An autoencoder is an encoder (inputs to a code) and a decoder (code to a reconstruction) trained
+#   on the reconstruction error; with a small code it must find the structure of the data, and its
+#   first-layer weights become smooth feature detectors.
+# * A denoising autoencoder reconstructs the clean input from a corrupted one (Gaussian noise, masking,
+#   salt and pepper). The corruption draws from an injected generator and never touches the clean
+#   inputs, which are the targets. It learns features that are robust to the corruption.
+# * Greedy layer-wise pretraining trains each autoencoder on the codes of the previous one; the
+#   encoders, copied into a classifier with a new output layer, are a starting point for fine-tuning
+#   that needs no labels, and it helps most when labels are few.
+#
+# Run the self-check for the whole lab one last time:
+
+# %%
+mlplab.check("lab5")

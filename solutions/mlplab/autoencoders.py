@@ -1,0 +1,339 @@
+"""Autoencoders, denoising and greedy layer-wise pretraining (Lab 5, tasks 5.1-5.7).
+
+An autoencoder is a network trained to reproduce its input: an *encoder* maps
+an input ``x`` to a code ``h = f(W1 x + b1)`` and a *decoder* maps the code
+back to a reconstruction ``x_hat = g(W2 h + b2)``, and the error is the
+squared difference between ``x_hat`` and ``x``. A *denoising* autoencoder gets
+a corrupted input ``x_tilde`` and must reconstruct the clean ``x``.
+
+Conventions shared by this file:
+
+* Inputs are float arrays of shape ``(batch_size, dim)``; digits have pixels
+  in ``[0, 1]``.
+* The corruption functions (tasks 5.1-5.3) return a **new** array of the
+  inputs' shape and dtype and never modify their argument. Every random
+  number comes from the ``rng`` they are given (an ``np.random.Generator``),
+  independently for every entry of every example; numpy's global random
+  state is never used.
+* A model is a ``mlplab.models.MultipleLayerModel``; its affine layers store
+  ``weights`` of shape ``(output_dim, input_dim)`` and ``biases`` of shape
+  ``(output_dim,)``.
+
+``train_autoencoder`` (provided) trains an autoencoder by minibatch gradient
+descent on the sum-of-squared-differences error.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from mlplab.errors import SumOfSquaredDiffsError
+from mlplab.layers.activations import SigmoidLayer
+from mlplab.layers.affine import AffineLayer, Initialiser
+from mlplab.layers.base import Layer
+from mlplab.models import MultipleLayerModel
+
+#: A corruption maps ``(inputs, rng)`` to corrupted inputs of the same shape and dtype.
+Corruption = Callable[[np.ndarray, np.random.Generator], np.ndarray]
+
+
+def gaussian_corruption(inputs: np.ndarray, rng: np.random.Generator, std: float = 0.3) -> np.ndarray:
+    """Additive Gaussian noise: ``x_tilde = x + noise`` with ``noise ~ N(0, std**2)`` per entry.
+
+    Every entry of every example gets its own independent noise value. The
+    result is not clipped.
+
+    Args:
+        inputs: array of shape ``(batch_size, dim)``, any float dtype.
+        rng: the generator every noise value is drawn from.
+        std: the standard deviation of the noise (not its variance), ``>= 0``.
+
+    Returns:
+        A new array of the shape and dtype of ``inputs``.
+    """
+    ### BEGIN SOLUTION
+    noise = rng.normal(0.0, std, size=inputs.shape)
+    return (inputs + noise).astype(inputs.dtype)
+    ### END SOLUTION
+
+
+def masking_corruption(inputs: np.ndarray, rng: np.random.Generator, drop_prob: float = 0.25) -> np.ndarray:
+    """Masking noise: each entry is set to 0 with probability ``q = drop_prob``, independently.
+
+    The entries that are not dropped keep their value exactly: unlike dropout,
+    nothing is rescaled (the autoencoder must learn to fill the gaps in, not
+    to see an input of the same expected value).
+
+    Args:
+        inputs: array of shape ``(batch_size, dim)``, any float dtype.
+        rng: the generator the mask is drawn from.
+        drop_prob: ``q``, the probability of setting an entry to 0, in ``[0, 1]``.
+
+    Returns:
+        A new array of the shape and dtype of ``inputs``.
+    """
+    ### BEGIN SOLUTION
+    keep = rng.random(inputs.shape) >= drop_prob
+    return inputs * keep.astype(inputs.dtype)
+    ### END SOLUTION
+
+
+def salt_and_pepper_corruption(inputs: np.ndarray, rng: np.random.Generator,
+                               fraction: float = 0.2) -> np.ndarray:
+    """Salt-and-pepper noise: a random fraction of the entries is set to 0 or to 1.
+
+    Each entry is corrupted with probability ``q = fraction``, independently;
+    a corrupted entry becomes 0 ("pepper") or 1 ("salt") with probability 1/2
+    each, independently of the others. The other entries keep their value.
+
+    Args:
+        inputs: array of shape ``(batch_size, dim)``, values in ``[0, 1]``.
+        rng: the generator every choice is drawn from.
+        fraction: ``q``, the probability of corrupting an entry, in ``[0, 1]``.
+
+    Returns:
+        A new array of the shape and dtype of ``inputs``.
+    """
+    ### BEGIN SOLUTION
+    corrupted = rng.random(inputs.shape) < fraction
+    salt = rng.random(inputs.shape) < 0.5
+    outputs = inputs.copy()
+    outputs[corrupted] = salt[corrupted].astype(inputs.dtype)
+    return outputs
+    ### END SOLUTION
+
+
+def autoencoder(
+    input_dim: int,
+    code_dim: int,
+    rng: np.random.Generator,
+    *,
+    hidden: Callable[[], Layer] = SigmoidLayer,
+    output: Callable[[], Layer] | None = SigmoidLayer,
+    weights_init: Initialiser | None = None,
+    dtype=np.float32,
+) -> MultipleLayerModel:
+    """A one-hidden-layer autoencoder ``input_dim -> code_dim -> input_dim``.
+
+    The model's layers, in this order:
+
+    1. the encoder's ``AffineLayer(input_dim, code_dim)``,
+    2. ``hidden()``, the code's activation layer,
+    3. the decoder's ``AffineLayer(code_dim, input_dim)``,
+    4. ``output()``, the reconstruction's activation layer, left out when
+       ``output`` is None (a linear decoder).
+
+    So ``model.layers[:2]`` is the encoder and ``model.layers[2:]`` the decoder.
+    Create the encoder's affine layer first and then the decoder's, both with
+    ``rng=rng, weights_init=weights_init, dtype=dtype`` (and the default zero biases).
+
+    Args:
+        input_dim: the dimension of the inputs (and of the reconstructions).
+        code_dim: the number of hidden units, the dimension of the code.
+        rng: passed to both affine layers' initialisers.
+        hidden: a layer class or callable with no arguments returning the code's activation.
+        output: the same for the reconstruction's activation, or None for none.
+        weights_init: the affine layers' weight initialiser (None: ``AffineLayer``'s default).
+        dtype: the parameters' dtype.
+
+    Returns:
+        A ``MultipleLayerModel`` with 4 layers (3 when ``output`` is None).
+    """
+    ### BEGIN SOLUTION
+    encoder = AffineLayer(input_dim, code_dim, rng=rng, weights_init=weights_init, dtype=dtype)
+    decoder = AffineLayer(code_dim, input_dim, rng=rng, weights_init=weights_init, dtype=dtype)
+    layers = [encoder, hidden(), decoder]
+    if output is not None:
+        layers.append(output())
+    return MultipleLayerModel(layers)
+    ### END SOLUTION
+
+
+class DenoisingProvider:
+    """Wraps a minibatch provider for training a denoising autoencoder.
+
+    Iterating over it is one epoch of the wrapped provider: for each of its
+    ``(inputs, targets)`` batches it yields the pair
+    ``(corruption(inputs, self.rng), inputs)``: the **corrupted** inputs are
+    what the autoencoder sees, the **clean** inputs are what it must
+    reconstruct. The wrapped provider's targets (class labels) are not used.
+    Each batch is corrupted anew, so every epoch sees new corruptions. With
+    ``corruption=None`` the pairs are ``(inputs, inputs)``: a plain autoencoder.
+
+    Args:
+        provider: any iterable of ``(inputs, targets)`` batches, e.g. a ``MinibatchProvider``.
+        corruption: a function ``(inputs, rng) -> corrupted inputs`` (use
+            ``functools.partial`` to fix its other arguments), or None.
+        rng: the generator passed to ``corruption``.
+    """
+
+    def __init__(self, provider: Iterable[tuple[np.ndarray, np.ndarray]], corruption: Corruption | None,
+                 rng: np.random.Generator):
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"rng must be an np.random.Generator, got {type(rng).__name__}; "
+                            "make one with np.random.default_rng(seed)")
+        if corruption is not None and not callable(corruption):
+            raise TypeError(f"corruption must be a callable (inputs, rng) -> inputs or None, got {corruption!r}")
+        self.provider = provider
+        self.corruption = corruption
+        self.rng = rng
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """One epoch of ``(corrupted inputs, clean inputs)`` pairs, each of shape ``(batch_size, dim)``."""
+        ### BEGIN SOLUTION
+        for inputs, _ in self.provider:
+            if self.corruption is None:
+                yield inputs, inputs
+            else:
+                yield self.corruption(inputs, self.rng), inputs
+        ### END SOLUTION
+
+    def __len__(self) -> int:
+        return len(self.provider)
+
+
+def train_autoencoder(
+    model: MultipleLayerModel,
+    inputs: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    num_epochs: int = 10,
+    learning_rate: float = 0.5,
+    batch_size: int = 50,
+    corruption: Corruption | None = None,
+) -> list[float]:
+    """Trains ``model`` to reconstruct ``inputs`` (provided; not an exercise).
+
+    Minibatch gradient descent on ``SumOfSquaredDiffsError`` with the
+    examples in a new random order every epoch (drawn from ``rng``). With a
+    ``corruption`` the model sees corrupted inputs and is trained to
+    reconstruct the clean ones (through your ``DenoisingProvider``).
+
+    Returns:
+        The average training error of every epoch.
+    """
+    from mlplab.data import MinibatchProvider
+    from mlplab.learning_rules import GradientDescentLearningRule
+    from mlplab.training import Trainer
+
+    inputs = np.asarray(inputs)
+    provider = MinibatchProvider(inputs, np.zeros(len(inputs), dtype=np.int64), batch_size, rng=rng,
+                                 num_classes=1, one_hot=False, dtype=inputs.dtype)
+    data = _CleanPairs(provider) if corruption is None else DenoisingProvider(provider, corruption, rng)
+    trainer = Trainer(model, SumOfSquaredDiffsError(), GradientDescentLearningRule(learning_rate), data)
+    return trainer.train(num_epochs, progress=False).train_error
+
+
+class _CleanPairs:
+    """``(inputs, inputs)`` pairs of a provider: plain autoencoder training without corruption."""
+
+    def __init__(self, provider):
+        self.provider = provider
+
+    def __iter__(self):
+        for inputs, _ in self.provider:
+            yield inputs, inputs
+
+
+def encode(encoder_layers: Sequence[Layer], inputs: np.ndarray) -> np.ndarray:
+    """The codes of ``inputs``: ``inputs`` passed through ``encoder_layers`` in order (provided)."""
+    codes = inputs
+    for layer in encoder_layers:
+        codes = layer.fprop(codes)
+    return codes
+
+
+def pretrain_stack(
+    inputs: np.ndarray,
+    code_dims: Sequence[int],
+    rng: np.random.Generator,
+    *,
+    build: Callable[..., MultipleLayerModel] = autoencoder,
+    train: Callable[..., object] = train_autoencoder,
+    **train_options,
+) -> list[MultipleLayerModel]:
+    """Greedy layer-wise pretraining of a stack of autoencoders.
+
+    The first autoencoder learns to reconstruct the inputs; the second
+    learns to reconstruct the *codes* of the first (its hidden layer's
+    outputs on the inputs, computed after it was trained); the third the codes
+    of the second, and so on. For ``k = 0, 1, ...``:
+
+    1. ``model = build(dim, code_dims[k], rng)`` with ``dim`` the width of the
+       current data (the inputs' for ``k = 0``, ``code_dims[k - 1]`` after);
+    2. ``train(model, data, rng, **train_options)`` with the current data;
+    3. the next data are the codes of the current data under the trained
+       encoder, ``model.layers[:2]`` (``encode`` does this).
+
+    Call ``build`` and ``train`` exactly as written (they may be replaced by
+    other functions with the same arguments); the data of stage 0 are
+    ``inputs`` themselves.
+
+    Args:
+        inputs: training inputs, shape ``(num_examples, input_dim)``.
+        code_dims: the code sizes of the autoencoders, first to last.
+        rng: passed to ``build`` and ``train``.
+        build: makes an autoencoder ``(input_dim, code_dim, rng) -> model`` whose
+            ``layers[:2]`` is the encoder (default: your ``autoencoder``).
+        train: trains a model in place, ``(model, data, rng, **train_options)``
+            (default: ``train_autoencoder``).
+        **train_options: passed on to every call of ``train``.
+
+    Returns:
+        The trained autoencoders, first to last (``len(code_dims)`` models).
+    """
+    ### BEGIN SOLUTION
+    data = inputs
+    models = []
+    for code_dim in code_dims:
+        model = build(data.shape[1], code_dim, rng)
+        train(model, data, rng, **train_options)
+        data = encode(model.layers[:2], data)
+        models.append(model)
+    return models
+    ### END SOLUTION
+
+
+def pretrained_classifier(
+    autoencoders: Sequence[MultipleLayerModel],
+    num_classes: int,
+    rng: np.random.Generator,
+    *,
+    weights_init: Initialiser | None = None,
+) -> MultipleLayerModel:
+    """A classifier initialised from pretrained encoders, ready for fine-tuning.
+
+    For every autoencoder, first to last, the classifier gets a **copy** of
+    its encoder: a new ``AffineLayer`` with copies of the encoder's weights
+    and biases (same dtype), followed by a new activation layer of the same
+    class as the encoder's (``type(model.layers[1])()``). Last comes a new
+    output ``AffineLayer(code_dim, num_classes, rng=rng,
+    weights_init=weights_init, dtype=...)`` with the last code's size and
+    the encoders' dtype, whose outputs are the logits. Fine-tuning the
+    classifier must leave the autoencoders unchanged: no array may be shared.
+
+    Args:
+        autoencoders: pretrained autoencoders (``layers[0]`` an ``AffineLayer``,
+            ``layers[1]`` an activation layer with a no-argument constructor).
+        num_classes: the number of classes.
+        rng: passed to the output layer's initialiser.
+        weights_init: the output layer's weight initialiser (None: ``AffineLayer``'s default).
+
+    Returns:
+        A ``MultipleLayerModel`` with ``2 * len(autoencoders) + 1`` layers.
+    """
+    ### BEGIN SOLUTION
+    layers: list[Layer] = []
+    for model in autoencoders:
+        encoder = model.layers[0]
+        copy = AffineLayer(encoder.input_dim, encoder.output_dim, rng=rng,
+                           weights_init=lambda shape, _rng, w=encoder.weights: w.copy(),
+                           dtype=encoder.weights.dtype)
+        copy.biases = encoder.biases.copy()
+        layers += [copy, type(model.layers[1])()]
+    last = autoencoders[-1].layers[0]
+    layers.append(AffineLayer(last.output_dim, num_classes, rng=rng, weights_init=weights_init,
+                              dtype=last.weights.dtype))
+    return MultipleLayerModel(layers)
+    ### END SOLUTION

@@ -1,0 +1,160 @@
+"""Lab 5 bug zoo: student mistakes the checks must catch and name, and correct variants they must accept.
+
+``BUGS``: each must fail exactly its own task, with a message containing ``feedback``.
+``VARIANTS``: different but correct implementations (other ways of drawing the
+same random numbers, other numpy idioms); each must pass every task.
+"""
+from __future__ import annotations
+
+from bugzoo import Bug
+
+AE = "mlplab/autoencoders.py"
+
+BUGS = [
+    # ---- 5.1 Gaussian corruption
+    Bug("lab5_gaussian_variance_as_std", "lab5.gaussian", AE,
+        "    noise = rng.normal(0.0, std, size=inputs.shape)",
+        "    noise = rng.normal(0.0, std**2, size=inputs.shape)",
+        "not its variance"),
+    Bug("lab5_gaussian_in_place", "lab5.gaussian", AE,
+        "    return (inputs + noise).astype(inputs.dtype)",
+        "    inputs += noise.astype(inputs.dtype)\n    return inputs",
+        "modified its inputs in place"),
+    Bug("lab5_gaussian_global_random_state", "lab5.gaussian", AE,
+        "    noise = rng.normal(0.0, std, size=inputs.shape)",
+        "    noise = np.random.normal(0.0, std, size=inputs.shape)",
+        "global random state"),
+    Bug("lab5_gaussian_one_noise_vector_per_batch", "lab5.gaussian", AE,
+        "    noise = rng.normal(0.0, std, size=inputs.shape)",
+        "    noise = rng.normal(0.0, std, size=inputs.shape[1:])",
+        "successive examples"),
+    # ---- 5.2 masking
+    Bug("lab5_masking_keeps_with_probability_q", "lab5.masking", AE,
+        "    keep = rng.random(inputs.shape) >= drop_prob",
+        "    keep = rng.random(inputs.shape) < drop_prob",
+        "kept with probability q"),
+    Bug("lab5_masking_rescales_like_dropout", "lab5.masking", AE,
+        "    return inputs * keep.astype(inputs.dtype)",
+        "    return inputs * keep.astype(inputs.dtype) / (1 - drop_prob)",
+        "inverted dropout"),
+    Bug("lab5_masking_one_mask_for_the_batch", "lab5.masking", AE,
+        "    keep = rng.random(inputs.shape) >= drop_prob",
+        "    keep = rng.random(inputs.shape[1:]) >= drop_prob",
+        "shared by the examples"),
+    Bug("lab5_masking_in_place", "lab5.masking", AE,
+        "    return inputs * keep.astype(inputs.dtype)",
+        "    inputs[~keep] = 0\n    return inputs",
+        "modified its inputs in place"),
+    # ---- 5.3 salt and pepper
+    Bug("lab5_salt_and_pepper_one_value_only", "lab5.salt_and_pepper", AE,
+        "    outputs[corrupted] = salt[corrupted].astype(inputs.dtype)",
+        "    outputs[corrupted] = 0",
+        "only pepper"),
+    Bug("lab5_salt_and_pepper_twice_the_fraction", "lab5.salt_and_pepper", AE,
+        "    corrupted = rng.random(inputs.shape) < fraction\n"
+        "    salt = rng.random(inputs.shape) < 0.5\n"
+        "    outputs = inputs.copy()\n"
+        "    outputs[corrupted] = salt[corrupted].astype(inputs.dtype)",
+        "    outputs = inputs.copy()\n"
+        "    outputs[rng.random(inputs.shape) < fraction] = 0\n"
+        "    outputs[rng.random(inputs.shape) < fraction] = 1",
+        "2q of the entries"),
+    Bug("lab5_salt_and_pepper_global_random_state", "lab5.salt_and_pepper", AE,
+        "    salt = rng.random(inputs.shape) < 0.5",
+        "    salt = np.random.random(inputs.shape) < 0.5",
+        "global random state"),
+    # ---- 5.4 autoencoder
+    Bug("lab5_autoencoder_encoder_and_decoder_swapped", "lab5.autoencoder", AE,
+        "    layers = [encoder, hidden(), decoder]",
+        "    layers = [decoder, hidden(), encoder]",
+        "encoder and decoder are swapped"),
+    Bug("lab5_autoencoder_no_output_activation", "lab5.autoencoder", AE,
+        "    if output is not None:\n        layers.append(output())\n",
+        "",
+        "no output activation"),
+    Bug("lab5_autoencoder_decoder_drawn_first", "lab5.autoencoder", AE,
+        "    encoder = AffineLayer(input_dim, code_dim, rng=rng, weights_init=weights_init, dtype=dtype)\n"
+        "    decoder = AffineLayer(code_dim, input_dim, rng=rng, weights_init=weights_init, dtype=dtype)\n",
+        "    decoder = AffineLayer(code_dim, input_dim, rng=rng, weights_init=weights_init, dtype=dtype)\n"
+        "    encoder = AffineLayer(input_dim, code_dim, rng=rng, weights_init=weights_init, dtype=dtype)\n",
+        "create the encoder's affinelayer first"),
+    # ---- 5.5 denoising provider
+    Bug("lab5_denoising_pairs_swapped", "lab5.denoising_provider", AE,
+        "                yield self.corruption(inputs, self.rng), inputs",
+        "                yield inputs, self.corruption(inputs, self.rng)",
+        "pair is swapped"),
+    Bug("lab5_denoising_new_generator", "lab5.denoising_provider", AE,
+        "                yield self.corruption(inputs, self.rng), inputs",
+        "                yield self.corruption(inputs, np.random.default_rng()), inputs",
+        "own generator self.rng"),
+    Bug("lab5_denoising_labels_as_targets", "lab5.denoising_provider", AE,
+        "        for inputs, _ in self.provider:\n"
+        "            if self.corruption is None:\n"
+        "                yield inputs, inputs\n"
+        "            else:\n"
+        "                yield self.corruption(inputs, self.rng), inputs",
+        "        for inputs, targets in self.provider:\n"
+        "            if self.corruption is None:\n"
+        "                yield inputs, targets\n"
+        "            else:\n"
+        "                yield self.corruption(inputs, self.rng), targets",
+        "not the clean inputs"),
+    # ---- 5.6 pretraining
+    Bug("lab5_pretrain_every_layer_on_raw_inputs", "lab5.pretrain_stack", AE,
+        "        train(model, data, rng, **train_options)",
+        "        train(model, inputs, rng, **train_options)",
+        "are the raw inputs"),
+    Bug("lab5_pretrain_codes_before_training", "lab5.pretrain_stack", AE,
+        "        train(model, data, rng, **train_options)\n"
+        "        data = encode(model.layers[:2], data)\n",
+        "        codes = encode(model.layers[:2], data)\n"
+        "        train(model, data, rng, **train_options)\n"
+        "        data = codes\n",
+        "computed after training"),
+    Bug("lab5_pretrain_options_not_passed", "lab5.pretrain_stack", AE,
+        "        train(model, data, rng, **train_options)",
+        "        train(model, data, rng)",
+        "were not passed on"),
+    Bug("lab5_pretrain_returns_last_only", "lab5.pretrain_stack", AE,
+        "        models.append(model)\n    return models",
+        "        models = [model]\n    return models",
+        "return every trained autoencoder"),
+    # ---- 5.7 pretrained classifier
+    Bug("lab5_classifier_shares_arrays", "lab5.pretrained_classifier", AE,
+        "        copy.biases = encoder.biases.copy()",
+        "        copy.weights, copy.biases = encoder.weights, encoder.biases",
+        "shares parameter arrays"),
+    Bug("lab5_classifier_always_sigmoid", "lab5.pretrained_classifier", AE,
+        "        layers += [copy, type(model.layers[1])()]",
+        "        layers += [copy, SigmoidLayer()]",
+        "of the encoder's own class"),
+    Bug("lab5_classifier_output_layer_float64", "lab5.pretrained_classifier", AE,
+        "    layers.append(AffineLayer(last.output_dim, num_classes, rng=rng, weights_init=weights_init,\n"
+        "                              dtype=last.weights.dtype))",
+        "    layers.append(AffineLayer(last.output_dim, num_classes, rng=rng, weights_init=weights_init,\n"
+        "                              dtype=np.float64))",
+        "float32 classifier"),
+]
+
+VARIANTS = [
+    Bug("lab5_gaussian_standard_normal", "lab5.gaussian", AE,
+        "    noise = rng.normal(0.0, std, size=inputs.shape)\n"
+        "    return (inputs + noise).astype(inputs.dtype)",
+        "    return inputs + (std * rng.standard_normal(inputs.shape)).astype(inputs.dtype)", ""),
+    Bug("lab5_masking_binomial_where", "lab5.masking", AE,
+        "    keep = rng.random(inputs.shape) >= drop_prob\n"
+        "    return inputs * keep.astype(inputs.dtype)",
+        "    drop = rng.binomial(1, drop_prob, size=inputs.shape).astype(bool)\n"
+        "    return np.where(drop, 0, inputs).astype(inputs.dtype)", ""),
+    Bug("lab5_salt_and_pepper_choice", "lab5.salt_and_pepper", AE,
+        "    corrupted = rng.random(inputs.shape) < fraction\n"
+        "    salt = rng.random(inputs.shape) < 0.5\n"
+        "    outputs = inputs.copy()\n"
+        "    outputs[corrupted] = salt[corrupted].astype(inputs.dtype)",
+        "    outputs = np.array(inputs, copy=True)\n"
+        "    corrupted = rng.uniform(size=inputs.shape) < fraction\n"
+        "    outputs[corrupted] = rng.integers(0, 2, size=int(corrupted.sum()))", ""),
+    Bug("lab5_pretrain_fprop_codes", "lab5.pretrain_stack", AE,
+        "        data = encode(model.layers[:2], data)\n",
+        "        data = MultipleLayerModel(model.layers[:2]).fprop(data)[-1]\n", ""),
+]

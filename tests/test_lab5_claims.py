@@ -1,0 +1,197 @@
+"""Every claim of the Lab 5 notebook, asserted on the reference solutions.
+
+Each test calls the experiment function the notebook calls (``mlplab.experiments.lab5``)
+with the notebook's seed and default sizes, and checks the statement made under
+"What you should see" in ``solutions/labs/lab5.py`` with an explicit threshold.
+Experiments that several tests read run once per module (fixtures).
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mlplab.experiments import lab5
+from mlplab.tasks import tasks_of
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOK = REPO / "solutions" / "labs" / "lab5.py"
+SEED = 0  # the notebook's SEED (checked by test_notebook_seed_and_sizes_match)
+AE_EPOCHS, NUM_TRAIN = 20, 3000  # the notebook's sizes when FULL_RUN is False
+pytestmark = pytest.mark.xdist_group("lab5-claims")  # one worker trains the shared runs once
+
+
+# ---------------------------------------------------------------- infrastructure
+
+def test_importing_the_experiments_does_not_import_exercise_code():
+    code = ("import sys, mlplab.experiments.lab5\n"
+            "from mlplab.tasks import exercise_modules\n"
+            "loaded = [m for m in exercise_modules() if m in sys.modules]\n"
+            "assert not loaded, loaded\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLPLAB_")}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_experiments_are_deterministic():
+    first = lab5.corruption_examples(num_images=20, seed=7)
+    again = lab5.corruption_examples(num_images=20, seed=np.random.default_rng(7))
+    other = lab5.corruption_examples(num_images=20, seed=8)
+    for name in first["stats"]:
+        np.testing.assert_array_equal(first[name], again[name])
+        assert not np.array_equal(first[name], other[name])
+    a = lab5.train_autoencoders(("none",), code_dim=8, num_train=200, num_epochs=2, seed=3, progress=False)
+    b = lab5.train_autoencoders(("none",), code_dim=8, num_train=200, num_epochs=2, seed=3, progress=False)
+    np.testing.assert_array_equal(a["none"]["model"].layers[0].weights, b["none"]["model"].layers[0].weights)
+
+
+def test_unknown_names_are_refused():
+    with pytest.raises(ValueError, match="unknown corruption"):
+        lab5.train_autoencoders(("dropout 0.5",), num_train=10, progress=False)
+    with pytest.raises(ValueError, match="unknown corruption"):
+        lab5.corruption("blur")
+
+
+def _notebook_text() -> str:
+    return NOTEBOOK.read_text()
+
+
+def test_notebook_seed_and_sizes_match():
+    text = _notebook_text()
+    assert re.search(rf"^SEED = {SEED}\b", text, re.MULTILINE)
+    assert re.search(r"^FULL_RUN = False\b", text, re.MULTILINE)
+    assert f"AE_EPOCHS = budget(60 if FULL_RUN else {AE_EPOCHS}, 1)" in text
+    assert f"NUM_TRAIN = budget({NUM_TRAIN}, 300)" in text
+    assert "num_labelled=budget(200, 50)" in text and "pretrain_epochs=budget(5, 1)" in text
+    assert "finetune_epochs=budget(100 if FULL_RUN else 50, 2)" in text
+
+
+def test_notebook_has_one_graded_cell_per_task_in_order():
+    from autograder.generate import parse_percent
+
+    cells = parse_percent(_notebook_text(), str(NOTEBOOK))
+    graded = [cell.task.id for cell in cells if cell.kind == "task"]
+    assert graded == [task.id for task in tasks_of("lab5")]
+    for cell in cells:
+        if cell.kind == "task":
+            assert not any(line.strip() for line in cell.lines), f"{cell.task.id}: task cells stay empty"
+
+
+def test_notebook_calls_only_existing_experiments():
+    from autograder.generate import parse_percent
+
+    code = "\n".join(line for cell in parse_percent(_notebook_text(), str(NOTEBOOK))
+                     if cell.kind == "code" for line in cell.lines)
+    called = set(re.findall(r"\blab5\.([A-Za-z_]\w*)", code))
+    assert called, "the notebook calls no experiment"
+    missing = sorted(name for name in called if not hasattr(lab5, name))
+    assert not missing, f"the notebook calls lab5.{missing}, which do not exist"
+
+
+def test_notebook_has_no_solution_markers():
+    text = _notebook_text()
+    for marker in ("BEGIN " + "SOLUTION", "END " + "SOLUTION", "BEGIN " + "HIDDEN TESTS"):
+        assert marker not in text
+
+
+# ---------------------------------------------------------------- 1. corruptions
+
+def test_corruptions_change_what_they_should():
+    stats = lab5.corruption_examples(num_images=100, seed=SEED)["stats"]
+    gaussian, masking, salt = stats["gaussian 0.3"], stats["masking 0.3"], stats["salt and pepper 0.2"]
+    assert gaussian["changed"] == 1.0
+    assert abs(gaussian["noise_std"] - 0.3) < 0.01
+    assert abs(masking["zeroed_ink"] - 0.3) < 0.03
+    assert masking["changed"] < 0.1
+    assert abs(salt["set_to_one"] - 0.1) < 0.02
+    assert salt["changed"] > masking["changed"]
+
+
+# ---------------------------------------------------------------- 2. autoencoders
+
+@pytest.fixture(scope="module")
+def autoencoders():
+    return lab5.train_autoencoders(("none", "masking 0.3"), code_dim=64, num_train=NUM_TRAIN,
+                                   num_epochs=AE_EPOCHS, seed=SEED, progress=False)
+
+
+@pytest.fixture(scope="module")
+def errors(autoencoders):
+    valid = lab5.mnist_digits(1, 1000)["valid_x"]
+    return lab5.reconstruction_errors({name: r["model"] for name, r in autoencoders.items()}, valid, seed=SEED)
+
+
+def test_training_error_falls_fast_then_slowly(autoencoders):
+    for r in autoencoders.values():
+        e = r["train_errors"]
+        assert len(e) == AE_EPOCHS and np.all(np.isfinite(e))
+        assert e[2] < 0.7 * e[0]               # falls quickly in the first epochs
+        assert e[-1] < e[-2] < e[-3]           # still falling after 20 epochs
+        assert e[-2] - e[-1] < 0.05 * e[-1]    # but slowly
+
+
+def test_autoencoders_beat_the_mean_digit(errors):
+    for name in ("none", "masking 0.3"):
+        assert errors[name]["none"] < 0.4 * errors["mean image"]
+
+
+def test_plain_is_better_on_clean_and_denoising_on_masked_digits(errors):
+    plain, denoising = errors["none"], errors["masking 0.3"]
+    assert plain["none"] < denoising["none"]
+    assert denoising["masking 0.3"] < 0.9 * plain["masking 0.3"]
+    assert plain["masking 0.3"] > 1.1 * plain["none"]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_denoising_advantage_holds_for_other_seeds(seed):
+    runs = lab5.train_autoencoders(("none", "masking 0.3"), num_epochs=AE_EPOCHS, seed=seed, progress=False)
+    valid = lab5.mnist_digits(1, 1000)["valid_x"]
+    e = lab5.reconstruction_errors({name: r["model"] for name, r in runs.items()}, valid, seed=seed)
+    assert e["masking 0.3"]["masking 0.3"] < 0.9 * e["none"]["masking 0.3"]
+    assert e["none"]["none"] < e["masking 0.3"]["none"]
+
+
+def test_filters_become_smooth_and_denoising_ones_smoother(autoencoders):
+    initial = lab5.glorot_uniform((64, 784), np.random.default_rng(SEED))
+    assert abs(lab5.filter_smoothness(initial)) < 0.05
+    plain = lab5.filter_smoothness(autoencoders["none"]["model"].layers[0].weights)
+    denoising = lab5.filter_smoothness(autoencoders["masking 0.3"]["model"].layers[0].weights)
+    assert plain > 0.4 and denoising > 0.4
+    assert denoising > plain + 0.05
+    images = lab5.filters(autoencoders["none"]["model"], 16)
+    assert images.shape == (16, 28, 28) and images.min() == 0.0 and images.max() == 1.0
+
+
+# ---------------------------------------------------------------- 3. pretraining
+
+def _pretraining(seed):
+    return lab5.pretraining_vs_random(num_labelled=200, num_unlabelled=NUM_TRAIN, pretrain_epochs=5,
+                                      finetune_epochs=50, seed=seed, progress=False)
+
+
+@pytest.fixture(scope="module")
+def pretraining():
+    return _pretraining(SEED)
+
+
+def test_pretrained_network_starts_ahead_and_stays_ahead(pretraining):
+    pre, rand = pretraining["pretrained"]["history"], pretraining["random"]["history"]
+    assert pre.epoch[-1] == rand.epoch[-1] == 50 and not pre.diverged and not rand.diverged
+    assert np.all(np.array(pre.valid_error) < np.array(rand.valid_error))
+    assert pre.valid_error[-1] < rand.valid_error[-1] - 0.15
+    assert pre.valid_acc[-1] > rand.valid_acc[-1] + 0.03
+    assert pre.train_error[-1] < rand.train_error[-1]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_pretraining_advantage_holds_for_other_seeds(seed):
+    r = _pretraining(seed)
+    pre, rand = r["pretrained"]["history"], r["random"]["history"]
+    assert pre.valid_error[-1] < rand.valid_error[-1] - 0.15
+    assert pre.valid_acc[-1] > rand.valid_acc[-1] + 0.03
+    assert pre.train_error[-1] < rand.train_error[-1]
