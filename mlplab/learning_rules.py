@@ -60,3 +60,25 @@ class GradientDescentLearningRule:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(learning_rate={self.learning_rate})"
+
+
+# The Lab 6 rules live in the exercise file ``mlplab/optimisers.py``, loaded by an import hook
+# (``mlplab._overlay``) from wherever the exercises are taken from. They are looked up when first
+# used (``from mlplab.learning_rules import AdamLearningRule``), never when this module is imported.
+_EXERCISE_RULES = (
+    "MomentumLearningRule",
+    "NesterovMomentumLearningRule",
+    "AdaGradLearningRule",
+    "RMSPropLearningRule",
+    "AdamLearningRule",
+    "AdaDeltaLearningRule",
+)
+
+
+def __getattr__(name: str):
+    # Only called for names not defined above; not cached, so %autoreload picks up edits.
+    if name in _EXERCISE_RULES:
+        import importlib
+
+        return getattr(importlib.import_module("mlplab.optimisers"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -134,6 +134,21 @@ TASKS: tuple[Task, ...] = (
          "mlplab/autoencoders.py", ("pretrain_stack",)),
     Task("lab5.pretrained_classifier", "5.7", "A classifier initialised from pretrained encoders", 2,
          "mlplab/autoencoders.py", ("pretrained_classifier",)),
+    Task("lab6.momentum", "6.1", "Momentum", 2,
+         "mlplab/optimisers.py", ("MomentumLearningRule.reset", "MomentumLearningRule.update_params")),
+    Task("lab6.nesterov", "6.2", "Nesterov momentum", 2,
+         "mlplab/optimisers.py",
+         ("NesterovMomentumLearningRule.reset", "NesterovMomentumLearningRule.update_params")),
+    Task("lab6.adagrad", "6.3", "AdaGrad", 1,
+         "mlplab/optimisers.py", ("AdaGradLearningRule.reset", "AdaGradLearningRule.update_params")),
+    Task("lab6.rmsprop", "6.4", "RMSProp", 1,
+         "mlplab/optimisers.py", ("RMSPropLearningRule.reset", "RMSPropLearningRule.update_params")),
+    Task("lab6.adam", "6.5", "Adam with bias correction", 2,
+         "mlplab/optimisers.py", ("AdamLearningRule.reset", "AdamLearningRule.update_params")),
+    Task("lab6.adadelta", "6.6", "AdaDelta", 2,
+         "mlplab/optimisers.py", ("AdaDeltaLearningRule.reset", "AdaDeltaLearningRule.update_params")),
+    Task("lab6.schedules", "6.7", "Learning-rate schedules", 2,
+         "mlplab/optimisers.py", ("step_decay", "exponential_decay", "warmup_cosine")),
 )
 
 _BY_ID = {task.id: task for task in TASKS}

@@ -1,0 +1,126 @@
+"""Lab 6 bug zoo: student mistakes the checks must catch and name, and correct variants they must accept.
+
+``BUGS``: each must fail exactly its own task, with a message containing ``feedback``.
+``VARIANTS``: different but correct implementations (the lecture's form of momentum, new
+arrays stored back instead of in-place state updates, other numpy idioms); each must pass.
+"""
+from __future__ import annotations
+
+from bugzoo import Bug
+
+OPT = "mlplab/optimisers.py"
+
+_MOMENTUM_LOOP = (
+    "        for param, velocity, grad in zip(self.params, self.velocities, grads_wrt_params):\n"
+    "            velocity *= self.mom_coeff\n"
+    "            velocity -= self.learning_rate * grad\n"
+    "            param += velocity\n"
+)
+
+BUGS = [
+    # ---- 6.1 momentum
+    Bug("lab6_momentum_gradient_ascent", "lab6.momentum", OPT,
+        _MOMENTUM_LOOP,
+        _MOMENTUM_LOOP.replace("velocity -= self.learning_rate * grad", "velocity += self.learning_rate * grad"),
+        "sign is flipped"),
+    Bug("lab6_momentum_velocity_not_kept", "lab6.momentum", OPT,
+        _MOMENTUM_LOOP,
+        "        for param, velocity, grad in zip(self.params, self.velocities, grads_wrt_params):\n"
+        "            velocity = self.mom_coeff * velocity - self.learning_rate * grad\n"
+        "            param += velocity\n",
+        "plain gradient descent"),
+    Bug("lab6_momentum_state_shared_between_parameters", "lab6.momentum", OPT,
+        "        self.velocities = [np.zeros_like(param) for param in self.params]\n",
+        "        self.velocities = [np.zeros_like(self.params[0])] * len(self.params)\n",
+        "share one state array"),
+    # ---- 6.2 Nesterov
+    Bug("lab6_nesterov_is_classical_momentum", "lab6.nesterov", OPT,
+        "            param += self.mom_coeff * velocity - self.learning_rate * grad\n",
+        "            param += velocity\n",
+        "classical momentum"),
+    # ---- 6.3 AdaGrad
+    Bug("lab6_adagrad_accumulates_gradients_not_squares", "lab6.adagrad", OPT,
+        "            sum_sq += grad**2\n", "            sum_sq += grad\n",
+        "squared gradients"),
+    Bug("lab6_adagrad_eps_outside_the_square_root", "lab6.adagrad", OPT,
+        "            param -= self.learning_rate * grad / np.sqrt(sum_sq + self.eps)\n",
+        "            param -= self.learning_rate * grad / (np.sqrt(sum_sq) + self.eps)\n",
+        "inside the square root"),
+    # ---- 6.4 RMSProp
+    Bug("lab6_rmsprop_decay_on_the_wrong_term", "lab6.rmsprop", OPT,
+        "            mean_sq *= self.decay\n            mean_sq += (1.0 - self.decay) * grad**2\n",
+        "            mean_sq *= 1.0 - self.decay\n            mean_sq += self.decay * grad**2\n",
+        "swapped"),
+    Bug("lab6_rmsprop_parameters_replaced_not_updated_in_place", "lab6.rmsprop", OPT,
+        "        for param, mean_sq, grad in zip(self.params, self.mean_sq_grads, grads_wrt_params):\n"
+        "            mean_sq *= self.decay\n"
+        "            mean_sq += (1.0 - self.decay) * grad**2\n"
+        "            param -= self.learning_rate * grad / np.sqrt(mean_sq + self.eps)\n",
+        "        for i, (param, mean_sq, grad) in enumerate(zip(self.params, self.mean_sq_grads, grads_wrt_params)):\n"
+        "            mean_sq *= self.decay\n"
+        "            mean_sq += (1.0 - self.decay) * grad**2\n"
+        "            self.params[i] = param - self.learning_rate * grad / np.sqrt(mean_sq + self.eps)\n",
+        "instead of updated in place"),
+    # ---- 6.5 Adam
+    Bug("lab6_adam_without_bias_correction", "lab6.adam", OPT,
+        "            m_hat = m / correction1\n            v_hat = v / correction2\n",
+        "            m_hat = m\n            v_hat = v\n",
+        "without the bias correction"),
+    Bug("lab6_adam_step_counted_after_use", "lab6.adam", OPT,
+        "        self.step_count += 1\n"
+        "        correction1 = 1.0 - self.beta1**self.step_count\n"
+        "        correction2 = 1.0 - self.beta2**self.step_count\n",
+        "        correction1 = 1.0 - self.beta1**self.step_count\n"
+        "        correction2 = 1.0 - self.beta2**self.step_count\n"
+        "        self.step_count += 1\n",
+        "t = 1 at the first update"),
+    Bug("lab6_adam_reset_keeps_the_step_count", "lab6.adam", OPT,
+        "        self.second_moments = [np.zeros_like(param) for param in self.params]\n"
+        "        self.step_count = 0\n",
+        "        self.second_moments = [np.zeros_like(param) for param in self.params]\n",
+        "after reset()"),
+    # ---- 6.6 AdaDelta
+    Bug("lab6_adadelta_eps_only_in_the_denominator", "lab6.adadelta", OPT,
+        "np.sqrt(mean_sq_up + self.eps) / np.sqrt(mean_sq + self.eps)",
+        "np.sqrt(mean_sq_up) / np.sqrt(mean_sq + self.eps)",
+        "never moved"),
+    Bug("lab6_adadelta_step_before_the_gradient_average", "lab6.adadelta", OPT,
+        "            mean_sq *= self.rho\n"
+        "            mean_sq += (1.0 - self.rho) * grad**2\n"
+        "            delta = -self.learning_rate * np.sqrt(mean_sq_up + self.eps) / np.sqrt(mean_sq + self.eps) * grad\n",
+        "            delta = -self.learning_rate * np.sqrt(mean_sq_up + self.eps) / np.sqrt(mean_sq + self.eps) * grad\n"
+        "            mean_sq *= self.rho\n"
+        "            mean_sq += (1.0 - self.rho) * grad**2\n",
+        "already updated with the current gradient"),
+    # ---- 6.7 schedules
+    Bug("lab6_step_decay_one_epoch_early", "lab6.schedules", OPT,
+        "    return float(initial_rate * drop_factor ** (epoch // int(epochs_per_drop)))",
+        "    return float(initial_rate * drop_factor ** ((epoch + 1) // int(epochs_per_drop)))",
+        "one epoch ahead"),
+    Bug("lab6_warmup_starts_at_zero", "lab6.schedules", OPT,
+        "        return float(initial_rate * (epoch + 1) / warmup)",
+        "        return float(initial_rate * epoch / warmup)",
+        "at epoch 0 is 0"),
+]
+
+VARIANTS = [
+    Bug("lab6_momentum_lecture_form", "lab6.momentum", OPT,
+        _MOMENTUM_LOOP,
+        "        for i, (param, grad) in enumerate(zip(self.params, grads_wrt_params)):\n"
+        "            z = self.mom_coeff * self.velocities[i] + grad\n"
+        "            self.velocities[i] = z\n"
+        "            param -= self.learning_rate * z\n", ""),
+    Bug("lab6_adam_new_arrays_stored_back", "lab6.adam", OPT,
+        "        for param, m, v, grad in zip(self.params, self.first_moments, self.second_moments, grads_wrt_params):\n"
+        "            m *= self.beta1\n"
+        "            m += (1.0 - self.beta1) * grad\n"
+        "            v *= self.beta2\n"
+        "            v += (1.0 - self.beta2) * grad**2\n",
+        "        for i, (param, grad) in enumerate(zip(self.params, grads_wrt_params)):\n"
+        "            m = self.beta1 * self.first_moments[i] + (1 - self.beta1) * grad\n"
+        "            v = self.beta2 * self.second_moments[i] + (1 - self.beta2) * np.square(grad)\n"
+        "            self.first_moments[i], self.second_moments[i] = m, v\n", ""),
+    Bug("lab6_step_decay_with_numpy", "lab6.schedules", OPT,
+        "    return float(initial_rate * drop_factor ** (epoch // int(epochs_per_drop)))",
+        "    return float(initial_rate * np.power(drop_factor, np.floor(epoch / epochs_per_drop)))", ""),
+]
