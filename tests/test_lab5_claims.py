@@ -153,3 +153,23 @@ def test_pretraining_advantage_holds_for_other_seeds(seed):
     assert pre.valid_error[-1] < rand.valid_error[-1] - 0.15
     assert pre.valid_acc[-1] > rand.valid_acc[-1] + 0.03
     assert pre.train_error[-1] < rand.train_error[-1]
+
+
+# ---------------------------------------------------------------- 4. tied weights
+
+def test_notebook_tied_run_uses_the_notebook_sizes():
+    assert "lab5.tied_vs_untied(num_train=NUM_TRAIN, num_epochs=AE_EPOCHS, seed=SEED)" in _notebook_text()
+
+
+@pytest.mark.parametrize("seed", [SEED, 1, 2])
+def test_tied_autoencoder_learns_faster_and_generalises_as_well_with_half_the_weights(seed):
+    runs = lab5.tied_vs_untied(num_train=NUM_TRAIN, num_epochs=AE_EPOCHS, seed=seed, progress=False)
+    tied, untied = runs["tied"], runs["untied"]
+    assert (tied["num_weights"], untied["num_weights"]) == (784 * 64, 2 * 784 * 64)
+    assert tied["num_params"] == 784 * 64 + 64 + 784
+    gap = np.array(untied["train_errors"]) - np.array(tied["train_errors"])
+    assert len(gap) == AE_EPOCHS and np.all(np.isfinite(gap))
+    assert np.all(gap[:10] > 1.0)                # lower in each of the first 10 epochs, by more than 1
+    assert abs(gap[-1]) < 1.0 and gap[-1] < gap[1]   # the untied one catches up
+    ratio = tied["valid_error"] / untied["valid_error"]
+    assert 0.9 < ratio < 1.1                     # validation reconstruction within 10% of each other

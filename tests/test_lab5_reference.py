@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 
 from mlplab.autoencoders import (
     DenoisingProvider,
+    TiedAutoencoder,
+    TiedDecoderLayer,
     autoencoder,
     encode,
     gaussian_corruption,
@@ -22,12 +24,13 @@ from mlplab.autoencoders import (
     pretrain_stack,
     pretrained_classifier,
     salt_and_pepper_corruption,
+    tied_autoencoder,
     train_autoencoder,
 )
 from mlplab.checks import checks_of
 from mlplab.data import MinibatchProvider
 from mlplab.errors import SumOfSquaredDiffsError
-from mlplab.gradcheck import numerical_gradient, rel_error
+from mlplab.gradcheck import numerical_gradient, numerical_vjp, rel_error
 from mlplab.layers import AffineLayer, ReluLayer, SigmoidLayer, TanhLayer
 
 FAST = settings(max_examples=25, deadline=None)
@@ -206,3 +209,68 @@ def test_the_deterministic_checks_give_the_same_outputs_twice(check):
         for key in first:
             np.testing.assert_array_equal(first[key], second[key])
         assert check.compare(second, first, inputs)
+
+
+# ----------------------------------------------------------------------------- tied weights
+
+def scaled_error(actual: np.ndarray, numerical: np.ndarray) -> float:
+    """``max |actual - numerical|`` over ``max |numerical|``: entries near 0 do not blow it up (the check's measure)."""
+    assert actual.shape == numerical.shape
+    return float(np.max(np.abs(actual - numerical)) / max(1e-12, np.max(np.abs(numerical))))
+
+
+@given(seed=st.integers(0, 2**32 - 1), batch=st.integers(1, 5), code_dim=st.integers(1, 4), input_dim=st.integers(1, 6))
+@FAST
+def test_tied_decoder_gradients_agree_with_central_differences(seed, batch, code_dim, input_dim):
+    rng = np.random.default_rng(seed)
+    layer = TiedDecoderLayer(rng.normal(0, 1, (code_dim, input_dim)))
+    layer.biases = rng.normal(0, 1, input_dim)
+    h, g = rng.normal(0, 1, (batch, code_dim)), rng.normal(0, 1, (batch, input_dim))
+    y = layer.fprop(h)
+    np.testing.assert_allclose(y, h @ layer.weights + layer.biases, rtol=1e-12)
+    assert scaled_error(layer.bprop(h, y, g), numerical_vjp(layer.fprop, h.copy(), g)) < 1e-7
+    (dc,) = layer.grads_wrt_params(h, g)
+    assert scaled_error(dc, numerical_vjp(lambda _: layer.fprop(h), layer.biases, g)) < 1e-7
+    assert scaled_error(layer.grads_wrt_weights(h, g), numerical_vjp(lambda _: layer.fprop(h), layer.weights, g)) < 1e-7
+    assert [p is layer.biases for p in layer.params] == [True]
+
+
+def test_tied_autoencoder_shares_w_and_lists_it_once():
+    rng = np.random.default_rng(0)
+    model = tied_autoencoder(12, 5, rng)
+    assert isinstance(model, TiedAutoencoder)
+    assert [type(layer) for layer in model.layers] == [AffineLayer, SigmoidLayer, TiedDecoderLayer, SigmoidLayer]
+    assert model.layers[2].weights is model.layers[0].weights
+    assert [p.shape for p in model.params] == [(5, 12), (5,), (12,)]
+    assert all(p.dtype == np.float32 for p in model.params)
+    untied = autoencoder(12, 5, np.random.default_rng(0))
+    np.testing.assert_array_equal(model.params[0], untied.params[0])  # the same encoder weights are drawn
+    linear = tied_autoencoder(12, 5, rng, hidden=TanhLayer, output=None)
+    assert [type(layer) for layer in linear.layers] == [AffineLayer, TanhLayer, TiedDecoderLayer]
+
+
+@pytest.mark.parametrize("output", [SigmoidLayer, None])
+def test_tied_autoencoder_gradients_sum_both_uses_of_w(output):
+    rng = np.random.default_rng(5)
+    model = tied_autoencoder(7, 3, rng, hidden=TanhLayer, output=output,
+                             weights_init=lambda s, r: r.normal(0, 0.7, s), dtype=np.float64)
+    model.params[1][...] = rng.normal(0, 0.3, 3)
+    model.params[2][...] = rng.normal(0, 0.3, 7)
+    x, error = rng.uniform(0, 1, (4, 7)), SumOfSquaredDiffsError()
+    activations = model.fprop(x)
+    grads = model.grads_wrt_params(activations, error.grad(activations[-1], x))
+    assert len(grads) == len(model.params) == 3
+    for param, grad in zip(model.params, grads):
+        assert rel_error(grad, numerical_gradient(lambda _: error(model.fprop(x)[-1], x), param)) < 1e-7
+    # the encoder's share alone (what an untied model would give its encoder) is not the gradient
+    encoder_only = super(TiedAutoencoder, model).grads_wrt_params(activations, error.grad(activations[-1], x))[0]
+    assert rel_error(encoder_only, grads[0]) > 1e-3
+
+
+def test_training_a_tied_autoencoder_updates_both_uses_of_w():
+    rng = np.random.default_rng(2)
+    x = (1 / (1 + np.exp(-rng.normal(0, 1, (200, 3)) @ rng.normal(0, 2, (3, 16))))).astype(np.float32)  # rank-3 structure
+    model = tied_autoencoder(16, 4, rng)
+    errors = train_autoencoder(model, x, rng, num_epochs=15, learning_rate=0.5, batch_size=20)
+    assert errors[-1] < 0.9 * errors[0]
+    assert model.layers[2].weights is model.layers[0].weights

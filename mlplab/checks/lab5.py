@@ -48,6 +48,14 @@ statistics that do not depend on *which* random numbers were drawn:
   built from random autoencoders (relative 1e-12), that no parameter array
   is shared with an autoencoder and that changing the classifier leaves the
   autoencoders alone; the output layer's default weights come from ``rng``.
+* **Tied weights** (task 5.8), all in float64: the decoder layer's outputs,
+  ``bprop``, bias gradient and share of ``dE/dW`` against central differences
+  of your own ``fprop`` (``max |error|`` at most 1e-6 of the largest entry)
+  and against the reference (relative 1e-10); the tied autoencoder's layers,
+  ``params`` ``[W, b, c]`` with ``W`` the encoder's array shared by the
+  decoder, its reconstructions before and after changing ``W`` in place, and
+  ``grads_wrt_params`` against central differences of the reconstruction
+  error and against the reference; the default weights drawn from ``rng``.
 """
 from __future__ import annotations
 
@@ -56,6 +64,7 @@ import numpy as np
 from mlplab.checks.compare import (
     as_array,
     assert_close,
+    assert_finite,
     assert_ratio,
     assert_seeded,
     assert_shape,
@@ -647,6 +656,195 @@ def _classifier_compare(student: dict, expected: dict, inputs: dict) -> str:
     return "copies of the encoders, a new output layer, nothing shared"
 
 
+# --------------------------------------------------------------------------- 5.8 tied weights
+
+GRAD_TOL = 1e-6  # largest |analytic - numerical| over the largest |numerical| entry (float64, h = 1e-6)
+_TIED_BATCH = 6
+_TIED_KINDS = ("other", "AffineLayer", "TanhLayer", "TiedDecoderLayer", "SigmoidLayer")
+
+
+def _grad_error(actual, numerical) -> float:
+    """``max |actual - numerical| / max |numerical|``: inf when the shapes differ."""
+    a, n = np.asarray(actual, dtype=np.float64), np.asarray(numerical, dtype=np.float64)
+    if a.shape != n.shape or not a.size:
+        return float(np.inf)
+    return float(np.max(np.abs(a - n)) / max(1e-12, float(np.max(np.abs(n)))))
+
+
+def _tied_inputs(rng: np.random.Generator) -> dict:
+    d, c = int(rng.integers(5, 10)), int(rng.integers(2, 5))
+    return {"w": rng.normal(0.0, 0.8, (c, d)), "b": rng.normal(0.0, 0.3, c), "c": rng.normal(0.0, 0.3, d),
+            "x": rng.uniform(0.0, 1.0, (_TIED_BATCH, d)), "codes": rng.uniform(-1.0, 1.0, (_TIED_BATCH, c)),
+            "g": rng.normal(0.0, 1.0, (_TIED_BATCH, d)), "delta": rng.normal(0.0, 0.5, (c, d)),
+            "seed": int(rng.integers(2**31))}
+
+
+def _tied_layer_probe(inputs: dict, out: dict) -> None:
+    from mlplab.autoencoders import TiedDecoderLayer
+    from mlplab.gradcheck import numerical_vjp
+
+    codes, g = inputs["codes"], inputs["g"]
+    layer = TiedDecoderLayer(inputs["w"].copy())
+    layer.biases = inputs["c"].copy()
+    outputs = as_array(layer.fprop(codes.copy()), "TiedDecoderLayer.fprop")
+    out["layer_outputs"] = outputs
+    out["layer_dh"] = as_array(layer.bprop(codes.copy(), outputs, g.copy()), "TiedDecoderLayer.bprop")
+    out["layer_num_dh"] = numerical_vjp(lambda a: layer.fprop(a), codes.copy(), g)
+    grads = layer.grads_wrt_params(codes.copy(), g.copy())
+    if not isinstance(grads, (list, tuple)):
+        raise ProbeError(f"TiedDecoderLayer.grads_wrt_params returned {type(grads).__name__}, expected a list [dE/dc]")
+    out["layer_num_grads"] = np.array(len(grads))
+    out["layer_dc"] = as_array(grads[0], "TiedDecoderLayer.grads_wrt_params") if grads else np.zeros(0)
+    out["layer_num_dc"] = numerical_vjp(lambda _: layer.fprop(codes), layer.biases, g)
+    out["layer_dw"] = as_array(layer.grads_wrt_weights(codes.copy(), g.copy()), "TiedDecoderLayer.grads_wrt_weights")
+    out["layer_num_dw"] = numerical_vjp(lambda _: layer.fprop(codes), layer.weights, g)
+
+
+def _tied_probe(inputs: dict) -> dict:
+    from mlplab.autoencoders import tied_autoencoder
+    from mlplab.errors import SumOfSquaredDiffsError
+    from mlplab.gradcheck import numerical_gradient
+    from mlplab.layers.activations import TanhLayer
+
+    out: dict[str, np.ndarray] = {}
+    _tied_layer_probe(inputs, out)
+    w, x, seed = inputs["w"], inputs["x"], int(inputs["seed"])
+    c, d = w.shape
+    layer_shapes = {"layer_outputs": (_TIED_BATCH, d), "layer_dh": (_TIED_BATCH, c), "layer_dc": (d,),
+                    "layer_dw": (c, d)}
+    if int(out["layer_num_grads"]) != 1 or any(out[k].shape != v for k, v in layer_shapes.items()):
+        return out  # the layer's own check fails first, with a message about the layer
+    model = tied_autoencoder(d, c, np.random.default_rng([seed, 1]), hidden=TanhLayer,
+                             weights_init=lambda shape, rng: w.copy(), dtype=np.float64)
+    layers = list(getattr(model, "layers", []))
+    out["kinds"] = np.array([_TIED_KINDS.index(type(layer).__name__) if type(layer).__name__ in _TIED_KINDS else 0
+                             for layer in layers] or [-1])
+    params = list(model.params)
+    out["param_shapes"] = np.array([np.shape(p) + (0,) * (2 - np.ndim(p)) for p in params] or [(-1, -1)])
+    out["shared"] = np.array(len(layers) > 2 and getattr(layers[2], "weights", None) is getattr(layers[0], "weights", 0))
+    expected_shapes = [(c, d), (c,), (d,)]
+    if [np.shape(p) for p in params] != expected_shapes or len(layers) != 4:
+        return out
+    params[1][...] = inputs["b"]
+    params[2][...] = inputs["c"]
+    error = SumOfSquaredDiffsError()
+    activations = model.fprop(x.copy())
+    out["outputs"] = as_array(activations[-1], "the tied autoencoder's fprop")
+    grads_wrt_outputs = error.grad(activations[-1], x)
+    grads = model.grads_wrt_params(activations, grads_wrt_outputs)
+    if not isinstance(grads, (list, tuple)):
+        raise ProbeError(f"TiedAutoencoder.grads_wrt_params returned {type(grads).__name__}, expected a list")
+    out["num_grads"] = np.array(len(grads))
+    for k, (param, grad) in enumerate(zip(params, grads)):
+        out[f"grad{k}"] = as_array(grad, "TiedAutoencoder.grads_wrt_params")
+        out[f"num_grad{k}"] = numerical_gradient(lambda _: error(model.fprop(x)[-1], x), param)
+    # the two shares of dE/dW, for the feedback (the library's layers and the checked decoder method)
+    g_decoder = layers[3].bprop(activations[3], activations[4], grads_wrt_outputs)
+    out["decoder_share"] = as_array(layers[2].grads_wrt_weights(activations[2], g_decoder), "grads_wrt_weights")
+    g_codes = layers[1].bprop(activations[1], activations[2], layers[2].bprop(activations[2], activations[3], g_decoder))
+    out["encoder_share"] = np.asarray(layers[0].grads_wrt_params(activations[0], g_codes)[0])
+    params[0] += inputs["delta"]
+    out["updated_outputs"] = as_array(model.fprop(x.copy())[-1], "the tied autoencoder's fprop")
+
+    model = tied_autoencoder(d, c, np.random.default_rng([seed, 2]))
+    out["drawn_float32"] = np.array(all(np.asarray(p).dtype == np.float32 for p in model.params))
+    out["drawn_weights"] = np.asarray(model.params[0], dtype=np.float64)
+    return out
+
+
+def _tied_names(kinds: np.ndarray) -> str:
+    return ", ".join(_TIED_KINDS[int(k)] if 0 <= int(k) < len(_TIED_KINDS) else "none"
+                     for k in np.asarray(kinds).ravel())
+
+
+def _check_numerical(what: str, student: dict, key: str, numerical_key: str, why: str) -> float:
+    assert_finite(what, np.asarray(student[key]))
+    error = _grad_error(student[key], student[numerical_key])
+    if error > GRAD_TOL:
+        raise CheckFailure(f"{what} disagrees with the central-difference gradient of your fprop (float64): "
+                           f"relative error {error:.2e} > {GRAD_TOL:.0e}. {why}")
+    return error
+
+
+def _tied_layer_compare(student: dict, expected: dict, inputs: dict) -> None:
+    c, d = inputs["w"].shape
+    name = f"TiedDecoderLayer(W of shape ({c}, {d}))"
+    assert_shape(f"{name}.fprop output", np.asarray(student["layer_outputs"]), expected["layer_outputs"].shape)
+    assert_close(f"{name}.fprop output (inputs @ W + c)", student["layer_outputs"], expected["layer_outputs"],
+                 tol=OUTPUT_TOL)
+    assert_shape(f"{name}.bprop output", np.asarray(student["layer_dh"]), expected["layer_dh"].shape)
+    _check_numerical(f"{name}.bprop", student, "layer_dh", "layer_num_dh",
+                     "The decoder computes h @ W, so dE/dh = dE/dy @ W.T.")
+    count = int(student["layer_num_grads"])
+    assert_true(count == 1, f"{name}.grads_wrt_params returned {count} arrays, expected 1: only the decoder's own "
+                            "biases, [dE/dc]. The shared W is the encoder's parameter; the decoder's share of its "
+                            "gradient comes from grads_wrt_weights")
+    dc, dc_ref = np.asarray(student["layer_dc"]), np.asarray(expected["layer_dc"])
+    if dc.shape == (_TIED_BATCH,) != dc_ref.shape:
+        raise CheckFailure(f"{name}.grads_wrt_params()[0] (dE/dc) has shape {dc.shape}, one entry per example, "
+                           f"expected {dc_ref.shape}: sum dE/d(outputs) over the batch (axis 0), not over the units")
+    assert_shape(f"{name}.grads_wrt_params()[0] (dE/dc)", dc, dc_ref.shape)
+    _check_numerical(f"{name}.grads_wrt_params()[0] (dE/dc)", student, "layer_dc", "layer_num_dc",
+                     "dE/dc is dE/d(outputs) summed over the examples of the batch.")
+    dw, dw_ref = np.asarray(student["layer_dw"]), np.asarray(expected["layer_dw"])
+    if dw.shape == dw_ref.shape[::-1] != dw_ref.shape:
+        raise CheckFailure(f"{name}.grads_wrt_weights has shape {dw.shape}, expected {dw_ref.shape}, the shape of W: "
+                           "the result is transposed. Unlike an AffineLayer (x @ W.T), the decoder computes h @ W, so "
+                           "its share is h.T @ dE/dy")
+    assert_shape(f"{name}.grads_wrt_weights", dw, dw_ref.shape)
+    _check_numerical(f"{name}.grads_wrt_weights", student, "layer_dw", "layer_num_dw",
+                     "The decoder computes h @ W, so its share of dE/dW is h.T @ dE/dy.")
+    for key, what in (("layer_dh", "bprop"), ("layer_dc", "grads_wrt_params()[0]"), ("layer_dw", "grads_wrt_weights")):
+        assert_close(f"{name}.{what}", student[key], expected[key], tol=OUTPUT_TOL)
+
+
+def _tied_compare(student: dict, expected: dict, inputs: dict) -> str:
+    _tied_layer_compare(student, expected, inputs)
+    c, d = inputs["w"].shape
+    call = f"tied_autoencoder({d}, {c}, rng, hidden=TanhLayer)"
+    kinds, kinds_ref = np.asarray(student["kinds"]), np.asarray(expected["kinds"])
+    if kinds.shape != kinds_ref.shape or not np.array_equal(kinds, kinds_ref):
+        raise CheckFailure(f"{call}: layers [{_tied_names(kinds)}], expected [{_tied_names(kinds_ref)}]")
+    shapes, shapes_ref = np.asarray(student["param_shapes"]), np.asarray(expected["param_shapes"])
+    if shapes.shape != shapes_ref.shape or not np.array_equal(shapes, shapes_ref):
+        raise CheckFailure(f"{call}: model.params has shapes {[tuple(int(n) for n in s if n) for s in shapes]}, "
+                           f"expected {[tuple(int(n) for n in s if n) for s in shapes_ref]}: [W, b, c], with the "
+                           "shared W listed once (by the encoder)")
+    assert_true(flag(student, "shared"),
+                f"{call}: the decoder's weights are not the encoder's array itself (a copy?): a learning rule updates "
+                "W through the encoder, and a copied decoder would never see those updates. Give TiedDecoderLayer "
+                "encoder.weights, not a copy")
+    assert_close(f"{call}: the reconstructions", student["outputs"], expected["outputs"], tol=OUTPUT_TOL)
+    assert_close(f"{call}: the reconstructions after changing W in place (model.params[0] += ...)",
+                 student["updated_outputs"], expected["updated_outputs"], tol=OUTPUT_TOL)
+    count, count_ref = int(student["num_grads"]), int(expected["num_grads"])
+    assert_true(count == count_ref, f"{call}: grads_wrt_params returned {count} arrays, expected {count_ref}, one "
+                                    "per array of model.params: [dE/dW, dE/db, dE/dc]")
+    for k, what in enumerate(("dE/dW", "dE/db", "dE/dc")):
+        key = f"grad{k}"
+        assert_shape(f"{call}: grads_wrt_params()[{k}] ({what})", np.asarray(student[key]), expected[key].shape)
+        if k == 0 and _grad_error(student[key], student["num_grad0"]) > GRAD_TOL:
+            grad = np.asarray(student[key])
+            for share, other in (("decoder_share", "encoder's"), ("encoder_share", "decoder's")):
+                if _grad_error(grad, expected[share]) <= GRAD_TOL:
+                    raise CheckFailure(f"{call}: grads_wrt_params()[0] (dE/dW) holds only the "
+                                       f"{share.split('_')[0]}'s share: W is used twice, so its gradient is the SUM "
+                                       f"of both shares; the {other} share is missing")
+        _check_numerical(f"{call}: grads_wrt_params()[{k}] ({what})", student, key, f"num_grad{k}",
+                         "W is used by the encoder and by the decoder: dE/dW is the sum of the encoder's share "
+                         "and the decoder's (grads_wrt_weights with the gradient at the decoder's outputs).")
+        assert_close(f"{call}: grads_wrt_params()[{k}] ({what})", student[key], expected[key], tol=OUTPUT_TOL)
+    assert_true(flag(student, "drawn_float32"),
+                f"tied_autoencoder({d}, {c}, rng): the parameters must have the default dtype float32")
+    w, w_ref = np.asarray(student["drawn_weights"]), np.asarray(expected["drawn_weights"])
+    if w.shape != w_ref.shape or not np.allclose(w, w_ref, rtol=1e-6, atol=0):
+        raise CheckFailure(f"tied_autoencoder({d}, {c}, rng): the default weights are not the ones drawn from rng: "
+                           "create the encoder with AffineLayer(input_dim, code_dim, rng=rng, "
+                           "weights_init=weights_init, dtype=dtype)")
+    worst = max(_grad_error(student[f"grad{k}"], student[f"num_grad{k}"]) for k in range(3))
+    return f"W shared and updated once; gradients agree with central differences to {worst:.1e}"
+
+
 # --------------------------------------------------------------------------- the checks
 
 CHECKS = [
@@ -657,4 +855,5 @@ CHECKS = [
     TaskCheck("lab5.denoising_provider", _denoising_inputs, _denoising_probe, _denoising_compare),
     TaskCheck("lab5.pretrain_stack", _pretrain_inputs, _pretrain_probe, _pretrain_compare),
     TaskCheck("lab5.pretrained_classifier", _classifier_inputs, _classifier_probe, _classifier_compare),
+    TaskCheck("lab5.tied_autoencoder", _tied_inputs, _tied_probe, _tied_compare),
 ]

@@ -23,12 +23,13 @@
 #    better than a plain autoencoder;
 # 4. pretrain a stack of autoencoders greedily, layer by layer, each on the codes of the previous one;
 # 5. initialise a classifier from pretrained encoders (copies, not shared arrays), fine-tune it on a
-#    few hundred labels, and compare it with a randomly initialised network.
+#    few hundred labels, and compare it with a randomly initialised network;
+# 6. tie a decoder's weights to its encoder's and add the gradients of a parameter used twice.
 #
 # ## How to work
 #
 # * The exercises are **functions in the `mlplab` package**, all in `mlplab/autoencoders.py`
-#   (tasks 5.1-5.7). Open the file, read the docstrings, and replace each
+#   (tasks 5.1-5.8). Open the file, read the docstrings, and replace each
 #   `raise NotImplementedError(...)` with your code.
 # * After each task, run the graded cell that follows it. It calls the self-check
 #   `mlplab.check("lab5.<task>")`, which runs your code on fixed inputs, compares it with stored
@@ -315,6 +316,59 @@ for name in ("pretrained", "random"):
 # of pretraining shrinks or disappears; it is largest where labels are scarce.)
 
 # %% [markdown]
+# ## 4. Tied weights
+#
+# The encoder computes $h = f(W x + b)$ with $W$ of shape `(code_dim, input_dim)`. A **tied**
+# decoder reuses the same matrix, transposed, instead of a matrix of its own:
+# $\hat x = g(W^\top h + c)$, with its own biases $c$. The autoencoder has half the weights, and the
+# decoder cannot simply undo whatever the encoder does: both directions must work with one $W$.
+#
+# With minibatches as rows, the decoder layer computes `h @ W + c`. Since $W$ is used twice, the
+# chain rule adds the two paths: $\partial E / \partial W$ is the **sum** of the encoder's share
+# (what an `AffineLayer` computes from the gradient at its outputs) and the decoder's share
+# (`h.T @ dE/dy`, with $y$ the decoder's outputs). The model lists $W$ once in `params`, so a
+# learning rule updates it once, with that sum; the decoder must hold the encoder's array itself,
+# not a copy, or it would never see the updates.
+
+# %% [markdown]
+# ### Task 5.8: A tied-weights autoencoder (2 points)
+#
+# In `mlplab/autoencoders.py`, implement `TiedDecoderLayer.fprop`, `bprop`, `grads_wrt_params`
+# (only `[dE/dc]`) and `grads_wrt_weights` (the decoder's share of `dE/dW`), then
+# `TiedAutoencoder.grads_wrt_params` (`[dE/dW, dE/db, dE/dc]`, with `dE/dW` the sum of both shares)
+# and the builder `tied_autoencoder(input_dim, code_dim, rng)`. The check compares every gradient
+# with central differences in float64 (`mlplab.gradcheck`).
+
+# %% [task lab5.tied_autoencoder]
+
+# %% [markdown]
+# **Question.** A tied and an untied 784-64-784 sigmoid autoencoder start from the same encoder
+# weights and are trained alike (same digits, same order, same learning rate). The tied one has
+# half the weights. Which has the lower training error after the first epochs, and after 20? Which
+# reconstructs unseen validation digits better?
+
+# %%
+tied = lab5.tied_vs_untied(num_train=NUM_TRAIN, num_epochs=AE_EPOCHS, seed=SEED)
+fig, ax = plt.subplots(figsize=(6, 3.5))
+for name, run in tied.items():
+    ax.plot(np.arange(1, len(run["train_errors"]) + 1), run["train_errors"],
+            label=f"{name} ({run['num_weights']:,} weights)")
+ax.set_xlabel("epoch")
+ax.set_ylabel("training reconstruction error")
+ax.legend()
+for name, run in tied.items():
+    print(f"{name:>6}: {run['num_weights']:>7,} weights, training error {run['train_errors'][-1]:.3f}, "
+          f"validation error {run['valid_error']:.3f}")
+
+# %% [markdown]
+# **What you should see.** The tied autoencoder has exactly half the weights (50,176 against
+# 100,352). It learns faster at first: its training error is lower in each of the first 10 epochs,
+# by more than 1; its decoder starts from the encoder's weights, and every step updates $W$ with
+# the gradients of both uses. The untied autoencoder catches up, and the gap shrinks to less than 1
+# by epoch 20. On the validation digits the two reconstruct about equally well (within 10% of each
+# other): here, halving the weights costs next to nothing. The tests check this for three seeds.
+
+# %% [markdown]
 # ## Summary
 #
 # * An autoencoder is an encoder (inputs to a code) and a decoder (code to a reconstruction) trained
@@ -326,6 +380,8 @@ for name in ("pretrained", "random"):
 # * Greedy layer-wise pretraining trains each autoencoder on the codes of the previous one; the
 #   encoders, copied into a classifier with a new output layer, are a starting point for fine-tuning
 #   that needs no labels, and it helps most when labels are few.
+# * A tied decoder reuses the encoder's weights, transposed: half the weights, and the gradient of the
+#   shared matrix is the sum of the gradients of its two uses.
 #
 # Run the self-check for the whole lab one last time:
 

@@ -1,4 +1,4 @@
-"""Autoencoders, denoising and greedy layer-wise pretraining (Lab 5, tasks 5.1-5.7).
+"""Autoencoders, denoising, greedy layer-wise pretraining and tied weights (Lab 5, tasks 5.1-5.8).
 
 An autoencoder is a network trained to reproduce its input: an *encoder* maps
 an input ``x`` to a code ``h = f(W1 x + b1)`` and a *decoder* maps the code
@@ -31,7 +31,7 @@ import numpy as np
 from mlplab.errors import SumOfSquaredDiffsError
 from mlplab.layers.activations import SigmoidLayer
 from mlplab.layers.affine import AffineLayer, Initialiser
-from mlplab.layers.base import Layer
+from mlplab.layers.base import Layer, LayerWithParameters
 from mlplab.models import MultipleLayerModel
 
 #: A corruption maps ``(inputs, rng)`` to corrupted inputs of the same shape and dtype.
@@ -336,4 +336,163 @@ def pretrained_classifier(
     layers.append(AffineLayer(last.output_dim, num_classes, rng=rng, weights_init=weights_init,
                               dtype=last.weights.dtype))
     return MultipleLayerModel(layers)
+    ### END SOLUTION
+
+
+class TiedDecoderLayer(LayerWithParameters):
+    """A decoder that shares the encoder's weight matrix: ``outputs = inputs @ W + c``.
+
+    ``W`` is the encoder ``AffineLayer``'s own ``weights`` array, of shape
+    ``(code_dim, input_dim)`` (the encoder computes ``x @ W.T + b``), so the
+    decoder uses ``W`` transposed compared with the encoder and maps codes of
+    ``code_dim`` entries back to ``input_dim`` entries. Only the biases ``c``,
+    of shape ``(input_dim,)``, belong to the decoder: ``params`` is ``[c]``
+    and ``grads_wrt_params`` gives ``[dE/dc]``. The decoder's share of the
+    gradient with respect to ``W`` is given by ``grads_wrt_weights``; the
+    model (``TiedAutoencoder``) adds it to the encoder's share.
+
+    Args:
+        weights: the encoder's weight array itself (not a copy), shape ``(code_dim, input_dim)``.
+        biases_init: callable ``(shape, rng) -> array`` for ``c`` (default: zeros); the
+            biases get the dtype of ``weights``.
+    """
+
+    def __init__(self, weights: np.ndarray, biases_init: Initialiser | None = None):
+        if not isinstance(weights, np.ndarray) or weights.ndim != 2:
+            raise TypeError("TiedDecoderLayer needs the encoder's 2-D weight array (encoder.weights)")
+        self.weights = weights
+        self.input_dim, self.output_dim = weights.shape
+        init = biases_init or (lambda shape, _rng: np.zeros(shape))
+        self.biases = np.array(init((self.output_dim,), None), dtype=weights.dtype)
+
+    def fprop(self, inputs: np.ndarray) -> np.ndarray:
+        """``outputs = inputs @ W + c``.
+
+        Args:
+            inputs: codes, shape ``(batch_size, code_dim)``.
+
+        Returns:
+            outputs: shape ``(batch_size, input_dim)``.
+        """
+        ### BEGIN SOLUTION
+        return inputs @ self.weights + self.biases
+        ### END SOLUTION
+
+    def bprop(self, inputs: np.ndarray, outputs: np.ndarray, grads_wrt_outputs: np.ndarray) -> np.ndarray:
+        """Back propagates through ``inputs @ W + c``.
+
+        Args:
+            inputs: codes, shape ``(batch_size, code_dim)``.
+            outputs: what ``fprop`` returned, shape ``(batch_size, input_dim)`` (not used).
+            grads_wrt_outputs: dE/d(outputs), shape ``(batch_size, input_dim)``.
+
+        Returns:
+            dE/d(inputs), shape ``(batch_size, code_dim)``.
+        """
+        ### BEGIN SOLUTION
+        return grads_wrt_outputs @ self.weights.T
+        ### END SOLUTION
+
+    def grads_wrt_params(self, inputs: np.ndarray, grads_wrt_outputs: np.ndarray) -> list[np.ndarray]:
+        """``[dE/dc]``: the gradient with respect to the decoder's own biases, shape ``(input_dim,)``.
+
+        Args:
+            inputs: codes, shape ``(batch_size, code_dim)``.
+            grads_wrt_outputs: shape ``(batch_size, input_dim)``.
+        """
+        ### BEGIN SOLUTION
+        return [grads_wrt_outputs.sum(axis=0)]
+        ### END SOLUTION
+
+    def grads_wrt_weights(self, inputs: np.ndarray, grads_wrt_outputs: np.ndarray) -> np.ndarray:
+        """The decoder's share of ``dE/dW``: the gradient through this use of ``W`` only.
+
+        Args:
+            inputs: codes, shape ``(batch_size, code_dim)``.
+            grads_wrt_outputs: shape ``(batch_size, input_dim)``.
+
+        Returns:
+            An array of the shape of ``W``, ``(code_dim, input_dim)``.
+        """
+        ### BEGIN SOLUTION
+        return inputs.T @ grads_wrt_outputs
+        ### END SOLUTION
+
+    @property
+    def params(self) -> list[np.ndarray]:
+        """``[biases]``: the shared weights are the encoder's parameter, listed by the encoder only."""
+        return [self.biases]
+
+    def __repr__(self) -> str:
+        return f"TiedDecoderLayer(input_dim={self.input_dim}, output_dim={self.output_dim})"
+
+
+class TiedAutoencoder(MultipleLayerModel):
+    """An autoencoder whose decoder (``layers[2]``, a ``TiedDecoderLayer``) shares the encoder's weights.
+
+    The layers are those of ``autoencoder``: ``[encoder AffineLayer, code
+    activation, TiedDecoderLayer, reconstruction activation (optional)]``.
+    ``params`` is ``[W, b, c]``: the shared ``W`` is listed once (by the
+    encoder), so a learning rule updates it once per step, with the one
+    gradient ``grads_wrt_params`` gives for it.
+    """
+
+    def grads_wrt_params(self, activations: list[np.ndarray], grads_wrt_outputs: np.ndarray) -> list[np.ndarray]:
+        """``[dE/dW, dE/db, dE/dc]``, in the order of ``params``.
+
+        ``W`` is used twice, by the encoder and by the decoder, so ``dE/dW`` is
+        the **sum** of the encoder's share (from the encoder's
+        ``grads_wrt_params``) and the decoder's share (from the decoder's
+        ``grads_wrt_weights``), each computed with the gradient with respect
+        to that layer's own outputs during back-propagation.
+
+        Args:
+            activations: what ``fprop`` returned for this minibatch.
+            grads_wrt_outputs: dE/d(model outputs), shape of ``activations[-1]``.
+
+        Returns:
+            Three arrays, of the shapes of ``W``, ``b`` and ``c``.
+        """
+        ### BEGIN SOLUTION
+        decoder = self.layers[2]
+        grads: list[np.ndarray] = []
+        decoder_share = None
+        for i in range(len(self.layers) - 1, -1, -1):
+            layer, inputs = self.layers[i], activations[i]
+            if layer is decoder:
+                decoder_share = decoder.grads_wrt_weights(inputs, grads_wrt_outputs)
+            if isinstance(layer, LayerWithParameters):
+                grads = layer.grads_wrt_params(inputs, grads_wrt_outputs) + grads
+            if i > 0:
+                grads_wrt_outputs = layer.bprop(inputs, activations[i + 1], grads_wrt_outputs)
+        grads[0] = grads[0] + decoder_share
+        return grads
+        ### END SOLUTION
+
+
+def tied_autoencoder(
+    input_dim: int,
+    code_dim: int,
+    rng: np.random.Generator,
+    *,
+    hidden: Callable[[], Layer] = SigmoidLayer,
+    output: Callable[[], Layer] | None = SigmoidLayer,
+    weights_init: Initialiser | None = None,
+    dtype=np.float32,
+) -> TiedAutoencoder:
+    """A tied-weights autoencoder ``input_dim -> code_dim -> input_dim``: half the weights of ``autoencoder``.
+
+    The layers, in this order: the encoder's ``AffineLayer(input_dim,
+    code_dim, rng=rng, weights_init=weights_init, dtype=dtype)``,
+    ``hidden()``, a ``TiedDecoderLayer`` given the encoder's ``weights``
+    array itself (not a copy: both layers must see every update of ``W``),
+    and ``output()`` unless ``output`` is None. Arguments as for ``autoencoder``.
+
+    Returns:
+        A ``TiedAutoencoder`` with 4 layers (3 when ``output`` is None).
+    """
+    ### BEGIN SOLUTION
+    encoder = AffineLayer(input_dim, code_dim, rng=rng, weights_init=weights_init, dtype=dtype)
+    layers = [encoder, hidden(), TiedDecoderLayer(encoder.weights)]
+    return TiedAutoencoder(layers if output is None else [*layers, output()])
     ### END SOLUTION

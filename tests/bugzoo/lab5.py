@@ -134,6 +134,35 @@ BUGS = [
         "    layers.append(AffineLayer(last.output_dim, num_classes, rng=rng, weights_init=weights_init,\n"
         "                              dtype=np.float64))",
         "float32 classifier"),
+    # ---- 5.8 tied weights
+    Bug("lab5_tied_gradient_only_from_decoder", "lab5.tied_autoencoder", AE,
+        "        grads[0] = grads[0] + decoder_share\n",
+        "        grads[0] = decoder_share\n",
+        "only the decoder's share"),
+    Bug("lab5_tied_gradient_only_from_encoder", "lab5.tied_autoencoder", AE,
+        "        grads[0] = grads[0] + decoder_share\n",
+        "",
+        "only the encoder's share"),
+    Bug("lab5_tied_decoder_share_not_transposed", "lab5.tied_autoencoder", AE,
+        "        return inputs.T @ grads_wrt_outputs\n",
+        "        return grads_wrt_outputs.T @ inputs\n",
+        "transposed"),
+    Bug("lab5_tied_decoder_weights_copied", "lab5.tied_autoencoder", AE,
+        "    layers = [encoder, hidden(), TiedDecoderLayer(encoder.weights)]",
+        "    layers = [encoder, hidden(), TiedDecoderLayer(encoder.weights.copy())]",
+        "not a copy"),
+    Bug("lab5_tied_bias_gradient_wrong_axis", "lab5.tied_autoencoder", AE,
+        "        return [grads_wrt_outputs.sum(axis=0)]\n",
+        "        return [grads_wrt_outputs.sum(axis=1)]\n",
+        "over the batch (axis 0)"),
+    Bug("lab5_tied_decoder_returns_weight_gradient_too", "lab5.tied_autoencoder", AE,
+        "        return [grads_wrt_outputs.sum(axis=0)]\n",
+        "        return [inputs.T @ grads_wrt_outputs, grads_wrt_outputs.sum(axis=0)]\n",
+        "only the decoder's own"),
+    Bug("lab5_tied_decoder_forgets_bias", "lab5.tied_autoencoder", AE,
+        "        return inputs @ self.weights + self.biases\n",
+        "        return inputs @ self.weights\n",
+        "inputs @ W + c"),
 ]
 
 VARIANTS = [
@@ -157,4 +186,7 @@ VARIANTS = [
     Bug("lab5_pretrain_fprop_codes", "lab5.pretrain_stack", AE,
         "        data = encode(model.layers[:2], data)\n",
         "        data = MultipleLayerModel(model.layers[:2]).fprop(data)[-1]\n", ""),
+    Bug("lab5_tied_einsum_share", "lab5.tied_autoencoder", AE,
+        "        return inputs.T @ grads_wrt_outputs\n",
+        "        return np.einsum('nc,nd->cd', inputs, grads_wrt_outputs)\n", ""),
 ]
