@@ -22,10 +22,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from bench.timing import Figure, default_threads, thread_limits
+from bench.training_speed import bn_dropout_mlp
 from mlplab.data import DataError, idx_providers, mnist5k_providers
 from mlplab.errors import CrossEntropySoftmaxError
-from mlplab.layers import AffineLayer, BatchNormLayer, ReluLayer
-from mlplab.models import MultipleLayerModel
 from mlplab.training import Trainer, evaluate
 
 TARGET_ACCURACY = 0.90
@@ -34,24 +33,9 @@ PUBLISHED_MLP = {"256-128-100 MLP (Fashion-MNIST benchmark table)": 0.8833,
                  "scikit-learn MLPClassifier, 100 ReLU units": 0.871}
 
 
-def bn_dropout_mlp(sizes: Sequence[int], rng: np.random.Generator, incl_prob: float,
-                   input_incl_prob: float) -> MultipleLayerModel:
-    """``[Dropout,] (Affine, BatchNorm, ReLU, Dropout) per hidden layer, Affine``; He-scaled weights."""
-    from mlplab.layers import DropoutLayer  # an exercise module (lab 3): imported when used
-
-    def he_normal(shape, generator):
-        return generator.normal(0.0, np.sqrt(2.0 / shape[1]), shape)
-
-    layers = []
-    if input_incl_prob < 1:
-        layers.append(DropoutLayer(rng, incl_prob=input_incl_prob))
-    pairs = list(zip(sizes[:-1], sizes[1:]))
-    for i, (input_dim, output_dim) in enumerate(pairs):
-        layers.append(AffineLayer(input_dim, output_dim, rng=rng, weights_init=he_normal, dtype=np.float32))
-        if i < len(pairs) - 1:
-            layers += [BatchNormLayer(output_dim, dtype=np.float32), ReluLayer(),
-                       DropoutLayer(rng, incl_prob=incl_prob)]
-    return MultipleLayerModel(layers)
+def he_normal(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    """He normal weights N(0, 2 / fan_in) for shape ``(fan_out, fan_in)``."""
+    return rng.normal(0.0, np.sqrt(2.0 / shape[1]), shape)
 
 
 def run(
@@ -95,7 +79,8 @@ def run(
     except DataError as error:
         return {"skipped": Figure(f"skipped: {str(error).splitlines()[0]}")}
     sizes = (train.inputs.shape[1], *hidden, 10)
-    model = bn_dropout_mlp(sizes, rng, incl_prob, input_incl_prob)
+    model = bn_dropout_mlp(sizes, rng, incl_prob=incl_prob, input_incl_prob=input_incl_prob,
+                           weights_init=he_normal)
     from mlplab.learning_rules import MomentumLearningRule  # an exercise (lab 6): the reference here
 
     rule = MomentumLearningRule(learning_rate, mom_coeff=momentum)

@@ -74,17 +74,23 @@ DROPOUT_INCL_PROB = 0.5
 """Inclusion probability of the hidden dropout layers of the ``bn_dropout`` network."""
 
 
-def bn_dropout_mlp(sizes: Sequence[int], rng: np.random.Generator) -> MultipleLayerModel:
-    """``Affine, BatchNorm, ReLU, Dropout`` per hidden layer, then an affine output layer; float32."""
+def bn_dropout_mlp(sizes: Sequence[int], rng: np.random.Generator, *, incl_prob: float = DROPOUT_INCL_PROB,
+                   input_incl_prob: float = 1.0, weights_init=glorot_uniform) -> MultipleLayerModel:
+    """``[Dropout,] (Affine, BatchNorm, ReLU, Dropout) per hidden layer, Affine``; inverted dropout, float32.
+
+    The input dropout layer is there only when ``input_incl_prob < 1``.
+    """
     from mlplab.layers import DropoutLayer  # an exercise module (lab 3): imported when used
 
     layers = []
+    if input_incl_prob < 1:
+        layers.append(DropoutLayer(rng, incl_prob=input_incl_prob))
     pairs = list(zip(sizes[:-1], sizes[1:]))
     for i, (input_dim, output_dim) in enumerate(pairs):
-        layers.append(AffineLayer(input_dim, output_dim, rng=rng, weights_init=glorot_uniform, dtype=np.float32))
+        layers.append(AffineLayer(input_dim, output_dim, rng=rng, weights_init=weights_init, dtype=np.float32))
         if i < len(pairs) - 1:
             layers += [BatchNormLayer(output_dim, dtype=np.float32), ReluLayer(),
-                       DropoutLayer(rng, incl_prob=DROPOUT_INCL_PROB, inverted=True)]
+                       DropoutLayer(rng, incl_prob=incl_prob, inverted=True)]
     return MultipleLayerModel(layers)
 
 
