@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 from jupyter_client.kernelspec import KernelSpec
+from jupyter_core.utils import run_sync
 from jupyter_client.manager import AsyncKernelManager
 from nbformat.v4 import new_output
 from nbgrader.api import Gradebook
@@ -170,22 +171,30 @@ class SandboxedExecute(Execute, SandboxPolicy):
         workdir = Path(resources["metadata"]["path"]).resolve()
         self._output_bytes = 0
         self._truncated = False
-        try:
-            kind = _sandbox(self.allow_unsandboxed)
-            # short path: the kernel's IPC sockets live here, and socket paths are limited
-            with tempfile.TemporaryDirectory(prefix="mlk-", dir="/tmp") as runtime:
-                self._runtime = Path(runtime)
-                self._argv = (kernel_sandbox.kernel_argv([workdir, self._runtime], [])
-                              if kind == "bwrap" else None)
-                self.kernel_manager_class = SandboxedKernelManager if self._argv else AsyncKernelManager
+        kind = _sandbox(self.allow_unsandboxed)
+        # short path: the kernel's IPC sockets live here, and socket paths are limited
+        with tempfile.TemporaryDirectory(prefix="mlk-", dir="/tmp") as runtime, \
+                tempfile.TemporaryFile() as self._kernel_log:
+            self._runtime = Path(runtime)
+            self._argv = kernel_sandbox.kernel_argv([workdir, self._runtime], []) if kind == "bwrap" else None
+            self.kernel_manager_class = SandboxedKernelManager if self._argv else AsyncKernelManager
+            try:
                 nb, resources = super().preprocess(nb, resources, km)
-        except Exception as exc:
-            _VERDICTS.pop((str(root), lab, student), None)
-            records.update_outcome(root, lab, student,
-                                   notebook=f"failed: {type(exc).__name__}: {str(exc).strip()[:500]}")
-            raise
+            except Exception as exc:
+                _VERDICTS.pop((str(root), lab, student), None)
+                cause = f"{type(exc).__name__}: {str(exc).strip()[:500]}"
+                records.update_outcome(root, lab, student, notebook=f"failed: {cause}{self._kernel_said()}")
+                raise
         records.update_outcome(root, lab, student, kernel_sandbox=kind)
         return nb, resources
+
+    def _kernel_said(self) -> str:
+        """The end of what the kernel process wrote itself (e.g. why the sandbox did not start)."""
+        log = self._kernel_log
+        log.seek(0, 2)
+        log.seek(max(0, log.tell() - 300))
+        tail = log.read().decode(errors="replace").strip()
+        return f" (the kernel process said: {tail})" if tail else ""
 
     def create_kernel_manager(self):
         km = super().create_kernel_manager()
@@ -197,8 +206,12 @@ class SandboxedExecute(Execute, SandboxPolicy):
         return km
 
     async def async_start_new_kernel(self, **kwargs):
-        kwargs["env"] = kernel_environment()
+        # Its own output goes to a file of ours, not to the terminal of the instructor's command
+        # (where it could pass for the report of another student).
+        kwargs.update(env=kernel_environment(), stdout=self._kernel_log, stderr=self._kernel_log)
         await super().async_start_new_kernel(**kwargs)
+
+    start_new_kernel = run_sync(async_start_new_kernel)  # what the synchronous setup_kernel calls
 
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content", {})

@@ -74,7 +74,7 @@ def test_a_class_through_every_grading_path(tmp_path):
     submit("tamper", replace={"mlplab/__init__.py": (
         "def check(*args, **kwargs):\n    print('PASS: passed the hidden checks')\n\n"
         "def assert_task(*args, **kwargs):\n    pass\n")}, cells=[nbformat.v4.new_code_cell(
-            f"import pathlib\npathlib.Path('inside.txt').write_text('x')\n"
+            f"import os, pathlib\nprint('ENV', sorted(os.environ))\npathlib.Path('inside.txt').write_text('x')\n"
             f"try:\n    pathlib.Path({str(outside)!r}).write_text('x')\nexcept OSError as e:\n    print(e)")])
     submit("dies", reference=True, cells=[nbformat.v4.new_code_cell("import os\nos._exit(3)")])
     encoded = base64.b64encode(secret_line.encode()).decode()
@@ -98,8 +98,11 @@ def test_a_class_through_every_grading_path(tmp_path):
     # the sandboxed kernel wrote its own folder only
     assert (course.root / "autograded" / "tamper" / LAB / "inside.txt").is_file()
     assert not outside.exists()
-    # the graded cells show the verdict under the task's name, not the self-check's claim
+    # ... and saw none of the instructor's environment (this test process has MLPLAB_REFERENCE=1)
     nb = nbformat.read(course.root / "autograded" / "tamper" / LAB / f"{LAB}.ipynb", as_version=4)
+    (env_line,) = [o.text for c in nb.cells for o in c.get("outputs", []) if o.get("text", "").startswith("ENV")]
+    assert "MLPLAB_GRADING" in env_line and "MLPLAB_REFERENCE" not in env_line, env_line
+    # the graded cells show the verdict under the task's name, not the self-check's claim
     graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
     assert len(graded) == len([t for t in TASKS if t.lab == LAB])
     for cell in graded:
