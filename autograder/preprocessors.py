@@ -31,7 +31,6 @@ from traitlets import Bool, Float, Integer
 from traitlets.config import Configurable
 
 from autograder import kernel_sandbox, records
-from autograder.generate import SOLUTIONS
 from autograder.grading import DEFAULT_TIMEOUT, GradingError, LabVerdict, grade, sandbox_kind
 from mlplab.tasks import get_task
 

@@ -8,7 +8,6 @@ command line, NbGraderAPI) and the class-run guarantees are in test_course_pipel
 """
 import csv
 import shutil
-from pathlib import Path
 
 import nbformat
 import pytest
