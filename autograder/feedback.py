@@ -207,15 +207,23 @@ def page_text(html_text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", without))
 
 
+# nbgrader's own bookkeeping, which `nbgrader release_feedback` needs next to the page
+NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
+NBGRADER_FILE_MAX_BYTES = 256
+
+
 def keep_only_pages(assignment: str, **_) -> None:
-    """post_convert_hook of generate_feedback: a feedback folder holds the HTML pages only.
+    """post_convert_hook of generate_feedback: a feedback folder holds the HTML pages only
+    (and nbgrader's two small bookkeeping files).
 
     nbgrader copies every file of the autograded copy next to the page, including whatever the
     kernel wrote there. Runs with the course folder as the working directory.
     """
     for folder in Path("feedback").glob(f"*/{assignment}"):
         for path in sorted(folder.rglob("*"), reverse=True):
-            if path.is_symlink() or (path.is_file() and path.suffix != ".html"):
+            bookkeeping = (path.parent == folder and path.name in NBGRADER_FILES and path.is_file()
+                           and not path.is_symlink() and path.stat().st_size <= NBGRADER_FILE_MAX_BYTES)
+            if path.is_symlink() or (path.is_file() and path.suffix != ".html" and not bookkeeping):
                 path.unlink()
             elif path.is_dir() and not any(path.iterdir()):
                 path.rmdir()

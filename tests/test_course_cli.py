@@ -139,9 +139,11 @@ def test_feedback_folders_keep_the_page_only(tmp_path, monkeypatch):
     (folder / "lab1.html").write_text("<html></html>")
     (folder / "mlplab" / "initialisers.py").write_text("x = 1")
     (folder / "stolen.txt").write_text("secret")
+    (folder / "timestamp.txt").write_text("2026-12-02 10:00:00.000000 UTC")
+    (folder / "mlplab" / "timestamp.txt").write_text("2026-12-02 10:00:00.000000 UTC")
     monkeypatch.chdir(tmp_path)
     keep_only_pages("lab1")
-    assert [p.name for p in folder.rglob("*")] == ["lab1.html"]
+    assert sorted(p.name for p in folder.rglob("*")) == ["lab1.html", "timestamp.txt"]
 
 
 def test_failure_cause_names_the_exception_not_the_generic_message():
