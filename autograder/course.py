@@ -30,6 +30,7 @@ import nbformat
 from autograder import kernel_sandbox
 from autograder.generate import REPO, SOLUTIONS, build_source_notebook, find_leaks, make_stub
 from autograder.grading import GradingError, LabVerdict, grade
+from autograder.release_files import add_student_files
 from mlplab.tasks import LABS, TASKS, exercise_files, get_task
 
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "_build_*.py")
@@ -157,6 +158,7 @@ class Course:
         if not result["success"]:
             raise CourseError(f"nbgrader generate_assignment {lab} failed:\n{result.get('error') or result.get('log')}")
         release = self.root / "release" / lab
+        add_student_files(release, [lab])
         leaks = find_leaks([release])
         if leaks:
             shutil.rmtree(release)

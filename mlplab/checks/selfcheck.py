@@ -9,11 +9,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
+from mlplab._overlay import active_root
 from mlplab.checks import checks_of, judge, run_probe, unpack
 from mlplab.checks.core import Result
 from mlplab.checks.report import format_table
 from mlplab.tasks import LABS, tasks_of
+
+
+class SelfCheckFailed(AssertionError):
+    """A checked task fails. In a notebook it shows as one line, not as a traceback through mlplab."""
+
+    def _render_traceback_(self) -> list[str]:  # IPython's hook for how an exception is shown
+        return [f"\x1b[0;31mSelf-check failed\x1b[0m: {self}"]
+
+
+def failure_message(results: list[Result]) -> str:
+    """What a failing check says: ``lab1.elu: <message>`` for every failed task."""
+    return "; ".join(f"{r.task_id}: {r.message}" for r in results if not r.passed)
+
+
+def exercise_source() -> str:
+    """One line saying where the exercise modules come from: reference mode must be visible."""
+    root = active_root()
+    if root is not None:
+        return (f"REFERENCE MODE: the exercises are loaded from {root / 'mlplab'}, "
+                "not from your own mlplab/ files.")
+    return f"Exercises: your own files in {Path(__file__).resolve().parents[1]}"
 
 
 @dataclass
@@ -51,10 +74,11 @@ def run_selfcheck(which: str, *, raise_on_failure: bool | None = None) -> Report
         outcome = run_probe(check, inputs)
         results.append(judge(check, outcome, {"outputs": entry["outputs"]}, inputs))
     report = Report(which if which not in LABS else f"{which} ({LABS[which]})", results)
+    if active_root() is not None:
+        print(exercise_source())
     print(report)
     if raise_on_failure is None:
         raise_on_failure = which not in LABS
     if raise_on_failure and not report.passed:
-        failed = [r for r in results if not r.passed]
-        raise AssertionError("; ".join(f"{r.task_id}: {r.message}" for r in failed))
+        raise SelfCheckFailed(failure_message(results))
     return report
