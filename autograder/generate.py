@@ -160,6 +160,17 @@ def task_cell_source(task: Task) -> str:
             f"### END HIDDEN TESTS")
 
 
+def running_note(lab: str) -> str:
+    """The note every notebook shows below its title: how graded cells stop Run All."""
+    example = next(t.id for t in TASKS if t.lab == lab)
+    return (f"> **Running this notebook.** Each graded cell (`mlplab.check(\"{example}\")` and the like) "
+            "stops with a one-line message while its task is unfinished, so *Run → Run All Cells* stops "
+            "at the first unfinished task. To run the rest, click the cell below the one that stopped "
+            "and choose *Run → Run Selected Cell and All Below*; experiments that use an unfinished task "
+            f"fail until you implement it. `mlplab.check(\"{lab}\")` lists every task; in a terminal, "
+            f"`pytest -k {example}` in this folder runs the same check.")
+
+
 def build_source_notebook(lab: str) -> nbformat.NotebookNode:
     """The nbgrader source notebook of ``lab`` (with hidden tests), from solutions/labs/<lab>.py."""
     path = SOLUTIONS / "labs" / f"{lab}.py"
@@ -190,6 +201,10 @@ def build_source_notebook(lab: str) -> nbformat.NotebookNode:
             }
         new["id"] = f"{lab}-{index:03d}"
         nb.cells.append(new)
+        if index == 0:
+            note = nbformat.v4.new_markdown_cell(running_note(lab))
+            note["id"] = f"{lab}-running-note"
+            nb.cells.append(note)
     expected = [t.id for t in TASKS if t.lab == lab]
     missing = [t for t in expected if t not in graded]
     if missing:

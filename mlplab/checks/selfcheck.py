@@ -36,7 +36,12 @@ def exercise_source() -> str:
     if root is not None:
         return (f"REFERENCE MODE: the exercises are loaded from {root / 'mlplab'}, "
                 "not from your own mlplab/ files.")
-    return f"Exercises: your own files in {Path(__file__).resolve().parents[1]}"
+    package = Path(__file__).resolve().parents[1]
+    try:
+        shown = f"{package.relative_to(Path.cwd().resolve()).as_posix()}/ (next to this notebook)"
+    except ValueError:
+        shown = str(package)
+    return f"Exercises: your own files in {shown}"
 
 
 @dataclass
