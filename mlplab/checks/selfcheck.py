@@ -56,9 +56,12 @@ class Report:
     def __str__(self) -> str:
         return format_table(f"Self-check of {self.which}", self.results)
 
-    def __repr__(self) -> str:  # the table is printed already; keep a notebook's Out[] short
+    def __repr__(self) -> str:  # the table is printed already; keep a terminal's echo short
         passed = sum(r.passed for r in self.results)
         return f"<self-check of {self.which}: {passed}/{len(self.results)} tasks pass>"
+
+    def _ipython_display_(self) -> None:
+        """A notebook shows nothing as the cell's result: the table is printed already."""
 
 
 def expected_outputs(lab: str) -> dict:
