@@ -61,6 +61,8 @@ def student_readme(labs: list[str]) -> str:
         "",
         "## Set up (once, with Python 3.11)",
         "",
+        *(["In the course repository, `make lab` made this folder and opens it in JupyterLab; there, use",
+           "the repository's `.venv/bin/pytest` instead of `~/mlplab-env/bin/pytest`. On your own machine:", ""] if len(labs) > 1 else []),
         "Make a virtual environment *outside* this folder (so it is not submitted) and install the",
         "pinned packages into it; one environment serves every lab:",
         "",
