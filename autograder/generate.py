@@ -171,6 +171,14 @@ def running_note(lab: str) -> str:
             f"`pytest -k {example}` in this folder runs the same check.")
 
 
+def exercise_source_cell(lab: str) -> nbformat.NotebookNode:
+    """A code cell printing where the exercises come from, so that reference mode is visible."""
+    cell = nbformat.v4.new_code_cell("import mlplab\n\nprint(mlplab.exercise_source())  "
+                                     "# REFERENCE MODE when the reference solutions are used instead")
+    cell["id"] = f"{lab}-exercise-source"
+    return cell
+
+
 def build_source_notebook(lab: str) -> nbformat.NotebookNode:
     """The nbgrader source notebook of ``lab`` (with hidden tests), from solutions/labs/<lab>.py."""
     path = SOLUTIONS / "labs" / f"{lab}.py"
@@ -182,6 +190,7 @@ def build_source_notebook(lab: str) -> nbformat.NotebookNode:
         "language_info": {"name": "python"},
     }
     graded: list[str] = []
+    announced = False
     for index, cell in enumerate(parse_percent(path.read_text(), str(path))):
         if cell.kind == "markdown":
             new = nbformat.v4.new_markdown_cell(_markdown(cell.lines))
@@ -205,6 +214,9 @@ def build_source_notebook(lab: str) -> nbformat.NotebookNode:
             note = nbformat.v4.new_markdown_cell(running_note(lab))
             note["id"] = f"{lab}-running-note"
             nb.cells.append(note)
+        if new.cell_type == "code" and not announced:
+            nb.cells.append(exercise_source_cell(lab))  # right after the setup cell
+            announced = True
     expected = [t.id for t in TASKS if t.lab == lab]
     missing = [t for t in expected if t not in graded]
     if missing:

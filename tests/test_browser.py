@@ -96,8 +96,9 @@ def test_a_student_implements_a_task_in_jupyterlab_and_sees_pass_without_restart
         browser.get(f"{base}/lab/tree/lab1.ipynb?token={TOKEN}")
         check = 'mlplab.check("lab1.fanin_uniform")'
         run_cell(browser, "%autoreload 2")
-        wait_for(lambda: "Exercises: your own files in mlplab/" in cell_output(browser, "%autoreload 2"),
-                 what="the setup cell to run")
+        run_cell(browser, "mlplab.exercise_source()")
+        wait_for(lambda: "Exercises: your own files in mlplab/" in cell_output(browser, "exercise_source()"),
+                 what="the setup cells to run")
         run_cell(browser, check)
         failed = wait_for(lambda: "Self-check failed" in cell_output(browser, check) and cell_output(browser, check),
                           what="the graded cell to fail")

@@ -69,7 +69,8 @@ def release(tmp_path_factory):
 
 @pytest.mark.parametrize("python", PYTHONS)
 def test_a_release_works_in_a_fresh_environment_outside_the_repository(release, python, tmp_path):
-    if shutil.which(python) is None:
+    found = shutil.which(python)
+    if found is None or subprocess.run([found, "--version"], capture_output=True).returncode != 0:
         pytest.skip(f"{python} is not installed here")
     folder = tmp_path / "lab1"
     shutil.copytree(release, folder)

@@ -69,7 +69,6 @@ if grading_run():
     # The autograder needs the numbers, not the pictures: figures are made but not drawn.
     plt.switch_backend("agg")
     plt.rcParams["figure.max_open_warning"] = 0
-print(mlplab.exercise_source())  # says so when the reference solutions are used instead
 
 # %% [markdown]
 # ## 1. A moving target for every layer

@@ -79,7 +79,6 @@ if grading_run():
 NUM_EPOCHS = budget(80 if FULL_RUN else 40, 2)
 NUM_TRAIN = budget(1000, 100)
 WIDTH = budget(256, 32)
-print(mlplab.exercise_source())  # says so when the reference solutions are used instead
 
 # %% [markdown]
 # ## 1. Overfitting

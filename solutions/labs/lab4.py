@@ -77,7 +77,6 @@ NUM_PERCEPTRONS = budget(25, 5)
 NUM_NETWORKS = budget(25 if FULL_RUN else 10, 3)
 NUM_DIGITS = budget(3000 if FULL_RUN else 1000, 200)
 NUM_EPOCHS = budget(20, 2)
-print(mlplab.exercise_source())  # says so when the reference solutions are used instead
 
 # %% [markdown]
 # ## 1. Bootstrap samples

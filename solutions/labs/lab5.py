@@ -75,7 +75,6 @@ plt.rcParams["figure.figsize"] = (7, 4)
 if grading_run():
     # The autograder needs the numbers, not the pictures: figures are made but not drawn.
     plt.switch_backend("agg")
-print(mlplab.exercise_source())  # says so when the reference solutions are used instead
 
 # %% [markdown]
 # ## 1. Corrupting the inputs

@@ -72,7 +72,6 @@ if grading_run():
 # Sizes of the MNIST runs (tiny while the autograder runs the notebook)
 NUM_EPOCHS = budget(40 if FULL_RUN else 15, 1)
 MAX_BATCHES = budget(None, 5)
-print(mlplab.exercise_source())  # says so when the reference solutions are used instead
 
 # %% [markdown]
 # ## 1. Gradient descent on a long, narrow valley
