@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine (Debian, Python 3.11, no conda):
-#   make lab    create .venv if needed and open the course in JupyterLab at labs/
+#   make lab    create .venv if needed and open your workspace work/ (untracked) in JupyterLab
 #   make test   create .venv if needed and run the whole test suite
+# Instructors: `make instructor` opens the nbgrader course folder course/ with the formgrader.
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -8,11 +9,19 @@ STAMP  := $(VENV)/.installed
 # Jupyter refuses to run as root unless told; containers and CI often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test generate reference-lab system-packages clean-venv
+# The student's workspace: never tracked by git, made and refreshed by `make lab`.
+WORK   ?= work
+# The nbgrader course folder the instructor works in.
+COURSE ?= course
+# Student sessions read jupyter/student/ first: no formgrader, no create-assignment, no course list.
+STUDENT_JUPYTER := PATH="$(abspath $(BIN)):$$PATH" JUPYTER_CONFIG_PATH="$(abspath jupyter/student)$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}"
 
-# Debian packages: the full Fashion-MNIST (dataset-fashion-mnist) and bubblewrap, the sandbox
-# the autograder runs student code in. Installed when we are root; otherwise a note says how.
-SYSTEM_PACKAGES := dataset-fashion-mnist bubblewrap
+.PHONY: lab test generate reference-lab instructor system-packages clean-venv
+
+# Debian packages: the full Fashion-MNIST (dataset-fashion-mnist), bubblewrap, the sandbox
+# the autograder runs student code in, and Chromium with its driver for the browser tests.
+# Installed when we are root; otherwise a note says how.
+SYSTEM_PACKAGES := dataset-fashion-mnist bubblewrap chromium chromium-driver
 system-packages:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -25,15 +34,25 @@ system-packages:
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[course,dev]'
 	@touch $(STAMP)
 
 lab: $(STAMP)
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --notebook-dir=labs $(ROOT_FLAG) $(LAB_ARGS)
+	$(BIN)/python -m autograder.workspace $(WORK)
+	$(STUDENT_JUPYTER) $(BIN)/jupyter lab --notebook-dir=$(WORK) $(ROOT_FLAG) $(LAB_ARGS)
 
-# Self-learners: the same course, with the reference implementation of every exercise.
+# Self-learners: the same workspace, with the reference implementation of every exercise.
 reference-lab: $(STAMP)
-	MLPLAB_REFERENCE=1 PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --notebook-dir=labs $(ROOT_FLAG) $(LAB_ARGS)
+	$(BIN)/python -m autograder.workspace $(WORK)
+	MLPLAB_REFERENCE=1 MLPLAB_SOLUTIONS="$(abspath solutions)" $(STUDENT_JUPYTER) \
+	  $(BIN)/jupyter lab --notebook-dir=$(WORK) $(ROOT_FLAG) $(LAB_ARGS)
+
+# The instructor's JupyterLab, started inside the course folder so that nbgrader (the formgrader
+# and its Autograde button) reads the nbgrader_config.py the course folder ships. Also installs
+# bubblewrap, the sandbox autograding needs.
+instructor: $(STAMP) system-packages
+	$(BIN)/python -c 'from autograder.course import Course; Course("$(COURSE)")'
+	cd $(COURSE) && PATH="$(abspath $(BIN)):$$PATH" $(abspath $(BIN))/jupyter lab $(ROOT_FLAG) $(LAB_ARGS)
 
 test: $(STAMP) system-packages
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

@@ -31,6 +31,7 @@ import nbformat
 from autograder import records
 from autograder.course_config import load_config, write_config
 from autograder.feedback import page_text, secrets_for
+from autograder.release_files import add_student_files
 from autograder.generate import REPO, build_source_notebook, find_leaks, make_stub
 from mlplab.tasks import LABS, TASKS, exercise_files
 
@@ -167,6 +168,7 @@ class Course:
         if not result["success"]:
             raise CourseError(f"nbgrader generate_assignment {lab} failed:\n{result.get('error') or result.get('log')}")
         release = self.root / "release" / lab
+        add_student_files(release, [lab])
         leaks = find_leaks([release])
         if leaks:
             shutil.rmtree(release)

@@ -15,7 +15,10 @@ changes nothing.
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,6 +158,25 @@ def task_cell_source(task: Task) -> str:
             f"mlplab.check(\"{task.id}\")")
 
 
+def running_note(lab: str) -> str:
+    """The note every notebook shows below its title: how graded cells stop Run All."""
+    example = next(t.id for t in TASKS if t.lab == lab)
+    return (f"> **Running this notebook.** Each graded cell (`mlplab.check(\"{example}\")` and the like) "
+            "stops with a one-line message while its task is unfinished, so *Run → Run All Cells* stops "
+            "at the first unfinished task. To run the rest, click the cell below the one that stopped "
+            "and choose *Run → Run Selected Cell and All Below*; experiments that use an unfinished task "
+            f"fail until you implement it. `mlplab.check(\"{lab}\")` lists every task; in a terminal, "
+            f"`pytest -k {example}` in this folder runs the same check.")
+
+
+def exercise_source_cell(lab: str) -> nbformat.NotebookNode:
+    """A code cell printing where the exercises come from, so that reference mode is visible."""
+    cell = nbformat.v4.new_code_cell("import mlplab\n\nprint(mlplab.exercise_source())  "
+                                     "# REFERENCE MODE when the reference solutions are used instead")
+    cell["id"] = f"{lab}-exercise-source"
+    return cell
+
+
 def build_source_notebook(lab: str) -> nbformat.NotebookNode:
     """The nbgrader source notebook of ``lab`` (with hidden tests), from solutions/labs/<lab>.py."""
     path = SOLUTIONS / "labs" / f"{lab}.py"
@@ -166,6 +188,7 @@ def build_source_notebook(lab: str) -> nbformat.NotebookNode:
         "language_info": {"name": "python"},
     }
     graded: list[str] = []
+    announced = False
     for index, cell in enumerate(parse_percent(path.read_text(), str(path))):
         if cell.kind == "markdown":
             new = nbformat.v4.new_markdown_cell(_markdown(cell.lines))
@@ -185,6 +208,13 @@ def build_source_notebook(lab: str) -> nbformat.NotebookNode:
             }
         new["id"] = f"{lab}-{index:03d}"
         nb.cells.append(new)
+        if index == 0:
+            note = nbformat.v4.new_markdown_cell(running_note(lab))
+            note["id"] = f"{lab}-running-note"
+            nb.cells.append(note)
+        if new.cell_type == "code" and not announced:
+            nb.cells.append(exercise_source_cell(lab))  # right after the setup cell
+            announced = True
     expected = [t.id for t in TASKS if t.lab == lab]
     missing = [t for t in expected if t not in graded]
     if missing:
@@ -324,8 +354,36 @@ def stale_files(plan: dict[Path, str | bytes]) -> list[Path]:
     return stale
 
 
+# sha256 of every text file `generate` wrote in this checkout (untracked, see .gitignore).
+GENERATED_RECORD = REPO / ".generated.json"
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _committed(path: Path) -> str | None:
+    """The version of ``path`` in git's HEAD, or None (not committed, or no git checkout)."""
+    proc = subprocess.run(["git", "-C", str(REPO), "show", f"HEAD:{path.relative_to(REPO).as_posix()}"],
+                          capture_output=True, text=True, check=False)
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def hand_edited(path: Path, record: dict[str, str]) -> bool:
+    """Whether ``path`` holds text that no generation wrote: neither the committed version nor one
+    that ``generate`` wrote here. Such a file may be a student's work and is never overwritten."""
+    if not path.exists():
+        return False
+    text = path.read_text()
+    return record.get(path.relative_to(REPO).as_posix()) != _sha256(text) and text != _committed(path)
+
+
 def generate(check_only: bool = False, labs: list[str] | None = None) -> list[str]:
-    """Write (or with ``check_only`` just report) stale generated files; returns problems found."""
+    """Write (or with ``check_only`` just report) stale generated files; returns problems found.
+
+    A stale text file that someone edited by hand (see ``hand_edited``) is not written: it is
+    reported instead, so that ``make generate`` can never overwrite a student's code.
+    """
     unknown = [lab for lab in labs or [] if lab not in LABS]
     if unknown:
         raise SourceError(f"unknown lab {unknown[0]!r}; known labs: {', '.join(LABS)}")
@@ -333,10 +391,22 @@ def generate(check_only: bool = False, labs: list[str] | None = None) -> list[st
     stale = stale_files(plan)
     problems = [f"stale: {p.relative_to(REPO)} (run `make generate`)" for p in stale] if check_only else []
     if not check_only:
+        record = json.loads(GENERATED_RECORD.read_text()) if GENERATED_RECORD.is_file() else {}
         for path in stale:
-            path.parent.mkdir(parents=True, exist_ok=True)
             content = plan[path]
-            path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
-            print(f"wrote {path.relative_to(REPO)}")
+            relpath = path.relative_to(REPO).as_posix()
+            if isinstance(content, str) and hand_edited(path, record):
+                problems.append(f"not overwritten: {relpath} has edits that `make generate` did not make "
+                                "(your own code?). Work in your workspace work/ (`make lab`): copy your "
+                                f"code there, then `git checkout -- {relpath}` and run `make generate` again")
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content)
+                record[relpath] = _sha256(content)
+            print(f"wrote {relpath}")
+        GENERATED_RECORD.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
     problems += find_leaks([REPO / "mlplab", REPO / "labs"])
     return problems

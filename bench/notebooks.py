@@ -33,8 +33,9 @@ def available_labs() -> list[str]:
     return [lab for lab in LABS if (REPO / "labs" / f"{lab}.ipynb").is_file()]
 
 
-def execute_notebook(lab: str, *, grading: bool, timeout: int = 600) -> tuple[float, int]:
-    """Executes ``labs/<lab>.ipynb``; returns (wall seconds, number of figures). Raises on a failing cell."""
+def execute_notebook(lab: str, *, grading: bool, timeout: int = 600) -> tuple[float, int, list[str]]:
+    """Executes ``labs/<lab>.ipynb``; returns (wall seconds, number of figures, the plain text of every
+    cell result the notebook shows as ``Out[...]``). Raises on a failing cell."""
     import nbformat
     from nbclient import NotebookClient
 
@@ -48,7 +49,9 @@ def execute_notebook(lab: str, *, grading: bool, timeout: int = 600) -> tuple[fl
         seconds = time.perf_counter() - start
     figures = sum("image/png" in output.get("data", {}) for cell in nb.cells if cell.cell_type == "code"
                   for output in cell.get("outputs", []))
-    return seconds, figures
+    results = [output["data"].get("text/plain", "") for cell in nb.cells if cell.cell_type == "code"
+               for output in cell.get("outputs", []) if output.output_type == "execute_result"]
+    return seconds, figures, results
 
 
 def run(*, labs: Sequence[str] | None = None, settings: Sequence[str] = ("default", "grading"),
@@ -64,7 +67,7 @@ def run(*, labs: Sequence[str] | None = None, settings: Sequence[str] = ("defaul
     worst = 0.0
     for lab in labs or available_labs():
         for setting in settings:
-            seconds, images = execute_notebook(lab, grading=setting == "grading", timeout=timeout)
+            seconds, images, _ = execute_notebook(lab, grading=setting == "grading", timeout=timeout)
             figures[f"{lab}: {setting} settings, wall time"] = Figure(seconds, "s")
             figures[f"{lab}: {setting} settings, figures shown"] = Figure(images)
             if setting == "default":

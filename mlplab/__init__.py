@@ -20,7 +20,8 @@ def check(which: str = "lab1", *, raise_on_failure: bool | None = None):
 
     Args:
         which: a lab (``"lab1"``) or one task id (``"lab1.elu"``).
-        raise_on_failure: raise ``AssertionError`` if a task fails. Defaults to
+        raise_on_failure: raise ``AssertionError`` (``SelfCheckFailed``, shown in a notebook
+            as one line) if a task fails. Defaults to
             True for a single task (graded cells use this) and False for a lab.
 
     Returns:
@@ -31,4 +32,11 @@ def check(which: str = "lab1", *, raise_on_failure: bool | None = None):
     return run_selfcheck(which, raise_on_failure=raise_on_failure)
 
 
-__all__ = ["check", "use_reference", "__version__"]
+def exercise_source() -> str:
+    """Where the exercise modules are loaded from, in one line (says so when reference mode is on)."""
+    from mlplab.checks.selfcheck import exercise_source as describe
+
+    return describe()
+
+
+__all__ = ["check", "exercise_source", "use_reference", "__version__"]

@@ -7,13 +7,22 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _pyproject_pins() -> dict[str, str]:
-    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+def _pins(specs: list[str]) -> dict[str, str]:
     pins = {}
-    for spec in project["dependencies"] + project["optional-dependencies"]["dev"]:
+    for spec in specs:
         name, _, pinned = spec.partition("==")
-        pins[name.lower()] = pinned
+        pins[name.strip().lower()] = pinned.strip()
     return pins
+
+
+def _pyproject_pins(*groups: str) -> dict[str, str]:
+    """The pins of the project's dependencies and of the named optional groups (default: what
+    `make` installs: the student's dependencies, the course tools and the dev tools)."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    specs = list(project["dependencies"])
+    for group in groups or ("course", "dev"):
+        specs += project["optional-dependencies"][group]
+    return _pins(specs)
 
 
 def _environment_pins() -> dict[str, str]:
@@ -27,6 +36,15 @@ def _environment_pins() -> dict[str, str]:
 
 def test_environment_yml_lists_the_same_pins_as_pyproject():
     assert _environment_pins() == _pyproject_pins()
+
+
+def test_student_requirements_are_the_project_dependencies_pin_for_pin():
+    lines = [line.strip() for line in (REPO / "requirements.txt").read_text().splitlines()]
+    requirements = _pins([line for line in lines if line and not line.startswith("#")])
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert requirements == _pins(project["dependencies"])
+    for needed in ("numpy", "tqdm", "ipywidgets", "jupyterlab", "ipykernel", "pytest"):
+        assert needed in requirements, f"a student's requirements.txt must install {needed}"
 
 
 def test_every_dependency_is_pinned_and_installed_at_that_version():

@@ -1,48 +1,36 @@
-"""`make lab` opens the course in a real JupyterLab: the server answers and serves the labs."""
+"""`make lab` and `make instructor` open real JupyterLab servers: the student's workspace without
+the instructor's tools, and the course folder with the formgrader."""
 import json
-import os
-import signal
-import socket
-import subprocess
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from jupyter_servers import disabled_extensions, get, make_server
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+INSTRUCTOR_PLUGINS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
+                      "@jupyter/nbgrader:course-list")
 
 
 @pytest.mark.slow
-def test_make_lab_serves_the_lab_notebooks(tmp_path):
-    port = _free_port()
-    args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token=mlplabtest"
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path), "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg")}
-    server = subprocess.Popen(["make", "-s", "lab", f"LAB_ARGS={args}"], cwd=REPO, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        headers = {"Authorization": "token mlplabtest"}
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(urllib.request.Request(f"{base}/api/contents", headers=headers), timeout=5) as r:
-                    listing = json.load(r)
-                break
-            except OSError:
-                assert server.poll() is None, "make lab exited"
-                assert time.monotonic() < deadline, "JupyterLab did not answer within 60 s"
-                time.sleep(0.5)
-        names = {item["name"] for item in listing["content"]}
-        assert "lab1.ipynb" in names
-        with urllib.request.urlopen(urllib.request.Request(f"{base}/lab", headers=headers), timeout=10) as r:
-            assert r.status == 200 and b"JupyterLab" in r.read()
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+def test_make_lab_opens_the_workspace_without_instructor_tools(tmp_path):
+    work = tmp_path / "work"
+    with make_server("lab", tmp_path, WORK=str(work)) as base:
+        names = {item["name"] for item in json.loads(get(f"{base}/api/contents")[1])["content"]}
+        assert {"lab1.ipynb", "lab6.ipynb", "mlplab", "README.md", "test_selfcheck.py"} <= names
+        status, body = get(f"{base}/api/contents/mlplab/layers/hidden_units.py")
+        assert status == 200 and b"NotImplementedError" in body, "the exercise files must be visible"
+        status, page = get(f"{base}/lab")
+        assert status == 200 and b"JupyterLab" in page
+        assert set(INSTRUCTOR_PLUGINS) <= set(disabled_extensions(page))
+        assert get(f"{base}/formgrader")[0] == 404
+        assert get(f"{base}/assignments")[0] != 404, "the assignment list stays"
+    assert (work / "lab1.ipynb").is_file()
+
+
+@pytest.mark.slow
+def test_make_instructor_opens_the_course_with_the_formgrader(tmp_path):
+    course = tmp_path / "course"
+    with make_server("instructor", tmp_path, COURSE=str(course)) as base:
+        status, page = get(f"{base}/formgrader")
+        assert status == 200 and b"formgrader" in page.lower()
+        assert not set(INSTRUCTOR_PLUGINS) & set(disabled_extensions(get(f"{base}/lab")[1]))
+    assert course.is_dir()

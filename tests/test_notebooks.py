@@ -4,6 +4,7 @@ The notebooks are executed by ``bench.notebooks.execute_notebook``, the code tha
 measures their wall time for ``bench/RESULTS.md``.
 """
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ pytestmark = pytest.mark.slow
 def test_solution_notebook_executes_without_error(lab):
     assert os.environ["MLPLAB_REFERENCE"] == "1"  # the kernel inherits it (tests/conftest.py)
     # raises CellExecutionError on the first failing cell
-    seconds, images = execute_notebook(lab, grading=False, timeout=300)
+    seconds, images, results = execute_notebook(lab, grading=False, timeout=300)
     assert images >= 3, "the experiments should show plots"
+    stray = [r for r in results if re.fullmatch(r"<.*>", r.strip(), re.S)]
+    assert not stray, f"cells show object reprs as their result (end the line with ';'): {stray}"
     print(f"{lab}: executed in {seconds:.1f} s, {images} figures")

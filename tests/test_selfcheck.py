@@ -42,7 +42,24 @@ def test_stubs_fail_every_task_with_the_task_number():
 def test_a_single_task_check_raises_so_a_graded_cell_fails():
     proc = run_python("import mlplab; mlplab.check('lab1.elu')")
     assert proc.returncode != 0
-    assert "AssertionError: lab1.elu: not implemented yet" in proc.stderr
+    assert "SelfCheckFailed: lab1.elu: not implemented yet" in proc.stderr
+
+
+def test_a_failed_check_shows_as_one_line_in_a_notebook():
+    from mlplab.checks.selfcheck import SelfCheckFailed
+
+    error = SelfCheckFailed("lab1.elu: not implemented yet: Lab 1, task 1.7")
+    assert isinstance(error, AssertionError)  # nbgrader and Run All treat it as a failing cell
+    shown = error._render_traceback_()  # what IPython prints instead of a traceback
+    assert len(shown) == 1 and "lab1.elu: not implemented yet: Lab 1, task 1.7" in shown[0]
+
+
+def test_reference_mode_is_announced(tmp_path):
+    proc = run_python("import mlplab; print(mlplab.exercise_source()); mlplab.check('lab1.elu')",
+                      MLPLAB_REFERENCE="1")
+    assert proc.stdout.count("REFERENCE MODE: the exercises are loaded from") == 2, proc.stdout + proc.stderr
+    proc = run_python("import mlplab; print(mlplab.exercise_source())")
+    assert proc.stdout.startswith("Exercises: your own files in") and "REFERENCE" not in proc.stdout
 
 
 def test_use_reference_switches_before_import_and_refuses_after():

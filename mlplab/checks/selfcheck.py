@@ -9,11 +9,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
+from mlplab._overlay import active_root
 from mlplab.checks import checks_of, judge, run_probe, unpack
 from mlplab.checks.core import Result
 from mlplab.checks.report import format_table
 from mlplab.tasks import LABS, tasks_of
+
+
+class SelfCheckFailed(AssertionError):
+    """A checked task fails. In a notebook it shows as one line, not as a traceback through mlplab."""
+
+    def _render_traceback_(self) -> list[str]:  # IPython's hook for how an exception is shown
+        return [f"\x1b[0;31mSelf-check failed\x1b[0m: {self}"]
+
+
+def failure_message(results: list[Result]) -> str:
+    """What a failing check says: ``lab1.elu: <message>`` for every failed task."""
+    return "; ".join(f"{r.task_id}: {r.message}" for r in results if not r.passed)
+
+
+def exercise_source() -> str:
+    """One line saying where the exercise modules come from: reference mode must be visible."""
+    root = active_root()
+    if root is not None:
+        return (f"REFERENCE MODE: the exercises are loaded from {root / 'mlplab'}, "
+                "not from your own mlplab/ files.")
+    package = Path(__file__).resolve().parents[1]
+    try:
+        shown = f"{package.relative_to(Path.cwd().resolve()).as_posix()}/ (next to this notebook)"
+    except ValueError:
+        shown = str(package)
+    return f"Exercises: your own files in {shown}"
 
 
 @dataclass
@@ -28,9 +56,12 @@ class Report:
     def __str__(self) -> str:
         return format_table(f"Self-check of {self.which}", self.results)
 
-    def __repr__(self) -> str:  # the table is printed already; keep a notebook's Out[] short
+    def __repr__(self) -> str:  # the table is printed already; keep a terminal's echo short
         passed = sum(r.passed for r in self.results)
         return f"<self-check of {self.which}: {passed}/{len(self.results)} tasks pass>"
+
+    def _ipython_display_(self) -> None:
+        """A notebook shows nothing as the cell's result: the table is printed already."""
 
 
 def expected_outputs(lab: str) -> dict:
@@ -51,10 +82,11 @@ def run_selfcheck(which: str, *, raise_on_failure: bool | None = None) -> Report
         outcome = run_probe(check, inputs)
         results.append(judge(check, outcome, {"outputs": entry["outputs"]}, inputs))
     report = Report(which if which not in LABS else f"{which} ({LABS[which]})", results)
+    if active_root() is not None:
+        print(exercise_source())
     print(report)
     if raise_on_failure is None:
         raise_on_failure = which not in LABS
     if raise_on_failure and not report.passed:
-        failed = [r for r in results if not r.passed]
-        raise AssertionError("; ".join(f"{r.task_id}: {r.message}" for r in failed))
+        raise SelfCheckFailed(failure_message(results))
     return report

@@ -274,7 +274,7 @@ ax.plot(p["num_models"], p["mean_errors"], marker=".", label="<E_k> of the first
 ax.plot(p["num_models"], p["bagged_errors"], marker=".", label="E_bag of the first K members")
 ax.set_xlabel("number of members K")
 ax.set_ylabel("quadratic test error")
-ax.legend()
+ax.legend();
 
 # %% [markdown]
 # **What you should see.** Both identities hold to rounding error (differences below $10^{-12}$).
@@ -325,7 +325,7 @@ for index, (rho, r) in enumerate(correlated.items()):
 ax.set_xscale("log")
 ax.set_xlabel("number of members K")
 ax.set_ylabel("E_bag")
-ax.legend(fontsize="small", ncol=2)
+ax.legend(fontsize="small", ncol=2);
 
 # %% [markdown]
 # **What you should see.** The measured mean correlations are within 0.02 of the chosen $\rho$, and

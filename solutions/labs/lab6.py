@@ -436,7 +436,7 @@ for name, values in curves.items():
         ax.plot(curves["epoch"], values, ".-", label=name)
 ax.set_xlabel("epoch")
 ax.set_ylabel("learning rate")
-ax.legend()
+ax.legend();
 
 # %% [markdown]
 # **Question.** On the bowl of section 1, with Gaussian noise (standard deviation 0.3) added to every
