@@ -32,6 +32,8 @@ from autograder.generate import REPO, SOLUTIONS, build_source_notebook, find_lea
 from autograder.grading import GradingError, LabVerdict, grade
 from mlplab.tasks import LABS, TASKS, exercise_files, get_task
 
+# nbgrader's own files in feedback/<student>/<lab>/ that `nbgrader release_feedback` reads
+RELEASE_FEEDBACK_FILES = ("timestamp.txt", "submission_secret.txt")
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "_build_*.py")
 
 
@@ -247,7 +249,8 @@ class Course:
 
     # ------------------------------------------------------------ feedback and export
     def feedback(self, lab: str, students: list[str] | None = None) -> list[Path]:
-        """HTML feedback per student, without hidden tests and without any other file."""
+        """HTML feedback per student, without hidden tests and without any other file but
+        the two by which ``nbgrader release_feedback`` matches it to the student's submission."""
         api = self._api()
         written = []
         for student in students or self.students(lab):
@@ -256,7 +259,7 @@ class Course:
                 raise CourseError(f"feedback for {student} failed: {_last_error(result)}")
             folder = self.root / "feedback" / student / lab
             for path in sorted(folder.rglob("*"), reverse=True):
-                if path.is_file() and path.suffix != ".html":
+                if path.is_file() and path.suffix != ".html" and path.name not in RELEASE_FEEDBACK_FILES:
                     path.unlink()
                 elif path.is_dir() and not any(path.iterdir()):
                     path.rmdir()

@@ -10,7 +10,8 @@ REPO = Path(__file__).resolve().parents[1]
 def _pyproject_pins() -> dict[str, str]:
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     pins = {}
-    for spec in project["dependencies"] + project["optional-dependencies"]["dev"]:
+    extras = project["optional-dependencies"]
+    for spec in project["dependencies"] + extras["dev"] + extras["class"]:
         name, _, pinned = spec.partition("==")
         pins[name.lower()] = pinned
     return pins
