@@ -2,15 +2,20 @@
 from __future__ import annotations
 
 import csv
+import json
+import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from autograder import records
+from autograder.course import Course
+from autograder.exports import write_exports
 from autograder.grading import grade
 from autograder.report import mask_numbers, write_report
 from bugzoo import lab1
+from mlplab.tasks import get_task
 from submissions import make_submission, with_bug
 
 LAB = "lab1"
@@ -89,3 +94,45 @@ def test_the_page_shows_plots_mistakes_and_who_was_not_graded(graded_class):
     assert NOT_GRADED_REASON in text and "submitted but never autograded" in text
     scores = {r["student"]: r for r in _rows(page.parent / "scores.csv")}
     assert scores["refused"]["status"] == scores["late"]["status"] == "not graded"
+
+
+@pytest.mark.slow
+def test_grade_exports_carry_the_gradebooks_scores_with_a_manual_one(tmp_path):
+    course = Course(tmp_path / "course")
+    release = course.release(LAB)
+    bug = BUGS[0]
+    for student, replace in [("ref", {}), ("buggy", with_bug(bug)), ("blank", None), ("nonotebook", None)]:
+        folder = shutil.copytree(release, tmp_path / "work" / student)
+        if replace is not None:
+            make_submission(folder, LAB, replace=replace)
+        if student == "nonotebook":
+            (folder / f"{LAB}.ipynb").unlink()
+        course.submit(LAB, student, folder)
+    outcomes = {o.student: o for o in course.autograde(LAB)}
+    assert [s for s, o in outcomes.items() if not o.ok] == ["nonotebook"]
+    task = get_task(bug.task_id)
+    with course.gradebook() as gb:  # the instructor gives the buggy task half its points by hand
+        gb.find_grade(task.cell_id, LAB, LAB, "buggy").manual_score = task.points / 2
+        gb.db.commit()
+        expected = {s: gb.find_submission(LAB, s).score for s in ("ref", "buggy", "blank")}
+    assert expected["buggy"] == pytest.approx(outcomes["buggy"].score + task.points / 2)
+
+    out = tmp_path / "exports"
+    write_exports(course, LAB, out)
+    canvas = _rows(out / "canvas.csv")
+    column = f"mlplab {LAB}"
+    assert canvas[0]["Student"] == "Points Possible" and float(canvas[0][column]) == outcomes["ref"].max_score
+    by_login = {r["SIS Login ID"]: r[column] for r in canvas[1:]}
+    assert by_login.pop("nonotebook") == ""
+    assert {s: float(v) for s, v in by_login.items()} == pytest.approx(expected)
+    moodle = {r["Username"]: r for r in _rows(out / "moodle.csv")}
+    assert {s: float(moodle[s][column]) for s in expected} == pytest.approx(expected)
+    assert moodle["nonotebook"][column] == "" and "not graded" in moodle["nonotebook"][f"{column} feedback"]
+    for student, score in expected.items():
+        results = json.loads((out / "gradescope" / student / "results.json").read_text())
+        assert results["score"] == pytest.approx(score)
+        assert sum(t["score"] for t in results["tests"]) == pytest.approx(score)
+    buggy = json.loads((out / "gradescope" / "buggy" / "results.json").read_text())
+    failed = [t for t in buggy["tests"] if t["status"] == "failed"]
+    assert [t["number"] for t in failed] == [task.number]
+    assert bug.feedback.lower() in failed[0]["output"].lower()
