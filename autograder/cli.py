@@ -7,6 +7,7 @@
     mlplab-course autograde lab1 [--student S ...] [--unsandboxed]
     mlplab-course feedback lab1 [--student S ...]
     mlplab-course export grades.csv
+    mlplab-course report lab1 [--out DIR]     class report + Canvas/Moodle CSV + Gradescope results
 
 autograde and feedback are nbgrader's own, configured by the course folder's nbgrader_config.py
 (`nbgrader autograde lab1` run in the course folder grades the same way). Each student's outcome
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from autograder.generate import REPO
 
@@ -47,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         if name == "autograde":
             p.add_argument("--unsandboxed", action="store_true",
                            help="grade even where the sandbox is not usable (outcomes record it)")
+    p = sub.add_parser("report", help="class report (HTML, CSV) and Canvas/Moodle/Gradescope grade files")
+    p.add_argument("lab")
+    p.add_argument("--out", help="folder to write to (default: reports/<lab>/ in the course folder)")
     p = sub.add_parser("export")
     p.add_argument("output", nargs="?", default="grades.csv")
     args = parser.parse_args(argv)
@@ -83,6 +88,13 @@ def main(argv: list[str] | None = None) -> int:
             if failures:
                 print(f"no feedback for {len(failures)} student(s): {', '.join(sorted(failures))}")
                 return 2
+        elif args.command == "report":
+            from autograder.exports import write_exports
+            from autograder.report import write_report
+
+            out = Path(args.out) if args.out else course.root / "reports" / args.lab
+            print(f"wrote {write_report(course.root, args.lab, out)}")
+            print(f"wrote {len(write_exports(course, args.lab, out))} grade files in {out}")
         elif args.command == "export":
             print(f"wrote {course.export(args.output)}")
         return 0
