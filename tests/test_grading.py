@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading import GradingError, grade, sandbox_kind
+from autograder import sandbox
+from autograder.grading import GradingError, grade
 from mlplab.tasks import TASKS
 from submissions import make_submission, with_bug
 from bugzoo import all_of
@@ -75,16 +76,16 @@ def test_an_endless_loop_costs_only_its_task(tmp_path):
     path = "mlplab/layers/hidden_units.py"
     text = (Path(__file__).parents[1] / "solutions" / path).read_text()
     text += "\n_orig = ELULayer.fprop\nELULayer.fprop = lambda self, x: [0 for _ in iter(int, 1)]\n"
-    verdict = grade(make_submission(tmp_path, replace={path: text}), "lab1", seed=SEED, timeout=8)
+    verdict = grade(make_submission(tmp_path, replace={path: text}), "lab1", seed=SEED, timeout=20)
     assert failed(verdict) == ["lab1.elu"]
-    assert "did not finish within 8 s" in verdict.result("lab1.elu").message
+    assert "did not finish within its time limit" in verdict.result("lab1.elu").message
 
 
 def test_a_crashing_import_fails_the_tasks_of_that_file_only(tmp_path):
     path = "mlplab/preprocessing.py"
     verdict = grade(make_submission(tmp_path, replace={path: "import os\nos._exit(3)\n"}), "lab1", seed=SEED)
     assert failed(verdict) == ["lab1.standardise", "lab1.pca_whiten"]
-    assert "exit code 3" in verdict.result("lab1.standardise").message
+    assert "stopped with exit code 3" in verdict.result("lab1.standardise").message
 
 
 def test_a_missing_exercise_file_fails_its_tasks_with_a_clear_message(tmp_path):
@@ -103,7 +104,7 @@ def test_bad_arguments_are_named(tmp_path):
         grade(tmp_path / "nowhere", "lab1")
 
 
-@pytest.mark.skipif(sandbox_kind() != "bwrap", reason="bubblewrap is not installed")
+@pytest.mark.skipif(sandbox.status() != "bwrap", reason="bubblewrap is not usable here")
 def test_student_code_cannot_write_files_or_reach_the_network(tmp_path):
     folder = tmp_path / "sub"
     victim = folder / "gradebook.db"
@@ -118,7 +119,7 @@ def he_normal(shape, rng):
     verdict = grade(make_submission(folder, replace={path: text}), "lab1", seed=SEED)
     assert victim.read_text() == "precious"
     assert failed(verdict) == ["lab1.he_normal"]
-    assert "Read-only file system" in verdict.result("lab1.he_normal").message
+    assert "No such file or directory" in verdict.result("lab1.he_normal").message  # not even visible
 
 
 def test_the_comparing_process_never_imports_student_code(tmp_path):
