@@ -34,7 +34,7 @@ system-packages:
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[course,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[course,dev,class]'
 	@touch $(STAMP)
 
 lab: $(STAMP)
@@ -54,7 +54,14 @@ instructor: $(STAMP) system-packages
 	$(BIN)/python -c 'from autograder.course import Course; Course("$(COURSE)")'
 	cd $(COURSE) && PATH="$(abspath $(BIN)):$$PATH" $(abspath $(BIN))/jupyter lab $(ROOT_FLAG) $(LAB_ARGS)
 
-test: $(STAMP) system-packages
+# JupyterHub's proxy for tests/test_jupyterhub.py: npm's configurable-http-proxy, in .npm/.
+CHP := .npm/node_modules/.bin/configurable-http-proxy
+$(CHP):
+	@command -v npm >/dev/null \
+	  && npm install --silent --no-audit --no-fund --prefix .npm configurable-http-proxy@5.3.0 \
+	  || echo "note: could not install configurable-http-proxy with npm (the JupyterHub test is skipped)"
+
+test: $(STAMP) system-packages $(CHP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 # Regenerate everything students receive (stubs in mlplab/, notebooks in labs/) from solutions/.

@@ -4,14 +4,21 @@
     mlplab-course grade lab1 FOLDER [--json]  grade one folder holding mlplab/ (no nbgrader)
     mlplab-course release lab1                nbgrader release in course/release/lab1
     mlplab-course submit lab1 STUDENT FOLDER  put a folder into course/submitted/STUDENT/lab1
-    mlplab-course autograde lab1 [--student S ...]
+    mlplab-course autograde lab1 [--student S ...] [--unsandboxed]
     mlplab-course feedback lab1 [--student S ...]
     mlplab-course export grades.csv
+    mlplab-course report lab1 [--out DIR]     class report + Canvas/Moodle CSV + Gradescope results
+
+autograde and feedback are nbgrader's own, configured by the course folder's nbgrader_config.py
+(`nbgrader autograde lab1` run in the course folder grades the same way). Each student's outcome
+is printed as soon as it is known; the exit code is 2 if any student was not graded or got no
+feedback. A second autograde or feedback on the same course folder refuses while one runs.
 """
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from autograder.generate import REPO
 
@@ -40,7 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("lab")
         p.add_argument("--student", action="append", dest="students")
         if name == "autograde":
-            p.add_argument("--seed", type=int)
+            p.add_argument("--unsandboxed", action="store_true",
+                           help="grade even where the sandbox is not usable (outcomes record it)")
+    p = sub.add_parser("report", help="class report (HTML, CSV) and Canvas/Moodle/Gradescope grade files")
+    p.add_argument("lab")
+    p.add_argument("--out", help="folder to write to (default: reports/<lab>/ in the course folder)")
     p = sub.add_parser("export")
     p.add_argument("output", nargs="?", default="grades.csv")
     args = parser.parse_args(argv)
@@ -62,20 +73,28 @@ def main(argv: list[str] | None = None) -> int:
             verdict = grade(args.folder, args.lab, seed=args.seed)
             print(verdict.to_json() if args.json else format_verdict(verdict))
             return 0
-        course = Course(args.course)
+        course = Course(args.course, allow_unsandboxed=getattr(args, "unsandboxed", False))
         if args.command == "release":
             print(f"released {args.lab} in {course.release(args.lab)}")
         elif args.command == "submit":
             print(f"submitted to {course.submit(args.lab, args.student, args.folder)}")
         elif args.command == "autograde":
-            outcomes = course.autograde(args.lab, args.students, seed=args.seed)
-            for o in outcomes:
-                status = f"{o.score:g}/{o.max_score:g}" if o.ok else "NOT GRADED"
-                print(f"{o.student:20} {status:12} {o.message}")
+            outcomes = course.autograde(args.lab, args.students,
+                                        report=lambda o: print(o.line(), flush=True))
             return 0 if all(o.ok for o in outcomes) else 2
         elif args.command == "feedback":
-            for path in course.feedback(args.lab, args.students):
-                print(f"wrote {path}")
+            _, failures = course.feedback(args.lab, args.students, report=lambda student, problem: print(
+                f"{student:20} {'no feedback: ' + problem if problem else 'feedback written'}", flush=True))
+            if failures:
+                print(f"no feedback for {len(failures)} student(s): {', '.join(sorted(failures))}")
+                return 2
+        elif args.command == "report":
+            from autograder.exports import write_exports
+            from autograder.report import write_report
+
+            out = Path(args.out) if args.out else course.root / "reports" / args.lab
+            print(f"wrote {write_report(course.root, args.lab, out)}")
+            print(f"wrote {len(write_exports(course, args.lab, out))} grade files in {out}")
         elif args.command == "export":
             print(f"wrote {course.export(args.output)}")
         return 0

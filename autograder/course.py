@@ -1,37 +1,39 @@
-"""nbgrader integration: release, autograde, feedback and export for a course folder.
+"""nbgrader integration: release, submit, autograde, feedback and export for a course folder.
 
 Layout of a course folder (default ``course/`` in the repository)::
 
-    source/<lab>/         assembled here from solutions/ (notebook + whole mlplab package)
-    release/<lab>/        what students get (nbgrader generate_assignment + stub stripping)
+    nbgrader_config.py    written here: nbgrader's own commands and the formgrader use it too
+    source/<lab>/         assembled from solutions/: the source notebook and the library with stubs
+    release/<lab>/        what students get (nbgrader generate_assignment)
     submitted/<student>/<lab>/   submissions (nbgrader collect, or `mlplab-course submit`)
     autograded/, feedback/, gradebook.db   nbgrader's
-    grading/<lab>/<student>.json           trusted verdicts of the autograder
+    grading/<lab>/<student>.json   each student's outcome (see autograder.records)
+    .mlplab-secret, .lock          the seeds' secret; the lock of autograde and feedback
 
-Autograde is two-stage. First the trusted grader (``autograder.grading``) grades
-the submission's exercise files in worker processes; then nbgrader executes the
-notebook, whose hidden test cells read that verdict; finally the trusted scores
-are written over the cells' scores in the gradebook in one transaction.
+Autograde is nbgrader's own, with the preprocessors of ``autograder.preprocessors`` configured
+by ``nbgrader_config.py`` (``autograder.course_config``): the trusted grader scores the submitted
+folder, the kernel runs sandboxed, the graded cells show the verdict.
 """
 from __future__ import annotations
 
 import csv
-import json
+import fcntl
 import os
+import re
 import shutil
 import sys
-import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from autograder import kernel_sandbox
-from autograder.generate import REPO, SOLUTIONS, build_source_notebook, find_leaks, make_stub
-from autograder.grading import GradingError, LabVerdict, grade
+from autograder import records
+from autograder.course_config import load_config, write_config
+from autograder.feedback import page_text, secrets_for
 from autograder.release_files import add_student_files
-from mlplab.tasks import LABS, TASKS, exercise_files, get_task
+from autograder.generate import REPO, build_source_notebook, find_leaks, make_stub
+from mlplab.tasks import LABS, TASKS, exercise_files
 
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "_build_*.py")
 
@@ -47,24 +49,34 @@ class StudentOutcome:
     message: str
     score: float = 0.0
     max_score: float = 0.0
+    sandbox: str = ""
+    notebook: str = ""
+    overridden: list[str] = field(default_factory=list)
+    cleared: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        """One line for the terminal."""
+        points = f"{self.score:g}/{self.max_score:g}" if self.ok else "NOT GRADED"
+        parts = [self.message]
+        if self.ok:
+            parts = [f"sandbox {self.sandbox}", f"notebook {self.notebook}"]
+        if self.overridden:
+            parts.append("manual scores kept: " + ", ".join(self.overridden))
+        if self.cleared:
+            parts.append("manual scores cleared (submission changed): " + ", ".join(self.cleared))
+        return f"{self.student:20} {points:12} " + "; ".join(parts)
 
 
-@contextmanager
-def _environment(**values: str | None):
-    saved = {k: os.environ.get(k) for k in values}
-    try:
-        for key, value in values.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+def finish_release(assignment: str, **_) -> None:
+    """post_convert_hook of generate_assignment: exercise files of the release are the stubs.
+
+    nbgrader copies .py files verbatim; this holds even if someone put solutions into source/.
+    Runs with the course folder as the working directory.
+    """
+    release = Path("release") / assignment
+    for relpath in exercise_files():
+        if (release / relpath).is_file():
+            (release / relpath).write_text(make_stub(relpath))
 
 
 def _tools_on_path() -> None:
@@ -76,48 +88,54 @@ def _tools_on_path() -> None:
         os.environ["PATH"] = bin_dir + (os.pathsep + path if path else "")
 
 
+@contextmanager
+def course_lock(root: Path, what: str):
+    """Exclusive lock on the course folder for ``what``; a second run refuses at once."""
+    path = Path(root) / ".lock"
+    handle = path.open("a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise CourseError(f"{root} is busy: {holder} holds its lock; try again when it has finished") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{what} (pid {os.getpid()})")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
 class Course:
-    def __init__(self, root: str | os.PathLike = REPO / "course", *, timeout: int = 300,
-                 sandbox_kernel: bool | None = None):
-        """A course folder.
+    def __init__(self, root: str | os.PathLike = REPO / "course", *, allow_unsandboxed: bool = False):
+        """A course folder (made if missing), with its ``nbgrader_config.py`` written.
 
         Args:
-            root: the nbgrader course folder (made if missing).
-            timeout: nbgrader's per-cell timeout during autograde, seconds.
-            sandbox_kernel: execute submitted notebooks in the sandboxed kernel of
-                ``autograder.kernel_sandbox`` (default: whenever bwrap works here).
+            root: the nbgrader course folder.
+            allow_unsandboxed: grade even where the sandbox is not usable (outcomes say so).
         """
         _tools_on_path()
         self.root = Path(root).resolve()
-        self.timeout = timeout
-        self.sandbox_kernel = kernel_sandbox.available() if sandbox_kernel is None else sandbox_kernel
+        self.allow_unsandboxed = allow_unsandboxed
         self.root.mkdir(parents=True, exist_ok=True)
+        write_config(self.root)
 
     # ------------------------------------------------------------ nbgrader plumbing
-    def _config(self):
-        from traitlets.config import Config
-
-        c = Config()
-        c.CourseDirectory.root = str(self.root)
-        c.CourseDirectory.course_id = "mlplab"
-        c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
-        c.Autograde.exclude_overwriting = {lab: exercise_files(lab) for lab in LABS}
-        c.GenerateAssignment.post_convert_hook = self._strip_release
-        c.Execute.timeout = self.timeout
-        c.Execute.interrupt_on_timeout = True
-        c.GenerateFeedback.preprocessors = [
-            "nbgrader.preprocessors.GetGrades",
-            "nbgrader.preprocessors.ClearHiddenTests",
-            "autograder.feedback.SummariseGradedErrors",
-            "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-        ]
+    def config(self):
+        """nbgrader's configuration of this course, as loaded from its nbgrader_config.py."""
+        c = load_config(self.root)
+        if self.allow_unsandboxed:
+            c.SandboxPolicy.allow_unsandboxed = True
         return c
 
-    def _api(self, config=None):
+    def _api(self):
         from nbgrader.apps import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
 
-        config = config or self._config()
+        config = self.config()
         return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
     @contextmanager
@@ -127,17 +145,9 @@ class Course:
         with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}", "mlplab") as gb:
             yield gb
 
-    def _strip_release(self, assignment: str, **_) -> None:
-        """post_convert_hook of generate_assignment: nbgrader copies .py files verbatim."""
-        release = self.root / "release" / assignment
-        for relpath in exercise_files():
-            target = release / relpath
-            if target.is_file():
-                target.write_text(make_stub(relpath))
-
     # ------------------------------------------------------------ release
     def assemble_source(self, lab: str) -> Path:
-        """``source/<lab>/``: the source notebook and the mlplab package with the reference exercises."""
+        """``source/<lab>/``: the source notebook and the library, every exercise file a stub."""
         if lab not in LABS:
             raise CourseError(f"unknown lab {lab!r}; known labs: {', '.join(LABS)}")
         source = self.root / "source" / lab
@@ -146,8 +156,8 @@ class Course:
             shutil.rmtree(source)
         shutil.copytree(REPO / "mlplab", source / "mlplab", ignore=IGNORE)
         for relpath in exercise_files():
-            if (SOLUTIONS / relpath).is_file():
-                shutil.copyfile(SOLUTIONS / relpath, source / relpath)
+            if (source / relpath).is_file():
+                (source / relpath).write_text(make_stub(relpath))
         nbformat.write(notebook, source / f"{lab}.ipynb")
         return source
 
@@ -166,10 +176,16 @@ class Course:
         return release
 
     def submit(self, lab: str, student: str, folder: str | os.PathLike) -> Path:
-        """Copy a student's assignment folder to ``submitted/<student>/<lab>/`` (no exchange needed)."""
+        """Copy a student's assignment folder to ``submitted/<student>/<lab>/`` (no exchange needed).
+
+        A folder holding a symbolic link or any file that is not a regular file is refused.
+        """
         folder = Path(folder)
-        if not folder.is_dir():
+        if not folder.is_dir() or folder.is_symlink():
             raise CourseError(f"{folder} is not a folder")
+        refused = records.irregular_files(folder)
+        if refused:
+            raise CourseError(f"{folder} is refused: " + "; ".join(refused))
         target = self.root / "submitted" / student / lab
         if target.exists():
             shutil.rmtree(target)
@@ -192,8 +208,13 @@ class Course:
             raise CourseError(f"{path} is not a valid notebook ({type(exc).__name__}: "
                               f"{str(exc).splitlines()[0] if str(exc) else ''})") from None
 
-    def autograde(self, lab: str, students: list[str] | None = None, *, seed: int | None = None) -> list[StudentOutcome]:
-        """Autograde every (or the named) submission of ``lab``; one bad submission never stops the rest."""
+    def autograde(self, lab: str, students: list[str] | None = None, *,
+                  report=lambda outcome: None) -> list[StudentOutcome]:
+        """Autograde every (or the named) submission of ``lab`` with nbgrader and the course's config.
+
+        One bad submission never stops the rest; each outcome is persisted in
+        ``grading/<lab>/<student>.json`` and passed to ``report`` as soon as it is known.
+        """
         if lab not in LABS:
             raise CourseError(f"unknown lab {lab!r}; known labs: {', '.join(LABS)}")
         if not (self.root / "release" / lab).is_dir():
@@ -201,103 +222,155 @@ class Course:
         students = students or self.students(lab)
         if not students:
             raise CourseError(f"no submissions in {self.root / 'submitted'}/<student>/{lab}")
-        return [self._autograde_one(lab, student, seed) for student in students]
+        outcomes = []
+        with course_lock(self.root, f"autograde {lab}"):
+            api = self._api()
+            for student in students:
+                outcome = self._autograde_one(api, lab, student)
+                report(outcome)
+                outcomes.append(outcome)
+        return outcomes
 
-    def _autograde_one(self, lab: str, student: str, seed: int | None) -> StudentOutcome:
+    def _autograde_one(self, api, lab: str, student: str) -> StudentOutcome:
         folder = self.root / "submitted" / student / lab
         try:
             if not folder.is_dir():
                 raise CourseError(f"no submission at {folder}")
             self._check_notebook(lab, folder)
-            verdict = grade(folder, lab, seed=seed)
-        except (CourseError, GradingError) as exc:
-            return StudentOutcome(student, False, str(exc))
-        verdict_path = self.root / "grading" / lab / f"{student}.json"
-        verdict_path.parent.mkdir(parents=True, exist_ok=True)
-        verdict_path.write_text(verdict.to_json())
-        config = self._config()
-        with tempfile.TemporaryDirectory(prefix="mlplab-kernel-") as state:  # short: socket paths
-            kernel_env = {}
-            if self.sandbox_kernel:
-                kernel_env = kernel_sandbox.kernel_config(
-                    config, state_dir=Path(state), workdir=self.root / "autograded" / student / lab,
-                    readable=[verdict_path, folder])
-            with _environment(MLPLAB_VERDICT=str(verdict_path), MLPLAB_GRADING="1",
-                              MLPLAB_REFERENCE=None, MLPLAB_EXERCISES=None, PYTHONWARNINGS="ignore",
-                              OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", **kernel_env):
-                result = self._api(config).autograde(lab, student, force=True, create=True)
+        except CourseError as exc:
+            records.update_outcome(self.root, lab, student, status="not graded", reason=str(exc),
+                                   notebook="not run")
+            return self.outcome(lab, student)
+        # Until the trusted grader says otherwise (the digest stays: it decides about manual scores).
+        records.update_outcome(self.root, lab, student, status="not graded", notebook="not run",
+                               reason="nbgrader stopped before the trusted grader ran")
+        result = api.autograde(lab, student, force=True, create=True)
         if not result["success"]:
-            return StudentOutcome(student, False, f"nbgrader autograde failed: {_last_error(result)}")
-        try:
-            self._record(lab, student, verdict)
-        except Exception as exc:
-            return StudentOutcome(student, False, f"could not record the grades: {exc}")
-        return StudentOutcome(student, True, "graded", verdict.score, verdict.max_score)
+            cause = failure_cause(result)
+            outcome = records.read_outcome(self.root, lab, student)
+            if outcome["status"] == "graded" and outcome["notebook"].startswith("not run"):
+                records.update_outcome(self.root, lab, student, notebook=f"failed: {cause}")
+            elif outcome["status"] != "graded" and outcome["reason"].startswith("nbgrader stopped"):
+                records.update_outcome(self.root, lab, student, reason=f"nbgrader failed: {cause}")
+        return self.outcome(lab, student)
 
-    def _record(self, lab: str, student: str, verdict: LabVerdict) -> None:
-        """Write the trusted per-task scores into the gradebook, all or nothing."""
-        with self.gradebook() as gb:
-            try:
-                for result in verdict.results:
-                    task = get_task(result.task_id)
-                    grade_row = gb.find_grade(task.cell_id, lab, lab, student)
-                    grade_row.auto_score = float(result.points)
-                gb.db.commit()
-            except Exception:
-                gb.db.rollback()
-                raise
+    def outcome(self, lab: str, student: str) -> StudentOutcome:
+        """The latest autograde outcome of ``student``'s ``lab`` (from grading/<lab>/<student>.json)."""
+        record = records.read_outcome(self.root, lab, student)
+        if record is None:
+            return StudentOutcome(student, False, "never autograded")
+        ok = record["status"] == "graded"
+        return StudentOutcome(
+            student, ok, "graded" if ok else record["reason"], record.get("score", 0.0),
+            record.get("max_score", 0.0), record.get("sandbox", ""), record.get("notebook", ""),
+            record.get("overridden", []), [c["task"] for c in record.get("cleared_overrides", [])])
 
     # ------------------------------------------------------------ feedback and export
-    def feedback(self, lab: str, students: list[str] | None = None) -> list[Path]:
-        """HTML feedback per student, without hidden tests and without any other file."""
-        api = self._api()
-        written = []
-        for student in students or self.students(lab):
-            result = api.generate_feedback(lab, student, force=True)
-            if not result["success"]:
-                raise CourseError(f"feedback for {student} failed: {_last_error(result)}")
-            folder = self.root / "feedback" / student / lab
-            for path in sorted(folder.rglob("*"), reverse=True):
-                if path.is_file() and path.suffix != ".html":
-                    path.unlink()
-                elif path.is_dir() and not any(path.iterdir()):
-                    path.rmdir()
-            leaks = [p for p in find_leaks([folder])]
-            if leaks:
+    def feedback(self, lab: str, students: list[str] | None = None, *,
+                 report=lambda student, problem: None) -> tuple[list[Path], dict[str, str]]:
+        """HTML feedback per student: the notebook page only, checked before and after it is written.
+
+        Returns the pages written and, per student whose page was not written, why. A failing
+        student never stops the others; ``report(student, problem)`` hears of each at once
+        (``problem`` is None when the page was written).
+        """
+        written: list[Path] = []
+        failures: dict[str, str] = {}
+        with course_lock(self.root, f"feedback {lab}"):
+            api = self._api()
+            for student in students or self.students(lab):
+                try:
+                    pages = self._feedback_one(api, lab, student)
+                except CourseError as exc:
+                    failures[student] = str(exc)
+                    report(student, str(exc))
+                else:
+                    written.extend(pages)
+                    report(student, None)
+        return written, failures
+
+    def _feedback_one(self, api, lab: str, student: str) -> list[Path]:
+        records.update_outcome(self.root, lab, student, feedback="not written")
+        result = api.generate_feedback(lab, student, force=True)
+        record = records.read_outcome(self.root, lab, student)
+        folder = self.root / "feedback" / student / lab
+        if not result["success"]:
+            if record.get("feedback", "").startswith("withheld"):
+                raise CourseError(record["feedback"])
+            raise CourseError(f"nbgrader generate_feedback failed: {failure_cause(result)}")
+        pages = sorted(folder.glob("*.html"))
+        index = secrets_for(self.root, lab, student)
+        for page in pages:
+            text = page_text(page.read_text(errors="replace"))
+            problem = index.find(text)
+            if problem is None and (str(self.root) in text or str(REPO) in text):
+                problem = "a path of the instructor's machine"
+            if problem:
                 shutil.rmtree(folder)
-                raise CourseError("feedback leaked hidden tests and was deleted:\n" + "\n".join(leaks))
-            written.extend(sorted(folder.glob("*.html")))
-        return written
+                reason = f"withheld: the written page shows {problem}"
+                records.update_outcome(self.root, lab, student, feedback=reason)
+                raise CourseError(reason)
+        if not pages:
+            raise CourseError(f"nbgrader wrote no page in {folder}")
+        records.update_outcome(self.root, lab, student, feedback="written")
+        return pages
 
     def export(self, path: str | os.PathLike) -> Path:
-        """A CSV with one row per student and lab: total and every task's points."""
+        """A CSV with one row per student and lab: total, status, overrides and every task's points.
+
+        ``status`` is "graded" or "not graded: why"; ``sandbox`` whether student code ran in the
+        sandbox; ``notebook`` whether nbgrader's notebook stage finished; ``overridden`` the tasks
+        whose score is a manual one.
+        """
         path = Path(path)
-        rows = []
+        rows = {}
         with self.gradebook() as gb:
             for assignment in gb.assignments:
                 lab = assignment.name
-                tasks = [t for t in TASKS if t.lab == lab]
                 for submission in gb.assignment_submissions(lab):
-                    row = {"student": submission.student.id, "lab": lab,
-                           "score": submission.score, "max_score": submission.max_score}
-                    for task in tasks:
-                        row[task.id] = gb.find_grade(task.cell_id, lab, lab, submission.student.id).score
-                    rows.append(row)
-        columns = ["student", "lab", "score", "max_score"] + [t.id for t in TASKS
-                                                              if any(t.id in r for r in rows)]
+                    student = submission.student.id
+                    row = {"student": student, "lab": lab, "score": submission.score,
+                           "max_score": submission.max_score}
+                    overridden = []
+                    for task in (t for t in TASKS if t.lab == lab):
+                        grade_row = gb.find_grade(task.cell_id, lab, lab, student)
+                        row[task.id] = grade_row.score
+                        if grade_row.manual_score is not None:
+                            overridden.append(task.id)
+                    row["overridden"] = " ".join(overridden)
+                    rows[(lab, student)] = row
+        for outcome_file in sorted((self.root / "grading").glob("*/*.json")):
+            lab, student = outcome_file.parent.name, outcome_file.stem
+            record = records.read_outcome(self.root, lab, student)
+            row = rows.setdefault((lab, student), {"student": student, "lab": lab})
+            graded = record.get("status") == "graded"
+            row["status"] = "graded" if graded else f"not graded: {record.get('reason', '')}"
+            row["sandbox"] = record.get("sandbox", "") if graded else ""
+            row["notebook"] = record.get("notebook", "")
+            if not graded:
+                row.update({k: "" for k in row if k not in ("student", "lab", "status", "notebook")})
+        for row in rows.values():
+            row.setdefault("status", "unknown: no outcome record (autograded outside this course's pipeline?)")
+        columns = ["student", "lab", "score", "max_score", "status", "sandbox", "notebook", "overridden"] + [
+            t.id for t in TASKS if any(t.id in r for r in rows.values())]
         tmp = path.with_suffix(path.suffix + ".tmp")
         with tmp.open("w", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=columns, restval="")
             writer.writeheader()
-            writer.writerows(sorted(rows, key=lambda r: (r["lab"], r["student"])))
+            writer.writerows(sorted(rows.values(), key=lambda r: (r["lab"], r["student"])))
         tmp.replace(path)
         return path
 
 
-def _last_error(result: dict) -> str:
-    text = (result.get("error") or result.get("log") or "").strip().splitlines()
-    return text[-1] if text else "no details"
+_EXCEPTION_LINE = re.compile(r"^\s*(?:\[ERROR\]\s*)?([A-Za-z_][\w.]*(?:Error|Exception|Withheld|Refused|Interrupt|Exit))(?::\s*(.*))?$")
 
 
-def load_verdict(path: str | os.PathLike) -> LabVerdict:
-    return LabVerdict.from_dict(json.loads(Path(path).read_text()))
+def failure_cause(result: dict) -> str:
+    """The exception that made an nbgrader run fail, from its log (not "see the above traceback")."""
+    text = (result.get("log", "") + "\n" + result.get("error", "")).splitlines()
+    causes = [m for m in map(_EXCEPTION_LINE.match, text) if m and not m.group(1).endswith("NbGraderException")]
+    if causes:
+        name, message = causes[-1].group(1), causes[-1].group(2) or ""
+        return f"{name.rsplit('.', 1)[-1]}: {message}".strip()[:500]
+    errors = [line.removeprefix("[ERROR] ") for line in text if line.startswith("[ERROR]")]
+    return (errors[0] if errors else "no details")[:500]

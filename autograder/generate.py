@@ -152,12 +152,10 @@ def _markdown(lines: list[str]) -> str:
 
 
 def task_cell_source(task: Task) -> str:
+    """The graded cell: the student's self-check. At autograde its output is replaced by the
+    trusted grader's verdict (autograder.preprocessors.TrustedOutputs); nothing in it judges."""
     return (f"import mlplab\n"
-            f"mlplab.check(\"{task.id}\")\n"
-            f"### BEGIN HIDDEN TESTS\n"
-            f"from autograder.notebook import assert_task\n"
-            f"assert_task(\"{task.id}\")\n"
-            f"### END HIDDEN TESTS")
+            f"mlplab.check(\"{task.id}\")")
 
 
 def running_note(lab: str) -> str:

@@ -20,7 +20,7 @@ def _pyproject_pins(*groups: str) -> dict[str, str]:
     `make` installs: the student's dependencies, the course tools and the dev tools)."""
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     specs = list(project["dependencies"])
-    for group in groups or ("course", "dev"):
+    for group in groups or ("course", "dev", "class"):
         specs += project["optional-dependencies"][group]
     return _pins(specs)
 

@@ -1,0 +1,111 @@
+"""One lab's grades in the formats instructors upload: Gradescope results, Canvas and Moodle CSV.
+
+Scores come from the gradebook (so a manual score an instructor gave counts), the words from
+the trusted verdicts (``grading/<lab>/<student>.json``). A submission that was not graded has
+no score in the LMS files (an empty cell, which Canvas and Moodle leave ungraded) and a
+Gradescope file that says why.
+
+Student ids are nbgrader's, which are the hub's user names (docs/jupyterhub.md); use the same
+names as the LMS's login ids and the files import without a mapping.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.report import Entry
+from mlplab.tasks import TASKS
+
+
+@dataclass
+class Grade:
+    student: str
+    score: float | None          # None: not graded
+    max_score: float
+    tasks: dict[str, float]      # task id -> points in the gradebook
+    reason: str = ""
+
+
+def lab_grades(gradebook, lab: str, entries: list[Entry]) -> list[Grade]:
+    """Every entry's grade of ``lab``: the gradebook's points for graded ones."""
+    tasks = [t for t in TASKS if t.lab == lab]
+    max_score = float(sum(t.points for t in tasks))
+    grades = []
+    for entry in entries:
+        if not entry.graded:
+            grades.append(Grade(entry.student, None, max_score, {}, entry.reason))
+            continue
+        points = {t.id: float(gradebook.find_grade(t.cell_id, lab, lab, entry.student).score) for t in tasks}
+        grades.append(Grade(entry.student, sum(points.values()), max_score, points))
+    return grades
+
+
+def write_gradescope(folder: Path, lab: str, grades: list[Grade], entries: list[Entry]) -> list[Path]:
+    """``<folder>/<student>/results.json`` in Gradescope's autograder results format."""
+    verdicts = {e.student: e.verdict for e in entries}
+    written = []
+    for grade in grades:
+        if grade.score is None:
+            results = {"score": 0.0, "output": f"{lab} was not graded: {grade.reason}", "tests": []}
+        else:
+            verdict = verdicts[grade.student]
+            tests = []
+            for task in (t for t in TASKS if t.lab == lab):
+                result = verdict.result(task.id)
+                tests.append({"name": f"{task.number} {task.title}", "number": task.number,
+                              "score": grade.tasks[task.id], "max_score": float(task.points),
+                              "status": "passed" if grade.tasks[task.id] >= task.points else "failed",
+                              "output": result.message})
+            results = {"score": grade.score, "tests": tests,
+                       "output": f"{lab}: {grade.score:g} of {grade.max_score:g} points"}
+        path = folder / grade.student / "results.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(results, indent=1))
+        written.append(path)
+    return written
+
+
+def write_canvas(path: Path, lab: str, grades: list[Grade]) -> Path:
+    """Canvas's gradebook import: identity columns, a "Points Possible" row, one assignment column."""
+    column = f"mlplab {lab}"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", column])
+        writer.writerow(["Points Possible", "", "", "", "", f"{grades[0].max_score:g}" if grades else ""])
+        for grade in grades:
+            writer.writerow([grade.student, "", "", grade.student, "",
+                             "" if grade.score is None else f"{grade.score:g}"])
+    return path
+
+
+def write_moodle(path: Path, lab: str, grades: list[Grade]) -> Path:
+    """Moodle's "Import grades: CSV file": the username to match users, the grade, its feedback."""
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Username", f"mlplab {lab}", f"mlplab {lab} feedback"])
+        for grade in grades:
+            if grade.score is None:
+                writer.writerow([grade.student, "", f"not graded: {grade.reason}"])
+            else:
+                writer.writerow([grade.student, f"{grade.score:g}", f"{grade.score:g}/{grade.max_score:g}"])
+    return path
+
+
+def write_exports(course, lab: str, out: Path) -> list[Path]:
+    """Canvas and Moodle CSV files and the Gradescope results of ``lab`` in ``out``."""
+    from nbgrader.api import MissingEntry
+
+    from autograder.report import load_class
+
+    entries = load_class(course.root, lab)
+    with course.gradebook() as gradebook:
+        try:
+            grades = lab_grades(gradebook, lab, entries)
+        except MissingEntry as exc:
+            raise FileNotFoundError(f"the gradebook of {course.root} lacks scores the grading records "
+                                    f"have ({exc}); run `mlplab-course autograde {lab}` again") from None
+    out.mkdir(parents=True, exist_ok=True)
+    return [write_canvas(out / "canvas.csv", lab, grades), write_moodle(out / "moodle.csv", lab, grades),
+            *write_gradescope(out / "gradescope", lab, grades, entries)]

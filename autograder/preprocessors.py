@@ -1,0 +1,252 @@
+"""nbgrader preprocessors that make the trusted grader the only source of scores.
+
+The course's ``nbgrader_config.py`` puts them into nbgrader's own Autograde pipeline, so that
+``nbgrader autograde``, the formgrader's buttons, ``NbGraderAPI.autograde`` and
+``mlplab-course autograde`` all grade the same way:
+
+* ``TrustedGrade``, first of ``Autograde.sanitize_preprocessors``: grades the *submitted*
+  folder (``submitted/<student>/<lab>``, which no kernel can write) with
+  ``autograder.grading.grade``, before any student code runs in a kernel, and writes every
+  task's points into the gradebook at once. So the scores are recorded even when nbgrader's
+  notebook stage fails afterwards. A manual score of a changed submission is cleared.
+* ``SandboxedExecute``, in place of nbgrader's ``Execute``: runs the notebook's kernel in the
+  sandbox, caps what it may print, and records why the notebook stage failed when it does.
+* ``TrustedOutputs``, in place of ``SaveAutoGrades``: replaces each graded cell's outputs by the
+  verdict of its task (name, points, message). It never reads a score from the notebook.
+"""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_core.utils import run_sync
+from jupyter_client.manager import AsyncKernelManager
+from nbformat.v4 import new_output
+from nbgrader.api import Gradebook
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.utils import is_grade
+from traitlets import Bool, Float, Integer
+from traitlets.config import Configurable
+
+from autograder import kernel_sandbox, records
+from autograder.grading import DEFAULT_TIMEOUT, GradingError, LabVerdict, grade, sandbox_kind
+from mlplab.tasks import get_task
+
+# Verdicts between the sanitize stage (TrustedGrade) and the autograde stage (TrustedOutputs) of
+# one submission, in this process: never read back from a file a kernel could have reached.
+_VERDICTS: dict[tuple[str, str, str], LabVerdict] = {}
+
+
+class SubmissionRefused(GradingError):
+    """The submission holds something the course never grades (a symbolic link, a device...)."""
+
+
+class SandboxPolicy(Configurable):
+    allow_unsandboxed = Bool(
+        False, help="Grade and execute student code even when the sandbox is not usable here "
+                    "(the outcome records sandbox 'none').").tag(config=True)
+
+
+def _sandbox(allow_unsandboxed: bool) -> str:
+    kind = "bwrap" if kernel_sandbox.available() and sandbox_kind() == "bwrap" else "none"
+    if kind == "none" and not allow_unsandboxed:
+        raise GradingError("the sandbox (bubblewrap) is not usable here, so student code is not run; "
+                           "install bubblewrap, or pass --unsandboxed to accept the risk")
+    return kind
+
+
+def _where(config, resources) -> tuple[Path, str, str]:
+    """The course root, lab and student of the notebook being processed."""
+    info = resources["nbgrader"]
+    return Path(CourseDirectory(config=config).root), info["assignment"], info["student"]
+
+
+def task_label(task_id: str) -> str:
+    task = get_task(task_id)
+    return f"{task.number} {task.title}"
+
+
+def verdict_text(result, sandbox: str) -> str:
+    head = f"{task_label(result.task_id)}: {result.points:g}/{result.max_points:g}"
+    return f"{head}\n{result.message}\n(trusted grader, sandbox: {sandbox})\n"
+
+
+class TrustedGrade(NbGraderPreprocessor, SandboxPolicy):
+    timeout = Float(DEFAULT_TIMEOUT, help="seconds the grader's workers may take").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        root, lab, student = _where(self.config, resources)
+        if resources["nbgrader"]["notebook"] != lab:
+            return nb, resources
+        coursedir = CourseDirectory(config=self.config)
+        folder = Path(coursedir.format_path(coursedir.submitted_directory, student, lab))
+        previous = records.read_outcome(root, lab, student) or {}
+        try:
+            refused = records.irregular_files(folder)
+            if refused:
+                raise SubmissionRefused("the submission is refused: " + "; ".join(refused))
+            kind = _sandbox(self.allow_unsandboxed)
+            digest = records.submission_digest(folder)
+            verdict = grade(folder, lab, seed=records.grading_seed(root, lab, student, digest),
+                            timeout=self.timeout, sandbox=kind == "bwrap")
+        except GradingError as exc:
+            records.write_outcome(root, lab, student, {
+                "student": student, "lab": lab, "status": "not graded", "reason": str(exc),
+                "notebook": "not run"})
+            raise
+        kept, cleared = _record_scores(resources["nbgrader"]["db_url"], lab, student, verdict,
+                                       changed=previous.get("digest") != digest)
+        records.write_outcome(root, lab, student, {
+            "student": student, "lab": lab, "status": "graded", "reason": "",
+            "score": verdict.score, "max_score": verdict.max_score, "sandbox": verdict.sandbox,
+            "digest": digest, "overridden": kept, "cleared_overrides": cleared,
+            "notebook": "not run (nbgrader stopped before executing it)",
+            "verdict": verdict.as_dict()})
+        _VERDICTS[(str(root), lab, student)] = verdict
+        return nb, resources
+
+
+def _record_scores(db_url: str, lab: str, student: str, verdict: LabVerdict, *, changed: bool):
+    """Every task's trusted points into the gradebook, all or nothing.
+
+    A manual score stays when the submission is the one it was given for; when the submission
+    changed (or its earlier content is unknown) it is cleared. Returns (kept, cleared).
+    """
+    kept, cleared = [], []
+    with Gradebook(db_url) as gb:
+        try:
+            for result in verdict.results:
+                grade_row = gb.find_grade(get_task(result.task_id).cell_id, lab, lab, student)
+                if grade_row.manual_score is not None:
+                    if changed:
+                        cleared.append({"task": result.task_id, "manual_score": grade_row.manual_score})
+                        grade_row.manual_score = None
+                    else:
+                        kept.append(result.task_id)
+                grade_row.auto_score = float(result.points)
+                grade_row.needs_manual_grade = False
+            gb.db.commit()
+        except Exception:
+            gb.db.rollback()
+            raise
+    return kept, cleared
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """Starts the kernel with the sandbox's command line instead of the kernelspec's."""
+
+    sandbox_argv: list[str] = []
+
+    @property
+    def kernel_spec(self):
+        # The sandbox starts a new session, so SIGINT to the process group would miss the kernel.
+        return KernelSpec(argv=self.sandbox_argv, display_name="mlplab sandbox", language="python",
+                          interrupt_mode="message", env={})
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        argv = [a.replace("{connection_file}", self.connection_file) for a in self.sandbox_argv]
+        return argv + list(extra_arguments or [])
+
+
+def kernel_environment() -> dict[str, str]:
+    """All the kernel gets: no variable of the instructor's session."""
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
+            "MLPLAB_GRADING": "1", "PYTHONWARNINGS": "ignore", "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "IPYTHONDIR": "/tmp/ipython",
+            "MPLCONFIGDIR": "/tmp/matplotlib"}
+
+
+class SandboxedExecute(Execute, SandboxPolicy):
+    """nbgrader's Execute, with the kernel in the sandbox and a cap on what it may print."""
+
+    max_output_bytes = Integer(
+        4 * 1024 * 1024, help="outputs of the whole notebook beyond this many bytes are dropped, "
+                              "with a visible note").tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        root, lab, student = _where(self.config, resources)
+        workdir = Path(resources["metadata"]["path"]).resolve()
+        self._output_bytes = 0
+        self._truncated = False
+        kind = _sandbox(self.allow_unsandboxed)
+        # short path: the kernel's IPC sockets live here, and socket paths are limited
+        with tempfile.TemporaryDirectory(prefix="mlk-", dir="/tmp") as runtime, \
+                tempfile.TemporaryFile() as self._kernel_log:
+            self._runtime = Path(runtime)
+            self._argv = kernel_sandbox.kernel_argv([workdir, self._runtime], []) if kind == "bwrap" else None
+            self.kernel_manager_class = SandboxedKernelManager if self._argv else AsyncKernelManager
+            try:
+                nb, resources = super().preprocess(nb, resources, km)
+            except Exception as exc:
+                _VERDICTS.pop((str(root), lab, student), None)
+                cause = f"{type(exc).__name__}: {str(exc).strip()[:500]}"
+                records.update_outcome(root, lab, student, notebook=f"failed: {cause}{self._kernel_said()}")
+                raise
+        records.update_outcome(root, lab, student, kernel_sandbox=kind)
+        return nb, resources
+
+    def _kernel_said(self) -> str:
+        """The end of what the kernel process wrote itself (e.g. why the sandbox did not start)."""
+        log = self._kernel_log
+        log.seek(0, 2)
+        log.seek(max(0, log.tell() - 300))
+        tail = log.read().decode(errors="replace").strip()
+        return f" (the kernel process said: {tail})" if tail else ""
+
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        if self._argv:
+            km.transport = "ipc"
+            km.ip = str(self._runtime / "kernel")
+            km.connection_file = str(self._runtime / "connection.json")
+            km.sandbox_argv = self._argv
+        return km
+
+    async def async_start_new_kernel(self, **kwargs):
+        # Its own output goes to a file of ours, not to the terminal of the instructor's command
+        # (where it could pass for the report of another student).
+        kwargs.update(env=kernel_environment(), stdout=self._kernel_log, stderr=self._kernel_log)
+        await super().async_start_new_kernel(**kwargs)
+
+    start_new_kernel = run_sync(async_start_new_kernel)  # what the synchronous setup_kernel calls
+
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg.get("content", {})
+        size = len(str(content.get("text", ""))) + sum(len(str(v)) for v in content.get("data", {}).values()) \
+            + sum(len(str(line)) for line in content.get("traceback", []))
+        self._output_bytes += size
+        if self._output_bytes <= self.max_output_bytes:
+            return super().output(outs, msg, display_id, cell_index)
+        if not self._truncated:
+            self._truncated = True
+            note = new_output("stream", name="stderr", text=(
+                f"\n[output truncated by the grader: the notebook printed more than "
+                f"{self.max_output_bytes // 1024} KB; the rest is not kept]\n"))
+            outs.append(note)
+            return note
+        return None
+
+
+class TrustedOutputs(NbGraderPreprocessor):
+    """Each graded cell shows its task's verdict; the gradebook already holds its points."""
+
+    def preprocess(self, nb, resources):
+        root, lab, student = _where(self.config, resources)
+        if resources["nbgrader"]["notebook"] != lab:
+            return nb, resources
+        verdict = _VERDICTS.pop((str(root), lab, student), None)
+        if verdict is None:
+            raise RuntimeError(f"no trusted verdict for {student}'s {lab}: autograder.preprocessors."
+                               "TrustedGrade must be the first of Autograde.sanitize_preprocessors "
+                               "(see the course's nbgrader_config.py)")
+        results = {get_task(r.task_id).cell_id: r for r in verdict.results}
+        for cell in nb.cells:
+            if cell.cell_type == "code" and is_grade(cell):
+                result = results.get(cell.metadata.nbgrader.get("grade_id"))
+                text = (verdict_text(result, verdict.sandbox) if result is not None
+                        else "not a graded cell of this lab: it earns nothing\n")
+                cell.outputs = [new_output("stream", name="stdout", text=text)]
+        records.update_outcome(root, lab, student, notebook="executed")
+        return nb, resources
