@@ -27,6 +27,13 @@ addopts = -p no:cacheprovider
 """
 
 
+_IN_THE_REPOSITORY = [
+    "In the course repository, `make lab` made this folder and opens it in JupyterLab; there, use",
+    "the repository's `.venv/bin/pytest` instead of `~/mlplab-env/bin/pytest`. On your own machine:",
+    "",
+]
+
+
 def _selfcheck_tests(labs: list[str]) -> str:
     names = ", ".join(f'"{lab}"' for lab in labs)
     example = next(t.id for t in TASKS if t.lab == labs[0])
@@ -61,8 +68,7 @@ def student_readme(labs: list[str]) -> str:
         "",
         "## Set up (once, with Python 3.11)",
         "",
-        *(["In the course repository, `make lab` made this folder and opens it in JupyterLab; there, use",
-           "the repository's `.venv/bin/pytest` instead of `~/mlplab-env/bin/pytest`. On your own machine:", ""] if len(labs) > 1 else []),
+        *(_IN_THE_REPOSITORY if len(labs) > 1 else []),
         "Make a virtual environment *outside* this folder (so it is not submitted) and install the",
         "pinned packages into it; one environment serves every lab:",
         "",
