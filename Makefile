@@ -33,7 +33,7 @@ lab: $(STAMP)
 
 # Self-learners: the same course, with the reference implementation of every exercise.
 reference-lab: $(STAMP)
-	MLPLAB_REFERENCE=1 PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --notebook-dir=labs $(ROOT_FLAG) $(LAB_ARGS)
+	MLPLAB_REFERENCE=1 MLPLAB_SOLUTIONS="$(abspath solutions)" PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --notebook-dir=labs $(ROOT_FLAG) $(LAB_ARGS)
 
 test: $(STAMP) system-packages
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
