@@ -88,11 +88,11 @@ class TrustedGrade(NbGraderPreprocessor, SandboxPolicy):
             refused = records.irregular_files(folder)
             if refused:
                 raise SubmissionRefused("the submission is refused: " + "; ".join(refused))
-            kind = _sandbox(self.allow_unsandboxed)
+            _sandbox(self.allow_unsandboxed)
             digest = records.submission_digest(folder)
             verdict = grade(folder, lab, seed=records.grading_seed(root, lab, student, digest),
-                            timeout=self.timeout, sandbox=kind == "bwrap")
-        except GradingError as exc:
+                            timeout=self.timeout, allow_unsandboxed=self.allow_unsandboxed)
+        except (GradingError, sandbox.SandboxUnavailable) as exc:
             records.write_outcome(root, lab, student, {
                 "student": student, "lab": lab, "status": "not graded", "reason": str(exc),
                 "notebook": "not run"})
