@@ -19,7 +19,6 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import sqlite3
 import tarfile
 import tempfile
 import uuid
@@ -161,16 +160,20 @@ def _finish(course: Course, lab: str, student: str, future, report) -> StudentOu
 
 
 def _snapshot(course: Course) -> bytes:
-    """A consistent copy of the SQLite gradebook (sqlite3's backup), as bytes."""
+    """The course's gradebook (SQLite or any server nbgrader's db_url names) as an SQLite file's bytes."""
+    from nbgrader.api import Base, Gradebook
+
     with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / "gradebook.db"
-        source = sqlite3.connect(course.root / "gradebook.db")
-        target = sqlite3.connect(copy)
-        with target:
-            source.backup(target)
-        source.close()
-        target.close()
-        return copy.read_bytes()
+        path = Path(tmp) / "gradebook.db"
+        with Gradebook(f"sqlite:///{path}") as copy, course.gradebook() as master:
+            for table in reversed(Base.metadata.sorted_tables):  # the row(s) a new gradebook starts with
+                copy.db.execute(table.delete())
+            for table in Base.metadata.sorted_tables:
+                rows = [dict(row) for row in master.db.execute(table.select()).mappings()]
+                if rows:
+                    copy.db.execute(table.insert(), rows)
+            copy.db.commit()
+        return path.read_bytes()
 
 
 def autograde(course: Course, lab: str, students: list[str] | None = None, *, jobs: int = 2,
@@ -178,7 +181,7 @@ def autograde(course: Course, lab: str, students: list[str] | None = None, *, jo
     """Like ``Course.autograde``, with ``jobs`` local processes or on the Dask cluster at ``scheduler``."""
     if lab not in LABS:
         raise CourseError(f"unknown lab {lab!r}; known labs: {', '.join(LABS)}")
-    if not (course.root / "release" / lab).is_dir() or not (course.root / "gradebook.db").is_file():
+    if not (course.root / "release" / lab).is_dir():
         raise CourseError(f"{lab} has not been released in {course.root} (run `mlplab-course release {lab}`)")
     if jobs < 1:
         raise CourseError(f"--jobs must be at least 1, not {jobs}")
