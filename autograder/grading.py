@@ -210,8 +210,9 @@ def conform(outcome: object, expected: dict) -> dict:
     """A worker's outcome of one task, checked against the reference's outcome of that task.
 
     Anything that is not ``{"error": text, "kind": "missing"|"crash"}`` or
-    ``{"outputs": {name: numeric array}}`` with the reference's names and at most
-    a few times its sizes becomes an error outcome saying what was wrong.
+    ``{"outputs": {name: numeric array}}`` of a size comparable to the reference's
+    (a probe may stop early or add a ``problem_*`` entry, and a wrong shape is the
+    comparison's to explain) becomes an error outcome saying what was wrong.
     """
     def crash(why: str) -> dict:
         return {"error": f"its result was malformed: {why}", "kind": "crash"}
@@ -225,14 +226,14 @@ def conform(outcome: object, expected: dict) -> dict:
     outputs, wanted = outcome.get("outputs"), expected["outputs"]
     if set(outcome) != {"outputs"} or not isinstance(outputs, dict):
         return crash("unexpected fields")
-    if set(outputs) != set(wanted):
-        return crash(f"outputs {sorted(outputs)}, expected {sorted(wanted)}")
+    if len(outputs) > 2 * len(wanted) + 8:
+        return crash(f"{len(outputs)} outputs, expected {len(wanted)}")
+    largest = 16 * max((a.size for a in wanted.values()), default=0) + 4096
     for name, array in outputs.items():
         if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf":
             return crash(f"{name} is not a numeric array")
-        if array.size > 4 * wanted[name].size + 64 or array.ndim > 8:
-            return crash(f"{name} has {array.size} entries in {array.ndim} axes, expected "
-                         f"shape {wanted[name].shape}")
+        if array.size > largest or array.ndim > 8:
+            return crash(f"{name} has {array.size} entries in {array.ndim} axes, far more than expected")
     return {"outputs": outputs}
 
 

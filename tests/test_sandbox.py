@@ -1,5 +1,4 @@
 """The sandbox, attacked directly: what code inside can see, write, start and keep running."""
-import ctypes
 import hashlib
 import io
 import json
