@@ -283,6 +283,9 @@ def launch(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     limits = Limits(args.memory, args.processes, args.file_bytes, args.cpu_seconds,
                     args.open_files, args.tmp_bytes)
+    if os.getuid() != 0:
+        raise SandboxUnavailable("the sandbox launcher must run as root: it maps the sandbox to host "
+                                 f"uid {SANDBOX_UID} and hands it the writable folders")
     for path in args.write:
         _hand_over(path)
     userns = _user_namespace()
