@@ -82,6 +82,7 @@ STDERR_TAIL_BYTES = 16 * 1024         # what it keeps of its stderr (for the mes
 EXERCISE_FILE_MAX_BYTES = 2 * 1024**2  # a larger exercise file is refused
 WORKER_SETUP_SECONDS = 5.0            # of the budget, for starting the sandbox and Python
 REFERENCE_TIMEOUT = 300.0
+WORKER_PROCESSES = 32                 # the worker, one task's child, what that child starts
 
 
 def _worker_env() -> dict[str, str]:
@@ -160,7 +161,7 @@ def run_worker(exercises: Path, task_ids: list[str], inputs_blob: bytes, *,
     budget = max(timeout - WORKER_SETUP_SECONDS, 1.0)
     args = ["-m", "autograder.worker", "--tasks", ",".join(task_ids), "--budget", f"{budget:.1f}"]
     if sandboxed:
-        limits = sandbox.Limits(cpu_seconds=int(timeout) + 5)
+        limits = sandbox.Limits(cpu_seconds=int(timeout) + 5, processes=WORKER_PROCESSES)
         cmd = sandbox.launcher_argv([sandbox.sandbox_python(), *args, "--exercises", "/submission",
                                      "--kill-strays"], reads={str(exercises): "/submission"},
                                     limits=limits)
