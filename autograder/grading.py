@@ -82,6 +82,7 @@ STDERR_TAIL_BYTES = 16 * 1024         # what it keeps of its stderr (for the mes
 EXERCISE_FILE_MAX_BYTES = 2 * 1024**2  # a larger exercise file is refused
 WORKER_SETUP_SECONDS = 5.0            # of the budget, for starting the sandbox and Python
 REFERENCE_TIMEOUT = 300.0
+WORKER_PROCESSES = 32                 # the worker, one task's child, what that child starts
 
 
 def _worker_env() -> dict[str, str]:
@@ -160,7 +161,7 @@ def run_worker(exercises: Path, task_ids: list[str], inputs_blob: bytes, *,
     budget = max(timeout - WORKER_SETUP_SECONDS, 1.0)
     args = ["-m", "autograder.worker", "--tasks", ",".join(task_ids), "--budget", f"{budget:.1f}"]
     if sandboxed:
-        limits = sandbox.Limits(cpu_seconds=int(timeout) + 5)
+        limits = sandbox.Limits(cpu_seconds=int(timeout) + 5, processes=WORKER_PROCESSES)
         cmd = sandbox.launcher_argv([sandbox.sandbox_python(), *args, "--exercises", "/submission",
                                      "--kill-strays"], reads={str(exercises): "/submission"},
                                     limits=limits)
@@ -210,8 +211,9 @@ def conform(outcome: object, expected: dict) -> dict:
     """A worker's outcome of one task, checked against the reference's outcome of that task.
 
     Anything that is not ``{"error": text, "kind": "missing"|"crash"}`` or
-    ``{"outputs": {name: numeric array}}`` with the reference's names and at most
-    a few times its sizes becomes an error outcome saying what was wrong.
+    ``{"outputs": {name: numeric array}}`` of a size comparable to the reference's
+    (a probe may stop early or add a ``problem_*`` entry, and a wrong shape is the
+    comparison's to explain) becomes an error outcome saying what was wrong.
     """
     def crash(why: str) -> dict:
         return {"error": f"its result was malformed: {why}", "kind": "crash"}
@@ -225,14 +227,14 @@ def conform(outcome: object, expected: dict) -> dict:
     outputs, wanted = outcome.get("outputs"), expected["outputs"]
     if set(outcome) != {"outputs"} or not isinstance(outputs, dict):
         return crash("unexpected fields")
-    if set(outputs) != set(wanted):
-        return crash(f"outputs {sorted(outputs)}, expected {sorted(wanted)}")
+    if len(outputs) > 2 * len(wanted) + 8:
+        return crash(f"{len(outputs)} outputs, expected {len(wanted)}")
+    largest = 16 * max((a.size for a in wanted.values()), default=0) + 4096
     for name, array in outputs.items():
         if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf":
             return crash(f"{name} is not a numeric array")
-        if array.size > 4 * wanted[name].size + 64 or array.ndim > 8:
-            return crash(f"{name} has {array.size} entries in {array.ndim} axes, expected "
-                         f"shape {wanted[name].shape}")
+        if array.size > largest or array.ndim > 8:
+            return crash(f"{name} has {array.size} entries in {array.ndim} axes, far more than expected")
     return {"outputs": outputs}
 
 

@@ -39,12 +39,15 @@ import json
 import os
 import resource
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from autograder.paths import REPOSITORY, solutions_folder
 
 SANDBOX_UID = 65534
 LIBRARY_MOUNT = "/opt/mlplab"
@@ -243,10 +246,17 @@ def _user_namespace() -> int:
 
 
 def _hand_over(path: str) -> None:
-    """Let the sandbox's uid write ``path`` and everything below it."""
+    """Let the sandbox's uid write ``path`` and everything below it.
+
+    Links are not followed, and a file with several hard links is left alone (it could be
+    another file of the machine's, linked in by an earlier run).
+    """
     for folder, dirs, files in os.walk(path):
-        for name in [folder, *(os.path.join(folder, n) for n in dirs + files)]:
-            os.lchown(name, SANDBOX_UID, SANDBOX_UID)
+        os.lchown(folder, SANDBOX_UID, SANDBOX_UID)
+        for name in (os.path.join(folder, n) for n in dirs + files):
+            info = os.lstat(name)
+            if info.st_nlink == 1 or stat.S_ISDIR(info.st_mode):
+                os.lchown(name, SANDBOX_UID, SANDBOX_UID)
 
 
 def _set_limits(limits: Limits) -> None:
@@ -273,6 +283,9 @@ def launch(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     limits = Limits(args.memory, args.processes, args.file_bytes, args.cpu_seconds,
                     args.open_files, args.tmp_bytes)
+    if os.getuid() != 0:
+        raise SandboxUnavailable("the sandbox launcher must run as root: it maps the sandbox to host "
+                                 f"uid {SANDBOX_UID} and hands it the writable folders")
     for path in args.write:
         _hand_over(path)
     userns = _user_namespace()
@@ -338,13 +351,15 @@ _STATUS: tuple[str, str] | None = None
 
 def self_test() -> list[str]:
     """Run the self-test in a sandbox; return the properties that do not hold (empty: all hold)."""
-    from autograder.paths import REPOSITORY, solutions_folder
-
     for tool in ("bwrap", "setpriv", "unshare"):
         if shutil.which(tool) is None:
             return [f"{tool} is not installed (Debian: apt-get install bubblewrap util-linux)"]
-    hidden = [str(REPOSITORY / "solutions"), str(REPOSITORY / "mlplab"), str(REPOSITORY / ".git"),
-              str(REPOSITORY / "tests"), str(solutions_folder()), "/root/.bash_history", "/home"]
+    hidden = [str(REPOSITORY / name) for name in ("solutions", "mlplab", ".git", "tests", "course")]
+    hidden += ["/root/.bash_history", "/home"]
+    try:
+        hidden.append(str(solutions_folder()))
+    except FileNotFoundError:
+        pass
     with tempfile.TemporaryDirectory(prefix="mlplab-selftest-") as probe:
         os.chmod(probe, 0o777)
         cmd = launcher_argv([sandbox_python(), "-c", SELF_TEST, json.dumps(hidden), "/probe"],

@@ -5,8 +5,9 @@ Exercise modules (see ``mlplab.tasks``) are imported on demand, e.g.
 or one task with ``mlplab.check("lab1.glorot_uniform")``.
 
 Self-learners can run everything on the reference solutions: start Jupyter
-with ``make reference-lab`` (or set ``MLPLAB_REFERENCE=1``), or call
-``mlplab.use_reference()`` before importing any exercise module.
+with ``make reference-lab`` (or set ``MLPLAB_REFERENCE=1`` and ``MLPLAB_SOLUTIONS`` to the
+folder of the solutions), or call ``mlplab.use_reference(folder)`` before importing any
+exercise module.
 """
 from mlplab._overlay import activate_from_environment, use_reference
 

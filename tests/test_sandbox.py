@@ -1,5 +1,4 @@
 """The sandbox, attacked directly: what code inside can see, write, start and keep running."""
-import ctypes
 import hashlib
 import io
 import json
@@ -286,3 +285,18 @@ def test_the_kernel_writes_only_its_folder_and_cannot_see_the_grader(tmp_path):
     uid, sees_solutions, processes = json.loads(text.strip().splitlines()[-1])
     assert uid == 65534 and not sees_solutions and processes <= 4
     assert (workdir / "here.txt").read_text() == "ok"
+
+
+def test_the_trusted_side_reads_a_worker_with_caps():
+    from autograder import grading
+
+    flood = ("import os\nfor _ in range(100):\n    os.write(1, bytes(1024**2))\n    os.write(2, bytes(1024**2))\n")
+    proc = subprocess.Popen([sys.executable, "-c", flood], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    out, err, problem = grading._communicate(proc, b"", time.monotonic() + 60)
+    assert (out, problem) == (None, "too large") and len(err) <= grading.STDERR_TAIL_BYTES
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    start = time.monotonic()
+    assert grading._communicate(proc, b"", start + 1)[2] == "timeout"
+    assert time.monotonic() - start < 5 and proc.returncode is not None

@@ -9,6 +9,7 @@ import mlplab
 from mlplab.tasks import TASKS, UnknownTaskError
 
 LAB1 = [t for t in TASKS if t.lab == "lab1"]
+SOLUTIONS = os.environ["MLPLAB_SOLUTIONS"]  # tests/conftest.py; the library does not know it
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
@@ -67,14 +68,17 @@ def test_use_reference_switches_before_import_and_refuses_after():
         "import numpy as np, mlplab\n"
         "mlplab.use_reference()\n"
         "from mlplab import initialisers\n"
-        "print(initialisers.he_normal((3, 4), np.random.default_rng(0)).shape)\n")
+        "print(initialisers.he_normal((3, 4), np.random.default_rng(0)).shape)\n", MLPLAB_SOLUTIONS=SOLUTIONS)
     assert proc.returncode == 0 and "(3, 4)" in proc.stdout, proc.stderr
-    proc = run_python("import mlplab.initialisers, mlplab; mlplab.use_reference()")
+    proc = run_python("import mlplab.initialisers, mlplab; mlplab.use_reference()", MLPLAB_SOLUTIONS=SOLUTIONS)
     assert "restart the kernel" in proc.stderr
 
 
 def test_reference_environment_variable_and_missing_solutions_folder(tmp_path):
-    proc = run_python("import mlplab; print(mlplab.check('lab1').passed)", MLPLAB_REFERENCE="1")
+    proc = run_python("import mlplab; print(mlplab.check('lab1').passed)", MLPLAB_REFERENCE="1",
+                      MLPLAB_SOLUTIONS=SOLUTIONS)
     assert proc.stdout.strip().endswith("True"), proc.stderr
+    proc = run_python("import mlplab", MLPLAB_REFERENCE="1")  # nothing says where: a clear error
+    assert "where are the reference solutions? set MLPLAB_SOLUTIONS" in proc.stderr
     proc = run_python("import mlplab", MLPLAB_REFERENCE="1", MLPLAB_SOLUTIONS=str(tmp_path))
     assert "reference solutions not found" in proc.stderr
