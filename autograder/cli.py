@@ -4,7 +4,7 @@
     mlplab-course grade lab1 FOLDER [--json]  grade one folder holding mlplab/ (no nbgrader)
     mlplab-course release lab1                nbgrader release in course/release/lab1
     mlplab-course submit lab1 STUDENT FOLDER  put a folder into course/submitted/STUDENT/lab1
-    mlplab-course autograde lab1 [--student S ...] [--unsandboxed]
+    mlplab-course autograde lab1 [--student S ...] [--unsandboxed] [--jobs N | --scheduler ADDRESS]
     mlplab-course feedback lab1 [--student S ...]
     mlplab-course export grades.csv
     mlplab-course report lab1 [--out DIR]     class report + Canvas/Moodle CSV + Gradescope results
@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("lab")
         p.add_argument("--student", action="append", dest="students")
         if name == "autograde":
+            p.add_argument("--jobs", type=int, default=1, help="grade this many submissions at once")
+            p.add_argument("--scheduler", help="grade on the Dask cluster of this scheduler (tcp://host:8786)")
             p.add_argument("--unsandboxed", action="store_true",
                            help="grade even where the sandbox is not usable (outcomes record it)")
     p = sub.add_parser("report", help="class report (HTML, CSV) and Canvas/Moodle/Gradescope grade files")
@@ -79,8 +81,14 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "submit":
             print(f"submitted to {course.submit(args.lab, args.student, args.folder)}")
         elif args.command == "autograde":
-            outcomes = course.autograde(args.lab, args.students,
-                                        report=lambda o: print(o.line(), flush=True))
+            show = lambda o: print(o.line(), flush=True)  # noqa: E731
+            if args.jobs > 1 or args.scheduler:
+                from autograder import parallel
+
+                outcomes = parallel.autograde(course, args.lab, args.students, jobs=args.jobs,
+                                              scheduler=args.scheduler, report=show)
+            else:
+                outcomes = course.autograde(args.lab, args.students, report=show)
             return 0 if all(o.ok for o in outcomes) else 2
         elif args.command == "feedback":
             _, failures = course.feedback(args.lab, args.students, report=lambda student, problem: print(

@@ -141,8 +141,9 @@ class Course:
     @contextmanager
     def gradebook(self):
         from nbgrader.api import Gradebook
+        from nbgrader.coursedir import CourseDirectory
 
-        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}", "mlplab") as gb:
+        with Gradebook(CourseDirectory(config=self.config()).db_url, "mlplab") as gb:
             yield gb
 
     # ------------------------------------------------------------ release

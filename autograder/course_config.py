@@ -14,6 +14,7 @@ import nbgrader
 from mlplab.tasks import LABS, exercise_files
 
 CONFIG_FILE = "nbgrader_config.py"
+GRADEBOOK_URL_FILE = "gradebook_url"  # optional: the gradebook's database URL, one line
 CONFIG_TEXT = '''\
 # nbgrader configuration of this mlplab course folder. Written by mlplab-course (autograder.course),
 # rewritten whenever it runs: the settings live in autograder/course_config.py.
@@ -35,6 +36,9 @@ FEEDBACK_MAX_LINES = 200  # per cell (LimitOutput); the page's total size is cap
 def configure(c, root: str | Path) -> None:
     """Sets everything the course needs on the traitlets config ``c`` of the course at ``root``."""
     c.CourseDirectory.root = str(root)
+    url_file = Path(root) / GRADEBOOK_URL_FILE
+    if url_file.is_file():  # e.g. postgresql://grader@dbhost/mlplab; else nbgrader's gradebook.db
+        c.CourseDirectory.db_url = url_file.read_text().strip()
     c.CourseDirectory.course_id = "mlplab"
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
     # The student's versions of every exercise file stay in the autograded copy; the rest of the

@@ -15,6 +15,7 @@
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 import sys
@@ -46,12 +47,24 @@ def squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+_FILE_LINES: dict[str, tuple[tuple, set[str]]] = {}
+
+
 def file_lines(folder: Path) -> set[str]:
-    """Squeezed lines of the text files below ``folder`` (notebooks: their cells' sources)."""
+    """Squeezed lines of the text files below ``folder`` (notebooks: their cells' sources).
+
+    Kept per folder for as long as its files keep their number, sizes and times (a class's
+    feedback run reads each submission once, not once per student).
+    """
+    files = sorted(p for p in Path(folder).rglob("*")
+                   if p.suffix in TEXT_SUFFIXES and p.is_file() and not p.is_symlink())
+    stats = [p.stat() for p in files]
+    signature = (len(files), sum(s.st_size for s in stats), max((s.st_mtime_ns for s in stats), default=0))
+    cached = _FILE_LINES.get(str(folder))
+    if cached and cached[0] == signature:
+        return cached[1]
     lines: set[str] = set()
-    for path in Path(folder).rglob("*"):
-        if not path.is_file() or path.is_symlink() or path.suffix not in TEXT_SUFFIXES:
-            continue
+    for path in files:
         text = path.read_text(errors="replace")
         if path.suffix == ".ipynb":
             try:
@@ -59,6 +72,7 @@ def file_lines(folder: Path) -> set[str]:
             except Exception:
                 pass  # an unreadable notebook: its raw lines
         lines.update(squeeze(line) for line in text.splitlines())
+    _FILE_LINES[str(folder)] = (signature, lines)
     return lines
 
 
@@ -91,6 +105,11 @@ class SecretIndex:
         return None
 
 
+@functools.cache
+def _solution_lines() -> frozenset[str]:
+    return frozenset(squeeze(line) for line in solution_lines())
+
+
 def secrets_for(root: Path, lab: str, student: str) -> SecretIndex:
     """Solution and hidden-test lines, and other students' lines, minus what is public or the student's."""
     coursedir = CourseDirectory(root=str(root))
@@ -107,8 +126,8 @@ def secrets_for(root: Path, lab: str, student: str) -> SecretIndex:
             secrets.setdefault(line, f"a line of {folder.parent.name}'s submission of {folder.name}")
     for line in hidden_test_lines(root):
         secrets[line] = "a line of a hidden test"
-    for line in solution_lines():
-        secrets[squeeze(line)] = "a line of a reference solution"
+    for line in _solution_lines():
+        secrets[line] = "a line of a reference solution"
     return SecretIndex({line: origin for line, origin in secrets.items() if line not in own})
 
 

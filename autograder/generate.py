@@ -237,13 +237,13 @@ def student_notebook(lab: str) -> nbformat.NotebookNode:
 def expected_blob(lab: str) -> bytes:
     """Inputs and reference outputs of every task of ``lab`` on the fixed self-check seed."""
     from autograder.grading import make_inputs, run_worker
-    from mlplab._overlay import solutions_root
+    from autograder.paths import solutions_folder
     from mlplab.checks import pack, unpack
 
     inputs_blob = make_inputs(lab, SELF_CHECK_SEED)
     inputs = unpack(inputs_blob)
     task_ids = list(inputs)
-    run = run_worker(solutions_root(), task_ids, inputs_blob, timeout=300, sandbox=False)
+    run = run_worker(solutions_folder(), task_ids, inputs_blob, timeout=300, sandboxed=False)
     if run.outcomes is None:
         raise SourceError(f"the reference of {lab} could not be run: {run.problem}")
     tree = {}

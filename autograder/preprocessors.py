@@ -30,8 +30,8 @@ from nbgrader.utils import is_grade
 from traitlets import Bool, Float, Integer
 from traitlets.config import Configurable
 
-from autograder import kernel_sandbox, records
-from autograder.grading import DEFAULT_TIMEOUT, GradingError, LabVerdict, grade, sandbox_kind
+from autograder import records, sandbox
+from autograder.grading import DEFAULT_TIMEOUT, GradingError, LabVerdict, grade
 from mlplab.tasks import get_task
 
 # Verdicts between the sanitize stage (TrustedGrade) and the autograde stage (TrustedOutputs) of
@@ -50,11 +50,12 @@ class SandboxPolicy(Configurable):
 
 
 def _sandbox(allow_unsandboxed: bool) -> str:
-    kind = "bwrap" if kernel_sandbox.available() and sandbox_kind() == "bwrap" else "none"
-    if kind == "none" and not allow_unsandboxed:
-        raise GradingError("the sandbox (bubblewrap) is not usable here, so student code is not run; "
-                           "install bubblewrap, or pass --unsandboxed to accept the risk")
-    return kind
+    """ "bwrap", or "none" where allowed; otherwise GradingError saying why and what to do."""
+    try:
+        return sandbox.require(allow_unsandboxed)
+    except sandbox.SandboxUnavailable as exc:
+        raise GradingError(f"student code is not run: {exc} (pass --unsandboxed, or set "
+                           "SandboxPolicy.allow_unsandboxed, to grade without the sandbox)") from None
 
 
 def _where(config, resources) -> tuple[Path, str, str]:
@@ -87,11 +88,11 @@ class TrustedGrade(NbGraderPreprocessor, SandboxPolicy):
             refused = records.irregular_files(folder)
             if refused:
                 raise SubmissionRefused("the submission is refused: " + "; ".join(refused))
-            kind = _sandbox(self.allow_unsandboxed)
+            _sandbox(self.allow_unsandboxed)
             digest = records.submission_digest(folder)
             verdict = grade(folder, lab, seed=records.grading_seed(root, lab, student, digest),
-                            timeout=self.timeout, sandbox=kind == "bwrap")
-        except GradingError as exc:
+                            timeout=self.timeout, allow_unsandboxed=self.allow_unsandboxed)
+        except (GradingError, sandbox.SandboxUnavailable) as exc:
             records.write_outcome(root, lab, student, {
                 "student": student, "lab": lab, "status": "not graded", "reason": str(exc),
                 "notebook": "not run"})
@@ -150,12 +151,18 @@ class SandboxedKernelManager(AsyncKernelManager):
         return argv + list(extra_arguments or [])
 
 
+KERNEL_VARIABLES = {"MLPLAB_GRADING": "1", "PYTHONWARNINGS": "ignore"}  # the notebook's small budgets
+
+
 def kernel_environment() -> dict[str, str]:
-    """All the kernel gets: no variable of the instructor's session."""
+    """The environment the kernel process is started with: no variable of the instructor's session.
+
+    Sandboxed, that process is the sandbox's launcher, which gives the kernel only
+    ``sandbox.base_env(KERNEL_VARIABLES)``; unsandboxed, it is the kernel's own.
+    """
     return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
-            "MLPLAB_GRADING": "1", "PYTHONWARNINGS": "ignore", "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "IPYTHONDIR": "/tmp/ipython",
-            "MPLCONFIGDIR": "/tmp/matplotlib"}
+            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+            "IPYTHONDIR": "/tmp/ipython", "MPLCONFIGDIR": "/tmp/matplotlib", **KERNEL_VARIABLES}
 
 
 class SandboxedExecute(Execute, SandboxPolicy):
@@ -175,7 +182,10 @@ class SandboxedExecute(Execute, SandboxPolicy):
         with tempfile.TemporaryDirectory(prefix="mlk-", dir="/tmp") as runtime, \
                 tempfile.TemporaryFile() as self._kernel_log:
             self._runtime = Path(runtime)
-            self._argv = kernel_sandbox.kernel_argv([workdir, self._runtime], []) if kind == "bwrap" else None
+            # inside, mlplab is the sandbox's clean copy; the exercise modules come from this copy
+            self._argv = (sandbox.kernel_argv(workdir, self._runtime,
+                                              {**KERNEL_VARIABLES, "MLPLAB_EXERCISES": str(workdir)})
+                          if kind == "bwrap" else None)
             self.kernel_manager_class = SandboxedKernelManager if self._argv else AsyncKernelManager
             try:
                 nb, resources = super().preprocess(nb, resources, km)

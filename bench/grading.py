@@ -38,7 +38,7 @@ def _make_submission(release: Path, folder: Path, files: Sequence[str]) -> None:
         shutil.copyfile(REPO / "solutions" / relpath, folder / relpath)
 
 
-def grade_class(lab: str, class_size: int, seed: int = 0, timeout: int = 120) -> dict[str, Figure]:
+def grade_class(lab: str, class_size: int, seed: int = 0) -> dict[str, Figure]:
     from autograder.course import Course
     from mlplab.tasks import exercise_files
 
@@ -46,7 +46,7 @@ def grade_class(lab: str, class_size: int, seed: int = 0, timeout: int = 120) ->
     files = exercise_files(lab)
     p = f"{lab}:"
     with tempfile.TemporaryDirectory() as tmp:
-        course = Course(Path(tmp) / "course", timeout=timeout)
+        course = Course(Path(tmp) / "course")
         start = time.perf_counter()
         release = course.release(lab)
         release_seconds = time.perf_counter() - start
@@ -60,7 +60,7 @@ def grade_class(lab: str, class_size: int, seed: int = 0, timeout: int = 120) ->
         start = time.perf_counter()
         for student in course.students(lab):
             begin = time.perf_counter()
-            (outcome,) = course.autograde(lab, [student], seed=seed)
+            (outcome,) = course.autograde(lab, [student])
             seconds.append(time.perf_counter() - begin)
             if outcome.ok:
                 scores.append(outcome.score / outcome.max_score)
@@ -86,15 +86,14 @@ def grade_class(lab: str, class_size: int, seed: int = 0, timeout: int = 120) ->
     return figures
 
 
-def run(*, labs: Sequence[str] | None = None, class_size: int = 5, seed: int = 0,
-        timeout: int = 120) -> dict[str, Figure]:
+def run(*, labs: Sequence[str] | None = None, class_size: int = 5, seed: int = 0) -> dict[str, Figure]:
     """The ``grading`` benchmark.
 
     Args:
         labs: which labs (default: every lab with a notebook in ``labs/``).
         class_size: synthetic submissions per lab.
-        seed: seeds the synthetic submissions and the grader's random inputs.
-        timeout: nbgrader's per-cell timeout, seconds.
+        seed: seeds the synthetic submissions (the grader's inputs are seeded per submission from
+            the course's secret, see autograder.records).
     """
     from mlplab.tasks import LABS
 
@@ -104,5 +103,5 @@ def run(*, labs: Sequence[str] | None = None, class_size: int = 5, seed: int = 0
         # nbgrader 0.9.6's gradebook triggers SQLAlchemy 2 "not in session" warnings: harmless noise
         warnings.filterwarnings("ignore", message=".*not in session.*")
         for lab in labs:
-            figures.update(grade_class(lab, class_size, seed, timeout))
+            figures.update(grade_class(lab, class_size, seed))
     return figures

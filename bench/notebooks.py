@@ -14,17 +14,37 @@ imports and every cell.
 """
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
-from autograder.course import _environment  # sets/unsets environment variables inside a block
 from bench.timing import Figure
 
 REPO = Path(__file__).resolve().parents[1]
 BUDGET_SECONDS = 90.0
 """Every lab's notebook, at its default settings, must run in at most this many seconds."""
+
+
+@contextmanager
+def _environment(**values: str | None):
+    """Sets (or, for None, unsets) environment variables inside the block; the kernel inherits them."""
+    saved = {k: os.environ.get(k) for k in values}
+    try:
+        for key, value in values.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def available_labs() -> list[str]:

@@ -6,7 +6,7 @@ Usage::
 
 ``--quick`` uses fewer examples and repeats;
 ``--only`` runs some benchmarks (``training_speed``, ``gemm``, ``notebooks``,
-``grading``, ``accuracy``). The results
+``grading``, ``accuracy``, ``class_grading``). The results
 file records the machine: CPU, cores, library versions, the BLAS and the
 kernel it ran (threadpoolctl) and whether ``OPENBLAS_CORETYPE`` /
 ``OPENBLAS_L2_SIZE`` were set. When either is set, the benchmarks are run a
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import accuracy, gemm, grading, notebooks, training_speed
+from bench import accuracy, class_grading, gemm, grading, notebooks, training_speed
 from bench.timing import Figure, blas_info, default_threads, try_import_torch
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -42,6 +42,7 @@ BENCHMARKS: dict[str, Callable[..., dict[str, Figure]]] = {
     "notebooks": notebooks.run,
     "grading": grading.run,
     "accuracy": accuracy.run,
+    "class_grading": class_grading.run,
 }
 
 #: Keyword arguments of each benchmark per size: the full run, --quick, and --smoke (the test suite's).
@@ -52,6 +53,7 @@ PROFILES: dict[str, dict[str, dict]] = {
         "notebooks": dict(),
         "grading": dict(class_size=5),
         "accuracy": dict(),
+        "class_grading": dict(class_size=100),
     },
     "quick": {
         "training_speed": dict(num_examples=10_000, batch_size=100, repeats=3, warmup=1),
@@ -59,6 +61,7 @@ PROFILES: dict[str, dict[str, dict]] = {
         "notebooks": dict(settings=("default",)),
         "grading": dict(class_size=2),
         "accuracy": dict(epochs=3),
+        "class_grading": dict(class_size=24),
     },
     # One thread: the test suite runs beside other tests (pytest -n 2), and
     # multithreaded BLAS slows down many times over when it does not get its cores.

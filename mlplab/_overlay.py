@@ -2,9 +2,14 @@
 
 The student files listed in ``mlplab.tasks`` (``mlplab/initialisers.py`` and
 friends) can be taken from another directory tree that mirrors the package
-layout: the reference solutions in ``solutions/`` (self-learners, and the
-autograder's reference run) or a student's submission (the autograder's
-student run). Everything else in mlplab is always the installed copy.
+layout: the reference solutions (self-learners, and the autograder's reference
+run) or a student's submission (the autograder's student run). Everything else
+in mlplab is always the installed copy.
+
+The library does not know where the reference solutions are: whoever wants them
+says where (``$MLPLAB_SOLUTIONS``, set by ``make reference-lab``; or the folder
+given to ``use_reference``). Graded code runs in a sandbox that has neither the
+variable nor the folder.
 
 The switch is an import hook, so it must be installed before any exercise
 module is imported.
@@ -18,8 +23,6 @@ import sys
 from pathlib import Path
 
 from mlplab.tasks import exercise_modules
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 class _ExerciseFinder(importlib.abc.MetaPathFinder):
@@ -45,17 +48,6 @@ def active_root() -> Path | None:
     return None
 
 
-def solutions_root() -> Path:
-    """Where the reference solutions live (``$MLPLAB_SOLUTIONS`` or ``<repo>/solutions``)."""
-    root = Path(os.environ.get("MLPLAB_SOLUTIONS") or REPO_ROOT / "solutions")
-    if not (root / "mlplab").is_dir():
-        raise FileNotFoundError(
-            f"reference solutions not found in {root}: they come with the course repository, "
-            "not with a released assignment (set MLPLAB_SOLUTIONS to their directory)"
-        )
-    return root
-
-
 def load_exercises_from(root: str | os.PathLike) -> Path:
     """Load every exercise module from ``root/<file>`` instead of the installed package.
 
@@ -77,13 +69,27 @@ def load_exercises_from(root: str | os.PathLike) -> Path:
     return root
 
 
-def use_reference() -> Path:
-    """Run the course on the reference solutions (same as ``MLPLAB_REFERENCE=1``)."""
-    return load_exercises_from(solutions_root())
+def use_reference(folder: str | os.PathLike | None = None) -> Path:
+    """Run the course on the reference solutions in ``folder`` (default ``$MLPLAB_SOLUTIONS``).
+
+    Raises:
+        FileNotFoundError: no folder given and ``MLPLAB_SOLUTIONS`` unset, or no ``mlplab/`` in it.
+    """
+    folder = folder or os.environ.get("MLPLAB_SOLUTIONS")
+    if not folder:
+        raise FileNotFoundError(
+            "where are the reference solutions? set MLPLAB_SOLUTIONS to their folder "
+            "(make reference-lab does), or call use_reference(folder)")
+    root = Path(folder)
+    if not (root / "mlplab").is_dir():
+        raise FileNotFoundError(
+            f"reference solutions not found in {root}: they come with the course repository, "
+            "not with a released assignment")
+    return load_exercises_from(root)
 
 
 def activate_from_environment() -> None:
-    """Honour ``MLPLAB_REFERENCE=1`` (reference solutions) or ``MLPLAB_EXERCISES=<dir>``."""
+    """Honour ``MLPLAB_REFERENCE=1`` (the solutions in ``$MLPLAB_SOLUTIONS``) or ``MLPLAB_EXERCISES=<dir>``."""
     if os.environ.get("MLPLAB_REFERENCE", "").strip() not in ("", "0"):
         use_reference()
     elif os.environ.get("MLPLAB_EXERCISES"):

@@ -253,7 +253,7 @@ def pretrain_stack(
         rng: passed to ``build`` and ``train``.
         build: makes an autoencoder ``(input_dim, code_dim, rng) -> model`` whose
             ``layers[:2]`` is the encoder (default: your ``autoencoder``).
-        train: trains a model in place, ``(model, data, rng, **train_options)``
+        train: trains a model in place, ``(model, inputs, rng, **train_options)``
             (default: ``train_autoencoder``).
         **train_options: passed on to every call of ``train``.
 

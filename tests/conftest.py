@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 os.environ["MLPLAB_REFERENCE"] = "1"
+os.environ["MLPLAB_SOLUTIONS"] = str(Path(__file__).resolve().parents[1] / "solutions")
 # Two test workers share two cores: one BLAS thread each (set before numpy loads, and
 # inherited by every kernel and worker the tests start).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

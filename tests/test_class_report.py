@@ -1,4 +1,8 @@
-"""The class report counts what the verdicts say; the grade exports carry the gradebook's scores."""
+"""The class report counts what the verdicts say; the grade exports carry the gradebook's scores.
+
+``mlplab-course report`` writes both; the counts are checked on a bug-zoo class graded by the
+trusted grader, the exports on a small class through the whole nbgrader pipeline.
+"""
 from __future__ import annotations
 
 import csv
@@ -11,7 +15,7 @@ import pytest
 
 from autograder import records
 from autograder.course import Course
-from autograder.exports import write_exports
+from autograder.cli import main
 from autograder.grading import grade
 from autograder.report import mask_numbers, write_report
 from bugzoo import lab1
@@ -118,7 +122,8 @@ def test_grade_exports_carry_the_gradebooks_scores_with_a_manual_one(tmp_path):
     assert expected["buggy"] == pytest.approx(outcomes["buggy"].score + task.points / 2)
 
     out = tmp_path / "exports"
-    write_exports(course, LAB, out)
+    assert main(["--course", str(course.root), "report", LAB, "--out", str(out)]) == 0
+    assert {r["student"]: r["status"] for r in _rows(out / "scores.csv")}["nonotebook"] == "not graded"
     canvas = _rows(out / "canvas.csv")
     column = f"mlplab {LAB}"
     assert canvas[0]["Student"] == "Points Possible" and float(canvas[0][column]) == outcomes["ref"].max_score

@@ -26,6 +26,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder import cli
 from autograder.course import Course
 from autograder.feedback import page_text, squeeze
 from autograder.generate import solution_lines
@@ -52,7 +53,7 @@ def _dump(course: Course, students) -> dict:
 
 
 @pytest.mark.slow
-def test_a_class_through_every_grading_path(tmp_path):
+def test_a_class_through_every_grading_path(tmp_path, capsys):
     course = Course(tmp_path / "course")
     release = course.release(LAB)
     outside = tmp_path / "written-by-the-kernel.txt"
@@ -81,10 +82,19 @@ def test_a_class_through_every_grading_path(tmp_path):
     submit("leaky", cells=[nbformat.v4.new_code_cell(
         f"import base64\nprint('> ' + base64.b64decode({encoded!r}).decode())")])
 
+    # a symbolic link that arrived as nbgrader collect would bring it (submit refuses it)
+    linked = course.root / "submitted" / "linked" / LAB
+    shutil.copytree(release, linked)
+    (linked / "mlplab" / "initialisers.py").unlink()
+    (linked / "mlplab" / "initialisers.py").symlink_to(REPO / "solutions" / "mlplab" / "initialisers.py")
+
     # ---- path 1: mlplab-course; each outcome reported as soon as it is known
     reported = []
     outcomes = {o.student: o for o in course.autograde(LAB, report=reported.append)}
-    assert [o.student for o in reported] == ["dies", "leaky", "ref", "tamper"]
+    assert [o.student for o in reported] == ["dies", "leaky", "linked", "ref", "tamper"]
+    refused = outcomes.pop("linked")
+    assert not refused.ok and "mlplab/initialisers.py is a symbolic link" in refused.message, refused
+    assert not (course.root / "autograded" / "linked" / LAB).exists()  # its kernel never ran
     assert outcomes["ref"].ok and outcomes["ref"].score == FULL and outcomes["ref"].notebook == "executed"
     assert outcomes["tamper"].ok and outcomes["tamper"].score == 0
     assert outcomes["leaky"].ok and outcomes["leaky"].score == 0
@@ -110,6 +120,11 @@ def test_a_class_through_every_grading_path(tmp_path):
         assert text.startswith(f"{get_task(next(t.id for t in TASKS if t.cell_id == cell.metadata.nbgrader.grade_id)).number} ")
         assert ": 0/" in text and "passed the hidden checks" not in text
     by_mlplab_course = _dump(course, ["ref", "tamper", "dies", "leaky"])
+    # the command line prints the refusal and fails
+    capsys.readouterr()
+    assert cli.main(["--course", str(course.root), "autograde", LAB, "--student", "linked"]) == 2
+    out = capsys.readouterr().out
+    assert out.startswith("linked") and "NOT GRADED" in out and "symbolic link" in out, out
 
     # ---- path 2: nbgrader's own command line in the course folder
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLPLAB_")}
@@ -134,7 +149,8 @@ def test_a_class_through_every_grading_path(tmp_path):
 
     # ---- feedback: the leaking page is withheld, the others are written
     seen = []
-    pages, failures = course.feedback(LAB, report=lambda student, problem: seen.append(student))
+    pages, failures = course.feedback(LAB, ["dies", "leaky", "ref", "tamper"],
+                                      report=lambda student, problem: seen.append(student))
     assert seen == ["dies", "leaky", "ref", "tamper"]
     assert set(failures) == {"dies", "leaky"}, failures
     assert "withheld" in failures["leaky"] and "reference solution" in failures["leaky"]
@@ -174,4 +190,5 @@ def test_a_class_through_every_grading_path(tmp_path):
     assert float(rows["ref"]["score"]) == FULL - 4  # lab1.standardise and lab1.pca_whiten lost
     assert rows["dies"]["status"] == "graded" and rows["dies"]["notebook"].startswith("failed: DeadKernelError")
     assert float(rows["dies"]["score"]) == FULL
-    assert {r["sandbox"] for r in rows.values()} == {"bwrap"}
+    assert {r["sandbox"] for s, r in rows.items() if s != "linked"} == {"bwrap"}
+    assert rows["linked"]["status"].startswith("not graded: the submission is refused") and rows["linked"]["score"] == ""

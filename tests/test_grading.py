@@ -1,12 +1,16 @@
 """The autograder on real submissions: reference, stubs, bugs, cheats and broken files."""
 import json
+import os
 import subprocess
 import sys
+import time
+import uuid
 from pathlib import Path
 
 import pytest
 
-from autograder.grading import GradingError, grade, sandbox_kind
+from autograder import sandbox
+from autograder.grading import GradingError, grade
 from mlplab.tasks import TASKS
 from submissions import make_submission, with_bug
 from bugzoo import all_of
@@ -75,16 +79,16 @@ def test_an_endless_loop_costs_only_its_task(tmp_path):
     path = "mlplab/layers/hidden_units.py"
     text = (Path(__file__).parents[1] / "solutions" / path).read_text()
     text += "\n_orig = ELULayer.fprop\nELULayer.fprop = lambda self, x: [0 for _ in iter(int, 1)]\n"
-    verdict = grade(make_submission(tmp_path, replace={path: text}), "lab1", seed=SEED, timeout=8)
+    verdict = grade(make_submission(tmp_path, replace={path: text}), "lab1", seed=SEED, timeout=20)
     assert failed(verdict) == ["lab1.elu"]
-    assert "did not finish within 8 s" in verdict.result("lab1.elu").message
+    assert "did not finish within its time limit" in verdict.result("lab1.elu").message
 
 
 def test_a_crashing_import_fails_the_tasks_of_that_file_only(tmp_path):
     path = "mlplab/preprocessing.py"
     verdict = grade(make_submission(tmp_path, replace={path: "import os\nos._exit(3)\n"}), "lab1", seed=SEED)
     assert failed(verdict) == ["lab1.standardise", "lab1.pca_whiten"]
-    assert "exit code 3" in verdict.result("lab1.standardise").message
+    assert "stopped with exit code 3" in verdict.result("lab1.standardise").message
 
 
 def test_a_missing_exercise_file_fails_its_tasks_with_a_clear_message(tmp_path):
@@ -103,7 +107,7 @@ def test_bad_arguments_are_named(tmp_path):
         grade(tmp_path / "nowhere", "lab1")
 
 
-@pytest.mark.skipif(sandbox_kind() != "bwrap", reason="bubblewrap is not installed")
+@pytest.mark.skipif(sandbox.status() != "bwrap", reason="bubblewrap is not usable here")
 def test_student_code_cannot_write_files_or_reach_the_network(tmp_path):
     folder = tmp_path / "sub"
     victim = folder / "gradebook.db"
@@ -118,7 +122,7 @@ def he_normal(shape, rng):
     verdict = grade(make_submission(folder, replace={path: text}), "lab1", seed=SEED)
     assert victim.read_text() == "precious"
     assert failed(verdict) == ["lab1.he_normal"]
-    assert "Read-only file system" in verdict.result("lab1.he_normal").message
+    assert "No such file or directory" in verdict.result("lab1.he_normal").message  # not even visible
 
 
 def test_the_comparing_process_never_imports_student_code(tmp_path):
@@ -158,3 +162,220 @@ def test_hidden_checks_run_as_pytest_one_test_per_task(tmp_path):
     assert "not implemented yet: Lab 1, task 1.1" in out.stdout
     out = subprocess.run([*command, "--submission", str(ref), "-n", "0"], capture_output=True, text=True)
     assert out.returncode == 0 and f"{len(LAB1)} passed" in out.stdout, out.stdout[-2000:]
+
+
+# --- attacks: blank (stub) submissions whose exercise files attack at import; each must score 0 ---
+
+REPO = Path(__file__).resolve().parents[1]
+ATTACK_SEED = 777
+
+
+def attacked(tmp_path, attack: str, lab: str = "lab1") -> Path:
+    """The stubs of ``lab`` with ``attack`` run at the import of every exercise file."""
+    folder = make_submission(tmp_path / "submission", lab, base="stubs")
+    for relpath in sorted({t.file for t in TASKS if t.lab == lab}):
+        path = folder / relpath
+        path.write_text(path.read_text() + "\n" + attack.replace("RELPATH", relpath))
+    return folder
+
+
+def digest(*folders: Path) -> list[str]:
+    import hashlib
+
+    out = []
+    for folder in folders:
+        h = hashlib.sha256()
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                h.update(str(path).encode() + path.read_bytes())
+        out.append(h.hexdigest())
+    return out
+
+
+def messages(verdict) -> str:
+    return "\n".join(r.message for r in verdict.results)
+
+
+needs_sandbox = pytest.mark.skipif(sandbox.status() != "bwrap", reason="bubblewrap is not usable here")
+
+
+@needs_sandbox
+def test_attack_executing_the_reference_by_any_route_scores_zero(tmp_path):
+    attack = f'''
+import os as _os, sys as _sys
+_seen = []
+for _root in ({str(REPO / "solutions")!r}, {str(REPO / "course")!r}, _os.environ.get("MLPLAB_SOLUTIONS", "")):
+    _file = _os.path.join(_root, "RELPATH")
+    if _root and _os.path.exists(_file):
+        exec(open(_file).read(), globals())
+        _seen.append(_file)
+for _top, _dirs, _files in _os.walk("/"):
+    _dirs[:] = [d for d in _dirs if _os.path.join(_top, d) not in ("/proc", "/usr", "/sys", "/dev")]
+    if "RELPATH".rsplit("/", 1)[-1] in _files and _top.endswith("solutions/mlplab"):
+        _seen.append(_top)
+import mlplab._overlay as _overlay
+try:
+    _overlay.use_reference({str(REPO / "solutions")!r})
+except Exception as _e:
+    _seen.append(type(_e).__name__)
+_seen.append(str(hasattr(_overlay, "solutions_root")))
+raise RuntimeError("attack saw " + repr(_seen))
+'''
+    verdict = grade(attacked(tmp_path, attack), "lab1", seed=ATTACK_SEED)
+    assert verdict.score == 0 and verdict.sandbox == "bwrap"
+    assert "attack saw ['FileNotFoundError', 'False']" in messages(verdict)
+
+
+@needs_sandbox
+def test_attack_forging_the_result_channel_scores_zero(tmp_path):
+    import base64
+
+    from autograder import grading
+    from autograder.paths import solutions_folder
+    from mlplab.checks import pack
+
+    inputs = grading.make_inputs("lab1", ATTACK_SEED)
+    forged = pack(grading.reference_outcomes("lab1", ATTACK_SEED, inputs, solutions_folder()))
+    attack = f'''
+import base64 as _b64, os as _os
+_blob = _b64.b64decode({base64.b64encode(forged).decode()!r})
+_tried = {{}}
+for _pid in ("self", str(_os.getppid()), "1"):
+    try:
+        _fds = _os.listdir(f"/proc/{{_pid}}/fd")
+    except OSError as _e:
+        _tried[_pid] = type(_e).__name__
+        continue
+    for _fd in _fds:
+        try:
+            _w = _os.open(f"/proc/{{_pid}}/fd/{{_fd}}", _os.O_WRONLY)
+            _os.write(_w, _blob)
+            _tried[f"{{_pid}}/{{_fd}}"] = "written"
+        except OSError as _e:
+            _tried[f"{{_pid}}/{{_fd}}"] = type(_e).__name__
+for _fd in range(3, 20):
+    try:
+        _os.write(_fd, _blob)
+    except OSError:
+        pass
+raise RuntimeError("forgery: " + repr(_tried))
+'''
+    verdict = grade(attacked(tmp_path, attack), "lab1", seed=ATTACK_SEED)
+    assert verdict.score == 0, verdict.to_json()
+    text = messages(verdict)
+    assert "'1': 'PermissionError'" in text or "'1/" not in text
+    assert "PermissionError" in text  # the worker's parent is not dumpable: its fds are out of reach
+
+
+@needs_sandbox
+def test_attack_writing_and_remounting_changes_nothing_outside(tmp_path):
+    victim = tmp_path / "gradebook.db"
+    victim.write_text("precious")
+    folder = tmp_path / "submission"
+    attack = f'''
+import ctypes as _c, os as _os
+_done = []
+_libc = _c.CDLL(None, use_errno=True)
+for _t in ("/", "/usr", "/submission", {str(REPO)!r}):
+    if _libc.mount(None, _t.encode(), None, 32 | 4096, None) == 0:
+        _done.append("remounted " + _t)
+for _path in ({str(victim)!r}, {str(folder / "mlplab" / "initialisers.py")!r}, "/submission/mlplab/initialisers.py",
+              {str(REPO / "solutions" / "mlplab" / "initialisers.py")!r}, "/opt/mlplab/python/mlplab/tasks.py",
+              "/tmp/../etc/passwd"):
+    try:
+        open(_path, "w").write("0")
+        _done.append("wrote " + _path)
+    except OSError:
+        pass
+try:
+    with open("/tmp/huge", "wb") as _f:
+        for _ in range(1024):
+            _f.write(bytes(1024**2))
+except OSError as _e:
+    _done.append("huge file stopped: " + type(_e).__name__)
+raise RuntimeError("attack did " + repr(_done))
+'''
+    folder = attacked(tmp_path, attack)
+    before = digest(folder, REPO / "solutions", REPO / "mlplab")
+    verdict = grade(folder, "lab1", seed=ATTACK_SEED)
+    assert verdict.score == 0
+    assert victim.read_text() == "precious"
+    assert digest(folder, REPO / "solutions", REPO / "mlplab") == before
+    assert "attack did ['huge file stopped: OSError']" in messages(verdict)
+
+
+@needs_sandbox
+def test_attack_signalling_every_process_it_sees_hurts_only_itself(tmp_path):
+    attack = f'''
+import os as _os, signal as _s
+for _pid in [int(p) for p in _os.listdir("/proc") if p.isdigit()] + [{os.getpid()}, {os.getppid()}]:
+    if _pid != _os.getpid():
+        try:
+            _os.kill(_pid, _s.SIGKILL)
+        except OSError:
+            pass
+'''
+    verdict = grade(attacked(tmp_path, attack), "lab1", seed=ATTACK_SEED)
+    assert verdict.score == 0  # it killed its own worker; this process and its parent live on
+    assert "could not be graded" in messages(verdict)
+
+
+@needs_sandbox
+def test_attack_reading_passwd_and_environment_learns_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLPLAB_INSTRUCTOR_SECRET", "s3cret-token")
+    attack = 'import os as _os\nraise RuntimeError(open("/etc/passwd").read() + repr(dict(_os.environ)))\n'
+    verdict = grade(attacked(tmp_path, attack), "lab1", seed=ATTACK_SEED)
+    text = messages(verdict)
+    assert verdict.score == 0 and "nobody:x:65534" in text
+    assert "s3cret" not in text and "root:" not in text and "MLPLAB_SOLUTIONS" not in text
+
+
+@needs_sandbox
+@pytest.mark.parametrize("attack", [
+    "import time as _t\n_t.sleep(10**6)\n",
+    "while True:\n    pass\n",
+    "import os as _os\nwhile True:\n    try:\n        _os.fork()\n    except OSError:\n        pass\n",
+], ids=["sleep-at-import", "busy-loop", "fork-bomb"])
+def test_attack_wasting_time_costs_at_most_the_budget(tmp_path, attack):
+    start = time.monotonic()
+    verdict = grade(attacked(tmp_path, attack), "lab1", seed=ATTACK_SEED, timeout=15)
+    elapsed = time.monotonic() - start
+    assert verdict.score == 0
+    assert elapsed < 15 + 5, elapsed  # the budget, plus starting and judging
+    assert "time limit" in messages(verdict) or "time budget" in messages(verdict)
+
+
+@needs_sandbox
+def test_attack_with_memory_zip_bomb_and_daemon_scores_zero_and_leaves_nothing(tmp_path):
+    marker = f"mlplab-daemon-{uuid.uuid4().hex}"
+    attack = f'''
+import io as _io, os as _os, subprocess as _sp, sys as _sys, zipfile as _z
+_sp.Popen([_sys.executable, "-c", "import time; time.sleep(300)", {marker!r}], start_new_session=True,
+          stdin=_sp.DEVNULL, stdout=_sp.DEVNULL, stderr=_sp.DEVNULL)
+try:
+    import numpy as _np
+    _np.ones(10 * 1024**3, dtype=_np.uint8)
+except MemoryError:
+    pass
+_bomb = _io.BytesIO()
+with _z.ZipFile(_bomb, "w", _z.ZIP_DEFLATED) as _a:
+    _a.writestr("__meta__.npy", bytes(512 * 1024**2))
+for _fd in _os.listdir("/proc/self/fd"):
+    try:
+        _os.write(int(_fd), _bomb.getvalue())
+    except OSError:
+        pass
+_os._exit(0)
+'''
+    verdict = grade(attacked(tmp_path, attack), "lab1", seed=ATTACK_SEED)
+    assert verdict.score == 0
+    assert "no result" in messages(verdict)
+    time.sleep(0.5)
+    alive = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if marker.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                alive.append(pid)
+        except OSError:
+            pass
+    assert alive == []

@@ -9,6 +9,8 @@ Relative error is CS231n's: ``max |a - b| / max(1e-8, |a| + |b|)`` over entries.
 """
 from __future__ import annotations
 
+import functools
+import inspect
 from typing import Callable, Mapping
 
 import numpy as np
@@ -26,6 +28,25 @@ def as_array(value, what: str) -> np.ndarray:
     if array.dtype.kind not in "biuf":
         raise ProbeError(f"{what} returned {type(value).__name__} of dtype {array.dtype}, expected a numeric array")
     return array
+
+
+def stand_in(api: str, function: Callable) -> Callable:
+    """``function`` (a probe's stand-in for a callable the docstring documents as ``api``), refusing calls that
+    do not fit its signature with a message in terms of the documented API (not the probe's local names).
+
+    The stand-in must take the documented parameter names, so calls by position and by keyword both work.
+    """
+    signature = inspect.signature(function)
+
+    @functools.wraps(function)
+    def checked(*args, **kwargs):
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise ProbeError(f"your code called {api} with arguments that do not fit it ({exc})") from None
+        return function(*args, **kwargs)
+
+    return checked
 
 
 def elementwise_rel_error(actual: np.ndarray, expected: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ import io
 import json
 import traceback
 import warnings
+import zipfile
 from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
@@ -137,9 +138,18 @@ def pack(tree: dict[str, dict[str, Any]]) -> bytes:
     return buffer.getvalue()
 
 
-def unpack(data: bytes | str) -> dict[str, dict[str, Any]]:
-    """Inverse of ``pack`` (from bytes or a file path); refuses pickled objects."""
+def unpack(data: bytes | str, max_bytes: int | None = None) -> dict[str, dict[str, Any]]:
+    """Inverse of ``pack`` (from bytes or a file path); refuses pickled objects.
+
+    With ``max_bytes`` (for data from an untrusted process) it also refuses, before
+    reading any array, compressed members, more than ``max_bytes`` in all, and
+    arrays whose header claims more data than the member holds.
+    """
     source = io.BytesIO(data) if isinstance(data, bytes) else data
+    if max_bytes is not None:
+        if not isinstance(source, io.BytesIO):
+            raise TypeError("unpack with max_bytes reads bytes, not a file")
+        _check_bounds(source, max_bytes)
     with np.load(source, allow_pickle=False) as npz:
         meta = json.loads(npz["__meta__"].tobytes().decode())
         tree: dict[str, dict[str, Any]] = {task: dict(fields) for task, fields in meta.items()}
@@ -149,3 +159,23 @@ def unpack(data: bytes | str) -> dict[str, dict[str, Any]]:
             task_id, section, name = key.split("/", 2)
             tree.setdefault(task_id, {}).setdefault(section, {})[name] = npz[key]
     return tree
+
+
+def _check_bounds(source: io.BytesIO, max_bytes: int) -> None:
+    with zipfile.ZipFile(source) as archive:
+        members = archive.infolist()
+        if sum(m.file_size for m in members) > max_bytes:
+            raise ValueError(f"packed data larger than {max_bytes} bytes")
+        for member in members:
+            if member.compress_type != zipfile.ZIP_STORED:
+                raise ValueError(f"{member.filename}: compressed member refused")
+            with archive.open(member) as stream:
+                version = np.lib.format.read_magic(stream)
+                read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                               (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+                if read_header is None:
+                    raise ValueError(f"{member.filename}: npy format {version} refused")
+                shape, _, dtype = read_header(stream)
+                if dtype.hasobject or int(np.prod(shape, dtype=np.float64)) * dtype.itemsize > member.file_size:
+                    raise ValueError(f"{member.filename}: array header does not match its data")
+    source.seek(0)

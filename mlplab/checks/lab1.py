@@ -28,7 +28,12 @@ outputs on the same inputs (``expected``); nothing here computes the answers.
 * Orthogonal initialisation (task 1.5): shape, dtype, seeding as above;
   ``W @ W.T`` (rows, ``n_out <= n_in``) or ``W.T @ W`` (columns) equal to the
   reference's up to 1e-10 times ``gain**2``; the mean of ``W**2`` within 1e-8
-  (relative).
+  (relative); and the distribution, from 600 draws of each of the shapes
+  3x3, 5x3 and 3x5 (``gain=1``): the fraction of 3x3 draws with a positive
+  determinant, the mean over the draws of the sum of all entries and the mean
+  of every entry, each within 6 standard errors of the reference's (false
+  alarm below 1e-7 per statistic; a uniformly distributed orthogonal matrix
+  has half its determinants positive and every mean 0).
 * Log-prior biases (task 1.6): values within a relative error of 1e-10 for
   labels and one-hot targets; a class without examples raises ValueError
   whose message names the class.
@@ -61,6 +66,7 @@ from mlplab.checks.compare import (
     assert_true,
     elementwise_rel_error,
     flag,
+    number,
     same_global_state,
 )
 from mlplab.checks.core import CheckFailure, ProbeError, TaskCheck
@@ -71,6 +77,9 @@ MIN_DRAWS = 2_000_000  # weights drawn per shape for the statistics of a random 
 VARIANCE_TOL = 0.01  # relative; see the module docstring for the false-alarm probability
 KURTOSIS_TOL = 0.1  # absolute
 MEAN_Z = 6.5  # standard errors
+ORTHOGONAL_DRAWS = 600  # draws per shape for the distribution of orthogonal matrices
+ORTHOGONAL_SHAPES = ((3, 3), (5, 3), (3, 5))
+ORTHOGONAL_Z = 6.0  # standard errors
 MAX_ABS_TOL = 1e-3  # relative, uniform distributions only
 UNIFORM_KURTOSIS = -1.2
 
@@ -295,6 +304,16 @@ def _orthogonal_probe(inputs: dict) -> dict:
         c = np.asarray(orthogonal(shape, np.random.default_rng([seed, i, 2]), **kwargs))
         same = same and a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
         differ = differ and not (a.shape == c.shape and np.array_equal(a, c, equal_nan=True))
+    for j, shape in enumerate(ORTHOGONAL_SHAPES):  # the distribution over many draws
+        draws = [np.asarray(orthogonal(shape, np.random.default_rng([seed, 50 + j, k])), dtype=np.float64)
+                 for k in range(ORTHOGONAL_DRAWS)]
+        if all(w.shape == shape for w in draws):
+            stack = np.stack(draws)
+            out[f"dist_mean{j}"], out[f"dist_var{j}"] = stack.mean(axis=0), stack.var(axis=0)
+            totals = stack.sum(axis=(1, 2))
+            out[f"dist_total_mean{j}"], out[f"dist_total_var{j}"] = np.array(totals.mean()), np.array(totals.var())
+            if shape[0] == shape[1]:
+                out["dist_positive_det"] = np.array(np.mean(np.linalg.det(stack) > 0))
     out["same_seed_same_weights"] = np.array(same)
     out["other_seed_other_weights"] = np.array(differ)
     out["global_state_untouched"] = np.array(same_global_state(global_state, np.random.get_state()))
@@ -345,7 +364,47 @@ def _orthogonal_compare(student: dict, expected: dict, inputs: dict) -> str:
         errors.append(error)
         assert_ratio(f"{call}: the mean of the squared weights", float(student[f"mean_square{i}"]),
                      float(expected[f"mean_square{i}"]), rel_tol=1e-8)
-    return f"orthonormal to {max(errors):.1e} (tolerance 1e-10)"
+    _compare_orthogonal_distribution(student, expected)
+    return f"orthonormal to {max(errors):.1e} (tolerance 1e-10), uniformly distributed over {ORTHOGONAL_DRAWS} draws"
+
+
+def _compare_orthogonal_distribution(student: dict, expected: dict) -> None:
+    """Half the square draws have a positive determinant; the entries and their sum have mean 0."""
+    n = ORTHOGONAL_DRAWS
+    uniform = "a uniformly distributed orthogonal matrix has every entry's mean 0"
+    square = "orthogonal(3x3)"
+    for j, shape in enumerate(ORTHOGONAL_SHAPES):
+        what = f"orthogonal({shape[0]}x{shape[1]})"
+        assert_true(f"dist_mean{j}" in student, f"{what} returned another shape in some of {n} draws")
+    positive, positive_ref = number(student, "dist_positive_det"), number(expected, "dist_positive_det")
+    if abs(positive - positive_ref) > ORTHOGONAL_Z * np.sqrt(0.5 / n):
+        message = (f"over {n} draws, {positive:.0%} of the {square} matrices have determinant +1, expected about "
+                   f"{positive_ref:.0%} (half are rotations, half reflections)")
+        if positive in (0.0, 1.0):
+            message += (". Likely mistake: a factor whose signs the decomposition fixes by a convention (U "
+                        "of the SVD alone, or Q of a QR without the sign correction): return U @ Vt")
+        raise CheckFailure(message)
+    for j, shape in enumerate(ORTHOGONAL_SHAPES):
+        what = f"orthogonal({shape[0]}x{shape[1]})"
+        total, total_ref = number(student, f"dist_total_mean{j}"), number(expected, f"dist_total_mean{j}")
+        error = np.sqrt((number(student, f"dist_total_var{j}") + number(expected, f"dist_total_var{j}")) / n)
+        if abs(total - total_ref) > ORTHOGONAL_Z * error:
+            message = (f"over {n} draws of {what}, the sum of all entries averages {total:.3g}, expected "
+                       f"{total_ref:.2g} (tolerance ±{ORTHOGONAL_Z * error:.2g}; {uniform})")
+            if total > 0:
+                message += (". Likely mistake: the random matrix is not centred (rng.random or uniform on [0, 1) "
+                            "instead of standard normal entries), so one unit of W averages its inputs")
+            raise CheckFailure(message)
+        mean, mean_ref = np.asarray(student[f"dist_mean{j}"]), np.asarray(expected[f"dist_mean{j}"])
+        error = np.sqrt((np.asarray(student[f"dist_var{j}"]) + np.asarray(expected[f"dist_var{j}"])) / n)
+        z = np.abs(mean - mean_ref) / np.maximum(error, 1e-12)
+        if z.max() > ORTHOGONAL_Z:
+            where = tuple(int(k) for k in np.unravel_index(int(np.argmax(z)), z.shape))
+            raise CheckFailure(
+                f"over {n} draws of {what}, entry {where} averages {float(mean[where]):.3g}, expected "
+                f"{float(mean_ref[where]):.2g} ({z.max():.1f} standard errors; {uniform}), so the matrices are not "
+                "uniformly distributed: are the signs of the factor fixed by the decomposition (U or Vt alone, a QR "
+                "without the sign correction), or the random matrix not standard normal?")
 
 
 # --------------------------------------------------------------------------- log-prior biases

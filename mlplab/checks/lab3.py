@@ -119,6 +119,7 @@ from mlplab.checks.compare import (
     flag,
     number,
     seeding_flags,
+    stand_in,
 )
 from mlplab.checks.core import CheckFailure, ProbeError, TaskCheck
 
@@ -1284,16 +1285,19 @@ def _provider_probe(inputs: dict) -> dict:
     rng = np.random.default_rng([seed, 1])
     calls: dict[str, list] = {"first": [], "second": []}
 
-    def scale_and_shift(images, generator):
-        constant = float(generator.uniform(0.25, 0.75)) if isinstance(generator, np.random.Generator) else 0.5
-        calls["first"].append((tuple(np.shape(images)), generator is rng, constant))
+    given = rng
+
+    def scale_and_shift(images, rng):  # the documented signature of an augmentation: (images, rng)
+        constant = float(rng.uniform(0.25, 0.75)) if isinstance(rng, np.random.Generator) else 0.5
+        calls["first"].append((tuple(np.shape(images)), rng is given, constant))
         return np.asarray(images) * 2.0 + np.float32(constant)
 
-    def offset(images, generator):
-        calls["second"].append((tuple(np.shape(images)), generator is rng, None))
+    def offset(images, rng):
+        calls["second"].append((tuple(np.shape(images)), rng is given, None))
         return np.asarray(images) + np.float32(_PROVIDER_OFFSET)
 
-    provider = AugmentedProvider(base, [scale_and_shift, offset], rng, image_shape=_PROVIDER_IMAGE)
+    augmentations = [stand_in("an augmentation (images, rng) -> images", f) for f in (scale_and_shift, offset)]
+    provider = AugmentedProvider(base, augmentations, rng, image_shape=_PROVIDER_IMAGE)
     out: dict[str, np.ndarray] = {"length": np.array(len(provider) == len(base))}
     problems = dict.fromkeys(("shape", "dtype", "calls", "images_shape", "rng", "rows", "pairs", "targets",
                               "coverage"), 0)
@@ -1312,7 +1316,7 @@ def _provider_probe(inputs: dict) -> dict:
         constants = [c[2] for c in calls["first"]]
         seen = []
         for item in batches:
-            if not isinstance(item, tuple) or len(item) != 2:
+            if not isinstance(item, (tuple, list)) or len(item) != 2:  # any pair the Trainer can unpack
                 raise ProbeError(f"AugmentedProvider yielded {type(item).__name__}, expected (inputs, targets) pairs")
             inputs_batch, targets = np.asarray(item[0]), np.asarray(item[1])
             size = len(targets)

@@ -52,6 +52,7 @@ from mlplab.checks.compare import (
     flag,
     number,
     seeding_flags,
+    stand_in,
 )
 from mlplab.checks.core import CheckFailure, ProbeError, TaskCheck
 
@@ -315,35 +316,35 @@ def _bag_probe(inputs: dict) -> dict:
     import mlplab.bagging as bagging
 
     num_models, seed = int(inputs["num_models"]), int(inputs["seed"])
-    num_examples = len(inputs["targets"])
+    n_data = len(inputs["targets"])
     # Example i is recognisable from its first column.
-    data = np.stack([np.arange(num_examples, dtype=np.float64), inputs["features"]], axis=1)
+    data = np.stack([np.arange(n_data, dtype=np.float64), inputs["features"]], axis=1)
     targets = inputs["targets"].copy()
     given = np.random.default_rng([seed, 7])
     drawn: list[np.ndarray] = []
     calls: list[dict] = []
     problems = {"bootstrap_rng": 0, "bootstrap_n": 0}
 
-    def recording_bootstrap(n, rng):  # a stand-in that is easy to recognise (not a bootstrap sample)
+    def recording_bootstrap(num_examples, rng):  # easy to recognise (not a bootstrap sample)
         if rng is not given:
             problems["bootstrap_rng"] += 1
-        if int(n) != num_examples:
+        if int(num_examples) != n_data:
             problems["bootstrap_n"] += 1
-        sample = rng.permutation(num_examples)[::-1].copy()
+        sample = rng.permutation(n_data)[::-1].copy()
         drawn.append(sample)
         return sample
 
-    def train(x, t, rng):
-        x, t = np.asarray(x), np.asarray(t)
+    def train(inputs, targets, rng):  # the documented signature of train
+        x, t = np.asarray(inputs), np.asarray(targets)
         calls.append({"rows": x[:, 0].copy(), "shape_ok": x.shape[1:] == (2,) and t.shape == x.shape[:1],
                       "targets": t.copy(), "rng": rng is given, "after_draws": len(drawn)})
         level = float(np.mean(t))
         return lambda z: np.full(len(z), level)
 
     original = bagging.bootstrap_indices
-    bagging.bootstrap_indices = recording_bootstrap
+    bagging.bootstrap_indices = stand_in("bootstrap_indices(num_examples, rng)", recording_bootstrap)
     try:
-        result = bagging.bag_models(train, data, targets, num_models, given)
+        result = bagging.bag_models(stand_in("train(inputs, targets, rng)", train), data, targets, num_models, given)
     finally:
         bagging.bootstrap_indices = original
     if not isinstance(result, (tuple, list)) or len(result) != 2:
@@ -359,12 +360,12 @@ def _bag_probe(inputs: dict) -> dict:
         "bootstrap_n_problems": np.array(problems["bootstrap_n"]),
     }
     draws_ok = len(drawn) == len(calls)
-    out["samples_returned_ok"] = np.array(samples.shape == (len(drawn), num_examples) and len(drawn) > 0
+    out["samples_returned_ok"] = np.array(samples.shape == (len(drawn), n_data) and len(drawn) > 0
                                           and all(np.array_equal(samples[k], drawn[k]) for k in range(len(drawn))))
     out["trained_on_sample"] = np.array(draws_ok and all(
         np.array_equal(call["rows"], drawn[k]) for k, call in enumerate(calls)))
     out["trained_on_full_data"] = np.array(len(calls) > 0 and all(
-        np.array_equal(call["rows"], np.arange(num_examples)) for call in calls))
+        np.array_equal(call["rows"], np.arange(n_data)) for call in calls))
     out["targets_paired"] = np.array(all(
         call["shape_ok"] and np.array_equal(call["targets"], targets[call["rows"].astype(int)]) for call in calls))
     out["train_rng"] = np.array(all(call["rng"] for call in calls))

@@ -47,7 +47,10 @@ statistics that do not depend on *which* random numbers were drawn:
 * **Pretrained classifier** (task 5.7): layers, outputs of the classifier
   built from random autoencoders (relative 1e-12), that no parameter array
   is shared with an autoencoder and that changing the classifier leaves the
-  autoencoders alone; the output layer's default weights come from ``rng``.
+  autoencoders alone; the output layer's default weights come from ``rng``
+  (same seed, same weights; another seed, others) with the mean and root
+  mean square of ``AffineLayer``'s default initialiser (whatever else is drawn
+  from ``rng`` first).
 * **Tied weights** (task 5.8), all in float64: the decoder layer's outputs,
   ``bprop``, bias gradient and share of ``dE/dW`` against central differences
   of your own ``fprop`` (``max |error|`` at most 1e-6 of the largest entry)
@@ -73,6 +76,7 @@ from mlplab.checks.compare import (
     flag,
     number,
     seeding_flags,
+    stand_in,
 )
 from mlplab.checks.core import CheckFailure, ProbeError, TaskCheck
 
@@ -405,13 +409,15 @@ def _denoising_probe(inputs: dict) -> dict:
     labels, seed = np.asarray(inputs["labels"], dtype=np.int64), int(inputs["seed"])
     # row i is i + (0, 1, ..., 5) / 8: each row says which example it is
     data = (np.arange(_DP_EXAMPLES)[:, None] + np.arange(_DP_DIM)[None, :] / 8).astype(np.float32)
-    rng = np.random.default_rng([seed, 1])
+    rng = given = np.random.default_rng([seed, 1])
     calls: list = []
 
-    def corrupt(values, generator):
-        shift = float(generator.uniform(100.0, 200.0)) if isinstance(generator, np.random.Generator) else 150.0
-        calls.append((np.array(values, copy=True), generator is rng, shift))
-        return np.asarray(values) * -1.0 + np.float32(shift)
+    def corrupt_inputs(inputs, rng):  # the documented signature of a corruption: (inputs, rng)
+        shift = float(rng.uniform(100.0, 200.0)) if isinstance(rng, np.random.Generator) else 150.0
+        calls.append((np.array(inputs, copy=True), rng is given, shift))
+        return np.asarray(inputs) * -1.0 + np.float32(shift)
+
+    corrupt = stand_in("corruption(inputs, rng)", corrupt_inputs)
 
     out: dict[str, np.ndarray] = {}
     problems = dict.fromkeys(("calls", "rng", "inputs", "targets", "swapped", "modified"), 0)
@@ -427,7 +433,7 @@ def _denoising_probe(inputs: dict) -> dict:
                 problems["calls"] += 1
                 continue
             for k, batch in enumerate(batches):
-                if not isinstance(batch, tuple) or len(batch) != 2:
+                if not isinstance(batch, (tuple, list)) or len(batch) != 2:  # any pair the Trainer can unpack
                     raise ProbeError(f"DenoisingProvider yielded {type(batch).__name__}, expected a pair "
                                      "(corrupted inputs, clean inputs)")
                 given, target = (np.asarray(as_array(v, "DenoisingProvider")) for v in batch)
@@ -501,27 +507,28 @@ def _pretrain_probe(inputs: dict) -> dict:
 
     x, seed = inputs["x"], int(inputs["seed"])
     code_dims = [int(c) for c in np.asarray(inputs["code_dims"]).ravel()]
-    rng = np.random.default_rng([seed, 1])
+    rng = given = np.random.default_rng([seed, 1])
     built: list = []
     trained: list = []
 
-    def build(input_dim, code_dim, generator):
+    def build(input_dim, code_dim, rng):  # the documented signatures of build and train
         model = MultipleLayerModel([
             AffineLayer(input_dim, code_dim, weights_init=_deterministic_init, dtype=np.float64), SigmoidLayer(),
             AffineLayer(code_dim, input_dim, weights_init=_deterministic_init, dtype=np.float64), SigmoidLayer()])
-        built.append((int(input_dim), int(code_dim), generator is rng, model))
+        built.append((int(input_dim), int(code_dim), rng is given, model))
         return model
 
-    def train(model, data, generator, **options):
-        data = np.array(data, dtype=np.float64, copy=True)
+    def train(model, inputs, rng, **train_options):
+        data = np.array(inputs, dtype=np.float64, copy=True)
         index = next((k for k, b in enumerate(built) if b[3] is model), -1)
-        trained.append((index, data, generator is rng, dict(options)))
+        trained.append((index, data, rng is given, dict(train_options)))
         if data.ndim == 2 and data.shape[1] == model.layers[0].input_dim:
             # a stand-in for training: a change of the weights that depends on the data
             model.layers[0].weights += 0.5 * np.tanh(data.mean(axis=0))[None, :] - 0.2
             model.layers[0].biases += 0.1 * data.std()
 
-    models = pretrain_stack(x.copy(), code_dims, rng, build=build, train=train,
+    models = pretrain_stack(x.copy(), code_dims, rng, build=stand_in("build(input_dim, code_dim, rng)", build),
+                            train=stand_in("train(model, inputs, rng, **train_options)", train),
                             num_epochs=int(inputs["num_epochs"]))
     out: dict[str, np.ndarray] = {
         "built": np.array([b[:2] for b in built] or [(-1, -1)]),
@@ -577,6 +584,10 @@ def _pretrain_compare(student: dict, expected: dict, inputs: dict) -> str:
 
 # --------------------------------------------------------------------------- 5.7 pretrained classifier
 
+_DRAWN_CLASSES = 300  # output units of the classifier whose default weights are checked by their statistics
+_DRAWN_RMS_TOL = 0.25  # the two RMS of >= 600 normal weights differ by 25% with probability < 1e-8
+
+
 def _classifier_inputs(rng: np.random.Generator) -> dict:
     dims = [int(rng.integers(6, 10)), int(rng.integers(4, 6)), int(rng.integers(2, 4))]
     out = {"dims": np.array(dims), "num_classes": int(rng.integers(3, 6)), "x": rng.uniform(0, 1, (5, dims[0])),
@@ -622,7 +633,13 @@ def _classifier_probe(inputs: dict) -> dict:
     _describe_layers(model, "drawn", out, dims[0])
     params = list(model.params)
     out["drawn_float32"] = np.array(all(np.asarray(p).dtype == np.float32 for p in params))
-    out["drawn_output_weights"] = np.asarray(params[-2], dtype=np.float64) if len(params) >= 2 else np.zeros(1)
+
+    def output_weights(rng):  # the default output weights, from many classes (their distribution is checked)
+        params = list(pretrained_classifier(autoencoders(np.float32), _DRAWN_CLASSES, rng).params)
+        return np.asarray(params[-2], dtype=np.float64) if len(params) >= 2 else np.zeros(1)
+
+    out.update(seeding_flags(output_weights, seed))
+    out["drawn_output_weights"] = output_weights(np.random.default_rng([seed, 3]))
     return out
 
 
@@ -648,11 +665,16 @@ def _classifier_compare(student: dict, expected: dict, inputs: dict) -> str:
     assert_true(flag(student, "drawn_float32"),
                 f"{what}: float32 autoencoders must give a float32 classifier (all parameters, the output layer too)")
     w, w_ref = np.asarray(student["drawn_output_weights"]), np.asarray(expected["drawn_output_weights"])
-    assert_shape(f"{what}: the output layer's weights", w, w_ref.shape)
-    assert_true(np.allclose(w, w_ref, rtol=1e-6, atol=0),
-                f"{what}: the output layer's default weights are not the ones drawn from rng: create it with "
-                "AffineLayer(code_dim, num_classes, rng=rng, weights_init=weights_init, ...) and draw nothing else "
-                "from rng")
+    drawn = f"pretrained_classifier(..., {_DRAWN_CLASSES}, rng) without weights_init: the output layer's weights"
+    assert_shape(drawn, w, w_ref.shape)
+    assert_finite(drawn, w)
+    assert_seeded("pretrained_classifier", student, what="output-layer weights")
+    rms, rms_ref = float(np.sqrt(np.mean(w**2))), float(np.sqrt(np.mean(w_ref**2)))
+    advice = ("create the output layer with AffineLayer(code_dim, num_classes, rng=rng, weights_init=weights_init, "
+              "...) so that weights_init=None gives AffineLayer's default initialiser")
+    assert_ratio(f"{drawn}: their root mean square", rms, rms_ref, rel_tol=_DRAWN_RMS_TOL)
+    assert_true(abs(float(np.mean(w))) <= _DRAWN_RMS_TOL * rms_ref,
+                f"{drawn} have mean {float(np.mean(w)):.3g}, expected about 0: {advice}")
     return "copies of the encoders, a new output layer, nothing shared"
 
 

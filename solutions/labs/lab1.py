@@ -336,17 +336,22 @@ plot_per_layer({name: r["std"] for name, r in relu_stats.items()}, "std of ReLU 
 # depth. An orthogonal matrix ($Q^\top Q = I$) preserves *every* norm exactly, $\|Q\mathbf x\| = \|\mathbf x\|$,
 # and so does any product of orthogonal matrices, forwards and backwards (all singular values are 1).
 #
-# A random orthogonal matrix can be obtained from the singular value decomposition of a random
-# Gaussian matrix $A = U \Sigma V^\top$: the factors $U$ and $V^\top$ are orthogonal (for a
-# non-square shape, one of them has orthonormal columns or rows of the right shape). The initial
-# weights are then $\text{gain}\cdot U$ or $\text{gain}\cdot V^\top$.
+# A random orthogonal matrix, *uniformly distributed* over all orthogonal matrices, can be obtained
+# from the singular value decomposition of a random Gaussian matrix $A = U \Sigma V^\top$: drop the
+# singular values and keep $U V^\top$ (the orthogonal matrix nearest to $A$; for a non-square shape
+# its rows or its columns are orthonormal). The initial weights are $\text{gain}\cdot U V^\top$.
+# Taking $U$ alone would give orthogonal matrices too, but not uniformly distributed ones: the SVD
+# routine fixes the signs of the singular vectors by a convention (every $2\times 2$ $U$ it returns
+# is a reflection, with determinant $-1$), and $U V^\top$ does not depend on those signs.
+#
+# *Beside PyTorch:* `torch.nn.init.orthogonal_(w, gain)` draws from the same distribution (it uses a
+# QR decomposition with a sign correction), so its draws agree in distribution, not entry by entry.
 
 # %% [markdown]
 # ### Task 1.5: Orthogonal initialisation via the SVD (2 points)
 #
 # In `mlplab/initialisers.py`, implement `orthogonal(shape, rng, gain=1.0)`: draw a Gaussian matrix
-# with `rng`, take its SVD, and return the orthogonal factor that has the requested shape, times
-# `gain`. The docstring says which factor to return when both fit.
+# with `rng`, take its SVD, and return `gain` times $U V^\top$. The docstring explains why not $U$ alone.
 
 # %% [task lab1.orthogonal]
 

@@ -171,7 +171,7 @@ def he_normal(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
 
 
 def orthogonal(shape: tuple[int, int], rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
-    """Orthogonal initialisation via the singular value decomposition.
+    """Orthogonal initialisation via the singular value decomposition, uniformly distributed.
 
     1. Draw a matrix ``A`` of shape ``shape`` with independent standard normal
        entries from ``rng``.
@@ -179,10 +179,19 @@ def orthogonal(shape: tuple[int, int], rng: np.random.Generator, gain: float = 1
        ``np.linalg.svd(A, full_matrices=False)``: for ``shape = (n_out, n_in)``
        and ``k = min(n_out, n_in)``, ``U`` has shape ``(n_out, k)`` with
        orthonormal columns and ``Vt`` has shape ``(k, n_in)`` with orthonormal rows.
-    3. Return ``gain`` times the factor whose shape is ``shape``: ``Vt`` when
-       ``n_out < n_in`` (then ``W @ W.T = gain**2 * I``), ``U`` when
-       ``n_out > n_in`` (then ``W.T @ W = gain**2 * I``). For a square shape both
-       factors fit; return ``U`` (then both products equal ``gain**2 * I``).
+    3. Return ``gain * (U @ Vt)``, of shape ``shape`` (the *polar factor* of
+       ``A``, the orthogonal matrix nearest to it): ``W @ W.T = gain**2 * I``
+       when ``n_out <= n_in``, ``W.T @ W = gain**2 * I`` when ``n_out >= n_in``.
+
+    Why not ``U`` or ``Vt`` alone, when one of them has the right shape? LAPACK
+    fixes the signs of the singular vectors by a convention, so ``U`` alone is
+    not *uniformly* distributed over the orthogonal matrices: every 2x2 ``U``
+    is a reflection (determinant -1), and its entries' means are not 0.
+    ``U @ Vt`` does not depend on those signs (flipping a column of ``U`` flips
+    the same row of ``Vt``), and since ``A``'s distribution is unchanged by
+    rotations, so is ``U @ Vt``'s: it is uniformly distributed (the same
+    distribution as ``torch.nn.init.orthogonal_``, which uses a QR
+    decomposition with a sign correction).
 
     The singular values ``s`` are discarded: every singular value of the result is ``gain``.
 
@@ -204,8 +213,7 @@ def orthogonal(shape: tuple[int, int], rng: np.random.Generator, gain: float = 1
     check_rng(rng)
     gaussian = rng.standard_normal(size=(n_out, n_in))
     u, _, vt = np.linalg.svd(gaussian, full_matrices=False)
-    factor = u if u.shape == (n_out, n_in) else vt
-    return gain * factor
+    return gain * (u @ vt)
     ### END SOLUTION
 
 

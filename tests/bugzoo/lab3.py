@@ -192,6 +192,10 @@ BUGS = [
         "            yield np.asarray(images).reshape(inputs.shape).astype(inputs.dtype, copy=False), targets",
         "            yield images, targets",
         "reshape the augmented images back"),
+    Bug("lab3_provider_calls_augmentation_with_generator_keyword", "lab3.augmented_provider", AUG,
+        "                images = augmentation(images, self.rng)",
+        "                images = augmentation(images, generator=self.rng)",
+        "called an augmentation (images, rng) -> images with arguments that do not fit"),
 ]
 
 VARIANTS = [
@@ -248,4 +252,9 @@ VARIANTS = [
         "                images = augmentation(images, self.rng)\n"
         "            batches.append((images.reshape(len(inputs), -1).astype(inputs.dtype), targets))\n"
         "        yield from batches", ""),
+    Bug("lab3_provider_keywords_and_lists", "lab3.augmented_provider", AUG,
+        "                images = augmentation(images, self.rng)\n"
+        "            yield np.asarray(images).reshape(inputs.shape).astype(inputs.dtype, copy=False), targets",
+        "                images = augmentation(images=images, rng=self.rng)\n"
+        "            yield [np.reshape(images, inputs.shape).astype(inputs.dtype), targets]", ""),
 ]

@@ -144,4 +144,9 @@ VARIANTS = [
         "    cross = sum(np.mean(shifted[k] * shifted[m]) for k in range(num_models)\n"
         "                for m in range(num_models) if m != k) / num_models**2",
         ""),
+    Bug("lab4_bag_models_by_keyword", "lab4.bag_models", BAG,
+        "        sample = bootstrap_indices(num_examples, rng)\n"
+        "        models.append(train(inputs[sample], targets[sample], rng))",
+        "        sample = bootstrap_indices(num_examples=num_examples, rng=rng)\n"
+        "        models.append(train(inputs=inputs[sample], targets=targets[sample], rng=rng))", ""),
 ]

@@ -163,6 +163,11 @@ BUGS = [
         "        return inputs @ self.weights + self.biases\n",
         "        return inputs @ self.weights\n",
         "inputs @ W + c"),
+    Bug("lab5_classifier_output_layer_unseeded", "lab5.pretrained_classifier", AE,
+        "    layers.append(AffineLayer(last.output_dim, num_classes, rng=rng, weights_init=weights_init,",
+        "    layers.append(AffineLayer(last.output_dim, num_classes, rng=np.random.default_rng(),\n"
+        "                              weights_init=weights_init,",
+        "same seed"),
 ]
 
 VARIANTS = [
@@ -189,4 +194,24 @@ VARIANTS = [
     Bug("lab5_tied_einsum_share", "lab5.tied_autoencoder", AE,
         "        return inputs.T @ grads_wrt_outputs\n",
         "        return np.einsum('nc,nd->cd', inputs, grads_wrt_outputs)\n", ""),
+    Bug("lab5_denoising_keywords_and_lists", "lab5.denoising_provider", AE,
+        "                yield inputs, inputs\n"
+        "            else:\n"
+        "                yield self.corruption(inputs, self.rng), inputs",
+        "                yield [inputs.copy(), inputs]\n"
+        "            else:\n"
+        "                yield [self.corruption(inputs=inputs, rng=self.rng), inputs]", ""),
+    Bug("lab5_pretrain_by_keyword", "lab5.pretrain_stack", AE,
+        "        model = build(data.shape[1], code_dim, rng)\n"
+        "        train(model, data, rng, **train_options)",
+        "        model = build(input_dim=data.shape[1], code_dim=code_dim, rng=rng)\n"
+        "        train(model=model, inputs=data, rng=rng, **train_options)", ""),
+    Bug("lab5_classifier_copies_after_default_draws", "lab5.pretrained_classifier", AE,
+        "        copy = AffineLayer(encoder.input_dim, encoder.output_dim, rng=rng,\n"
+        "                           weights_init=lambda shape, _rng, w=encoder.weights: w.copy(),\n"
+        "                           dtype=encoder.weights.dtype)\n"
+        "        copy.biases = encoder.biases.copy()",
+        "        copy = AffineLayer(encoder.input_dim, encoder.output_dim, rng=rng, dtype=encoder.weights.dtype)\n"
+        "        copy.weights = np.array(encoder.weights, copy=True)\n"
+        "        copy.biases = np.array(encoder.biases, copy=True)", ""),
 ]
