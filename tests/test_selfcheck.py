@@ -2,11 +2,14 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import mlplab
 from mlplab.tasks import TASKS, UnknownTaskError
+
+SOLUTIONS = str(Path(__file__).resolve().parents[1] / "solutions")
 
 LAB1 = [t for t in TASKS if t.lab == "lab1"]
 
@@ -56,7 +59,7 @@ def test_a_failed_check_shows_as_one_line_in_a_notebook():
 
 def test_reference_mode_is_announced(tmp_path):
     proc = run_python("import mlplab; print(mlplab.exercise_source()); mlplab.check('lab1.elu')",
-                      MLPLAB_REFERENCE="1")
+                      MLPLAB_REFERENCE="1", MLPLAB_SOLUTIONS=SOLUTIONS)
     assert proc.stdout.count("REFERENCE MODE: the exercises are loaded from") == 2, proc.stdout + proc.stderr
     proc = run_python("import mlplab; print(mlplab.exercise_source())")
     assert proc.stdout.startswith("Exercises: your own files in") and "REFERENCE" not in proc.stdout
@@ -67,14 +70,15 @@ def test_use_reference_switches_before_import_and_refuses_after():
         "import numpy as np, mlplab\n"
         "mlplab.use_reference()\n"
         "from mlplab import initialisers\n"
-        "print(initialisers.he_normal((3, 4), np.random.default_rng(0)).shape)\n")
+        "print(initialisers.he_normal((3, 4), np.random.default_rng(0)).shape)\n", MLPLAB_SOLUTIONS=SOLUTIONS)
     assert proc.returncode == 0 and "(3, 4)" in proc.stdout, proc.stderr
-    proc = run_python("import mlplab.initialisers, mlplab; mlplab.use_reference()")
+    proc = run_python("import mlplab.initialisers, mlplab; mlplab.use_reference()", MLPLAB_SOLUTIONS=SOLUTIONS)
     assert "restart the kernel" in proc.stderr
 
 
 def test_reference_environment_variable_and_missing_solutions_folder(tmp_path):
-    proc = run_python("import mlplab; print(mlplab.check('lab1').passed)", MLPLAB_REFERENCE="1")
+    proc = run_python("import mlplab; print(mlplab.check('lab1').passed)", MLPLAB_REFERENCE="1",
+                      MLPLAB_SOLUTIONS=SOLUTIONS)
     assert proc.stdout.strip().endswith("True"), proc.stderr
     proc = run_python("import mlplab", MLPLAB_REFERENCE="1", MLPLAB_SOLUTIONS=str(tmp_path))
     assert "reference solutions not found" in proc.stderr
