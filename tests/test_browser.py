@@ -76,6 +76,13 @@ def cell_output(driver, text: str) -> str:
     return "\n".join(o.text for o in cell.find_elements("css selector", ".jp-OutputArea-output")) if cell else ""
 
 
+def close_dialog(driver) -> None:
+    button = wait_for(lambda: driver.find_element("css selector", ".modal.in button[data-dismiss='modal']"),
+                      what="the formgrader's dialog")
+    button.click()
+    wait_for(lambda: not driver.find_elements("css selector", ".modal.in"), what="the dialog to close")
+
+
 def implemented(stub: str) -> str:
     """The stub of mlplab/initialisers.py with task 1.1 implemented (the reference's lines)."""
     solution = (REPO / "solutions" / "mlplab" / "initialisers.py").read_text()
@@ -128,3 +135,43 @@ def test_a_student_implements_a_task_in_jupyterlab_and_sees_pass_without_restart
                           what="the graded cell to pass")
         assert "1/1 tasks pass" in passed and "FAIL" not in passed, passed
         assert kernel_of(base, "lab1.ipynb") == kernel, "the kernel must be the same one, not restarted"
+
+
+def test_the_instructor_autogrades_by_the_formgraders_button_and_students_read_named_feedback(browser, tmp_path):
+    from autograder.course import Course
+    from mlplab.tasks import TASKS
+
+    course = Course(tmp_path / "course")
+    release = course.release("lab1")
+    folder = tmp_path / "alice"
+    shutil.copytree(release, folder)
+    implemented_file = "mlplab/initialisers.py"  # tasks 1.1-1.6 implemented, the rest left as stubs
+    shutil.copyfile(REPO / "solutions" / implemented_file, folder / implemented_file)
+    (folder / "mlplab" / "__init__.py").write_text(  # and a self-check that claims everything passes
+        "def check(*args, **kwargs):\n    print('PASS')\n")
+    course.submit("lab1", "alice", folder)
+    lab1 = [t for t in TASKS if t.lab == "lab1"]
+    trusted = sum(t.points for t in lab1 if t.file == implemented_file)
+
+    with make_server("instructor", tmp_path, COURSE=str(course.root)) as base:
+        browser.get(f"{base}/login?token={TOKEN}")
+        wait_for(lambda: "login" not in browser.current_url, what="the login")
+        browser.get(f"{base}/formgrader/manage_submissions/lab1")
+        row = f"//tr[td[contains(@class, 'student-id') and normalize-space(.)='alice']]"
+        wait_for(lambda: browser.find_element("xpath", row), what="alice's submission in the formgrader")
+        browser.find_element("xpath", f"{row}/td[contains(@class, 'autograde')]/a").click()
+        score = wait_for(lambda: browser.find_element("xpath", f"{row}/td[contains(@class, 'score')]").text.strip(),
+                         timeout=900, what="the autograde button's score")
+        assert [float(x) for x in re.findall(r"[\d.]+", score)] == [trusted, sum(t.points for t in lab1)], score
+        with course.gradebook() as gb:
+            assert gb.find_submission("lab1", "alice").score == trusted
+
+        close_dialog(browser)  # the formgrader reports success in a modal dialog
+        browser.find_element("xpath", f"{row}/td[contains(@class, 'generate-feedback')]/a").click()
+        page = course.root / "feedback" / "alice" / "lab1" / "lab1.html"
+        wait_for(page.is_file, timeout=600, what="the feedback page")
+    browser.get(page.as_uri())
+    text = wait_for(lambda: browser.find_element("css selector", "body").text, what="the feedback page")
+    for task in lab1:
+        assert f"{task.number} {task.title}" in text, f"feedback does not name task {task.number}"
+    assert "Test cell" not in text and str(course.root) not in text

@@ -2,11 +2,14 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import mlplab
 from mlplab.tasks import TASKS, UnknownTaskError
+
+SOLUTIONS = str(Path(__file__).resolve().parents[1] / "solutions")
 
 LAB1 = [t for t in TASKS if t.lab == "lab1"]
 SOLUTIONS = os.environ["MLPLAB_SOLUTIONS"]  # tests/conftest.py; the library does not know it
@@ -57,7 +60,7 @@ def test_a_failed_check_shows_as_one_line_in_a_notebook():
 
 def test_reference_mode_is_announced(tmp_path):
     proc = run_python("import mlplab; print(mlplab.exercise_source()); mlplab.check('lab1.elu')",
-                      MLPLAB_REFERENCE="1")
+                      MLPLAB_REFERENCE="1", MLPLAB_SOLUTIONS=SOLUTIONS)
     assert proc.stdout.count("REFERENCE MODE: the exercises are loaded from") == 2, proc.stdout + proc.stderr
     proc = run_python("import mlplab; print(mlplab.exercise_source())")
     assert proc.stdout.startswith("Exercises: your own files in") and "REFERENCE" not in proc.stdout

@@ -82,3 +82,13 @@ def test_generate_never_overwrites_a_hand_edited_file(tmp_path, monkeypatch):
     problems = gen.generate()
     assert len(problems) == 1 and "not overwritten: mlplab/thing.py" in problems[0]
     assert "a student's work" in stub.read_text()
+
+
+def test_the_workspace_is_ignored_by_git_and_by_the_test_suite():
+    for path in ("work/lab1.ipynb", "work/mlplab/initialisers.py"):
+        proc = subprocess.run(["git", "-C", str(REPO), "check-ignore", "-q", path])
+        assert proc.returncode == 0, f"git must ignore {path}: a student's edits never touch tracked files"
+    import tomllib
+
+    options = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert options["testpaths"] == ["tests"], "`make test` must not collect a student's workspace"
