@@ -114,6 +114,10 @@ BUGS = [
     Bug("log_prior_accepts_empty_class", "lab1.log_prior_biases", INIT,
         "empty = np.flatnonzero(counts == 0)", "empty = np.flatnonzero(counts < 0)",
         "instead of raising valueerror"),
+    Bug("log_prior_counts_only_the_labels_present", "lab1.log_prior_biases", INIT,
+        "counts = np.bincount(labels, minlength=num_classes).astype(np.float64)",
+        "counts = np.bincount(labels).astype(np.float64)",
+        "without minlength"),
     # ---- 1.7 ELU
     Bug("elu_bprop_not_times_grads", "lab1.elu", UNITS,
         "return grads_wrt_outputs * derivative", "return derivative",
@@ -236,6 +240,9 @@ VARIANTS = [
         "    u, _, vt = np.linalg.svd(gaussian, full_matrices=False)\n    return gain * (u @ vt)",
         "gaussian = rng.normal(loc=0.0, scale=1.0, size=(n_in, n_out)).T\n"
         "    u, _, vt = np.linalg.svd(gaussian, full_matrices=False)\n    return (u * gain) @ vt", ""),
+    Bug("log_prior_counts_by_comparison", "lab1.log_prior_biases", INIT,
+        "counts = np.bincount(labels, minlength=num_classes).astype(np.float64)",
+        "counts = (labels[:, None] == np.arange(num_classes)[None, :]).sum(axis=0).astype(float)", ""),
     Bug("log_prior_via_unique", "lab1.log_prior_biases", INIT,
         "return np.log(counts / counts.sum())",
         "return np.log(counts) - np.log(np.sum(counts))", ""),

@@ -196,6 +196,10 @@ BUGS = [
         "                images = augmentation(images, self.rng)",
         "                images = augmentation(images, generator=self.rng)",
         "called an augmentation (images, rng) -> images with arguments that do not fit"),
+    Bug("lab3_rotation_whole_degrees", "lab3.random_rotation", AUG,
+        "    angles = rng.uniform(-max_degrees, max_degrees, size=len(images))",
+        "    angles = rng.integers(-int(max_degrees), int(max_degrees), size=len(images), endpoint=True)",
+        "drawn as integers"),
 ]
 
 VARIANTS = [
@@ -257,4 +261,13 @@ VARIANTS = [
         "            yield np.asarray(images).reshape(inputs.shape).astype(inputs.dtype, copy=False), targets",
         "                images = augmentation(images=images, rng=self.rng)\n"
         "            yield [np.reshape(images, inputs.shape).astype(inputs.dtype), targets]", ""),
+    Bug("lab3_rotation_scaled_random_axes", "lab3.random_rotation", AUG,
+        "    angles = rng.uniform(-max_degrees, max_degrees, size=len(images))\n"
+        "    out = np.empty_like(images)\n"
+        "    for n, angle in enumerate(angles):\n"
+        "        out[n] = ndimage.rotate(images[n], angle, reshape=False, order=1, mode=\"constant\", cval=0.0)\n"
+        "    return out",
+        "    angles = max_degrees * (2.0 * rng.random(len(images), dtype=np.float32) - 1.0)\n"
+        "    return np.stack([ndimage.rotate(image, float(a), axes=(1, 0), reshape=False, order=1, cval=0.0)\n"
+        "                     for image, a in zip(images, -angles)]).astype(images.dtype)", ""),
 ]
