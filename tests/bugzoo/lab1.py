@@ -278,4 +278,22 @@ VARIANTS = [
         "covariance = np.cov(train_inputs, rowvar=False, bias=True)\n"
         "        eigenvalues, eigenvectors = np.linalg.eigh(covariance)\n"
         "        eigenvectors = -eigenvectors", ""),
+    Bug("fanin_uniform_transposed_draw_by_keyword", "lab1.fanin_uniform", INIT,
+        "return rng.uniform(-limit, limit, size=(n_out, n_in))",
+        "return rng.uniform(low=-limit, high=limit, size=(n_in, n_out)).T", ""),
+    Bug("glorot_uniform_transposed_copy", "lab1.glorot_uniform", INIT,
+        "return rng.uniform(-bound, bound, size=(n_out, n_in))",
+        "return np.ascontiguousarray(rng.uniform(-bound, bound, size=(n_in, n_out)).T)", ""),
+    Bug("glorot_normal_flat_then_reshaped", "lab1.glorot_normal", INIT,
+        "return rng.normal(0.0, std, size=(n_out, n_in))",
+        "return rng.normal(loc=0.0, scale=std, size=n_out * n_in).reshape(n_out, n_in)", ""),
+    Bug("he_normal_transposed_standard_normal", "lab1.he_normal", INIT,
+        "return rng.normal(0.0, scale, size=(n_out, n_in))",
+        "return rng.standard_normal((n_in, n_out)).T * scale", ""),
+    Bug("selu_gradient_from_the_inputs", "lab1.selu", UNITS,
+        "slope = np.where(inputs > 0, self.SCALE, outputs + self.SCALE * self.ALPHA)",
+        "slope = self.SCALE * np.where(inputs > 0, 1.0, self.ALPHA * np.exp(np.minimum(inputs, 0)))", ""),
+    Bug("standardise_transform_with_ufuncs", "lab1.standardise", PREP,
+        "        centred = _as_matrix(inputs, \"inputs\") - self.mean_\n        return centred / self.std_",
+        "        inputs = _as_matrix(inputs, \"inputs\")\n        return np.divide(np.subtract(inputs, self.mean_), self.std_)", ""),
 ]
