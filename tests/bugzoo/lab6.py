@@ -201,3 +201,11 @@ VARIANTS += [
         "    return float(initial_rate * math.exp(-decay_rate * epoch))",
         "    return float(initial_rate * np.exp(-decay_rate * epoch, dtype=np.float64))", ""),
 ]
+
+VARIANTS += [
+    Bug("lab6_adam_corrected_learning_rate", "lab6.adam", OPT,
+        "            m_hat = m / correction1\n"
+        "            v_hat = v / correction2\n"
+        "            param -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.eps)",
+        "            param -= self.learning_rate * (m / correction1) / (np.sqrt(v / correction2) + self.eps)", ""),
+]
