@@ -207,10 +207,10 @@ BUGS += [
 ]
 
 VARIANTS += [
-    Bug("lab2_backward_compact_formula", "lab2.batchnorm_backward", BN,
+    Bug("lab2_backward_with_batch_means", "lab2.batchnorm_backward", BN,
         "    grads_wrt_inputs = direct + through_var + through_mean\n",
-        "    grads_wrt_inputs = inv_std / m * (m * grads_wrt_normalised - grads_wrt_normalised.sum(axis=0)\n"
-        "                                      - normalised * np.sum(grads_wrt_normalised * normalised, axis=0))\n", ""),
+        "    grads_wrt_inputs = inv_std * (grads_wrt_normalised - grads_wrt_normalised.mean(axis=0)\n"
+        "                                  - normalised * np.mean(grads_wrt_normalised * normalised, axis=0))\n", ""),
     Bug("lab2_population_statistics_with_ddof", "lab2.population_statistics", BN,
         "    var = batch_size / (batch_size - 1) * batch_vars.mean(axis=0)",
         "    var = np.average(batch_vars, axis=0) * (batch_size / (batch_size - 1.0))", ""),
