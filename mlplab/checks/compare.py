@@ -95,11 +95,25 @@ def generic_hints(actual: np.ndarray, expected: np.ndarray) -> str | None:
     denom = float(b @ b)
     scale = float(a @ b) / denom if denom else 0.0
     if scale and abs(scale - 1) > 1e-3 and np.allclose(a, scale * b, rtol=1e-5, atol=1e-10):
-        return f"the result is off by a constant factor of about {scale:.4g}"
+        return _factor_in_words(scale)
     shift = float(np.mean(a - b))
     if abs(shift) > 1e-9 and np.allclose(a, b + shift, rtol=1e-6, atol=1e-9):
         return f"the result is shifted by a constant of about {shift:.4g}"
     return None
+
+
+def _factor_in_words(scale: float) -> str:
+    """``scale`` (actual / expected) in words, naming the usual cause when it is a whole number or its inverse."""
+    whole, inverse = round(scale), round(1 / scale)
+    if abs(scale) >= 2 and abs(scale - whole) < 1e-6 * abs(scale):
+        return (f"the result is {whole} times the expected: a sum where a mean is expected, or a count "
+                "multiplied in twice?")
+    if abs(scale) <= 0.5 and abs(1 / scale - inverse) < 1e-6 * abs(1 / scale):
+        return (f"the result is 1/{inverse} of the expected ({scale:.4g}): a mean where a sum is expected (over the "
+                f"batch, or over the {inverse} values reduced), or an extra division by a count?")
+    if abs(scale * scale - round(scale * scale)) < 1e-6 and round(scale * scale) >= 2:
+        return f"the result is sqrt({round(scale * scale)}) times the expected ({scale:.4g})"
+    return f"the result is off by a constant factor of about {scale:.4g} (each entry {scale:.4g} times the expected)"
 
 
 def assert_close(

@@ -35,8 +35,9 @@ outputs on the same inputs (``expected``); nothing here computes the answers.
   alarm below 1e-7 per statistic; a uniformly distributed orthogonal matrix
   has half its determinants positive and every mean 0).
 * Log-prior biases (task 1.6): values within a relative error of 1e-10 for
-  labels and one-hot targets; a class without examples raises ValueError
-  whose message names the class.
+  labels and one-hot targets; a class without examples (one in the middle,
+  and the last one with ``num_classes`` given) raises ValueError whose
+  message names the class.
 * Hidden units (tasks 1.7-1.9), float64 inputs with exact zeros and values
   on both sides of 0: ``fprop`` within a relative error of 1e-10, ``bprop``
   within 1e-8 of the reference's, also for inputs as large as +-1e4 (no
@@ -432,15 +433,16 @@ def _log_prior_inputs(rng: np.random.Generator) -> dict:
     }
 
 
-def _raises_for_empty_class(function, missing: int) -> tuple[int, int]:
-    """(0: no exception, 1: ValueError, 2: another exception; 1 if the message names the class)."""
+def _raises_for_empty_class(function, missing: int) -> tuple[int, int, int]:
+    """(0: no exception, 1: ValueError, 2: another exception; 1 if the message names the class;
+    the number of biases returned, -1 if it raised)."""
     try:
-        function()
+        returned = function()
     except ValueError as error:
-        return 1, int(re.search(rf"(?<![\d.]){missing}(?![\d.])", str(error)) is not None)
+        return 1, int(re.search(rf"(?<![\d.]){missing}(?![\d.])", str(error)) is not None), -1
     except Exception:  # noqa: BLE001 - the kind is what is reported
-        return 2, 0
-    return 0, 0
+        return 2, 0, -1
+    return 0, 0, int(np.size(returned))
 
 
 def _log_prior_probe(inputs: dict) -> dict:
@@ -449,9 +451,13 @@ def _log_prior_probe(inputs: dict) -> dict:
     labels, onehot = inputs["labels"], inputs["onehot"]
     missing_labels, k3, missing = inputs["labels_missing"], int(inputs["num_classes_missing"]), int(inputs["missing"])
     missing_onehot = np.eye(k3)[missing_labels]
-    raised, named = _raises_for_empty_class(lambda: log_prior_biases(missing_labels.copy(), k3), missing)
-    raised_1h, named_1h = _raises_for_empty_class(lambda: log_prior_biases(missing_onehot.copy()), missing)
+    raised, named, _ = _raises_for_empty_class(lambda: log_prior_biases(missing_labels.copy(), k3), missing)
+    raised_1h, named_1h, _ = _raises_for_empty_class(lambda: log_prior_biases(missing_onehot.copy()), missing)
+    # the last class absent: counting only the labels present gives K - 1 biases and no empty class
+    last = np.where(missing_labels == k3 - 1, missing, missing_labels)  # every class present but the last
+    raised_last, named_last, size_last = _raises_for_empty_class(lambda: log_prior_biases(last.copy(), k3), k3 - 1)
     return {
+        "raised_last": np.array(raised_last), "named_last": np.array(named_last), "size_last": np.array(size_last),
         "labels": as_array(log_prior_biases(labels.copy()), "log_prior_biases(labels)"),
         "labels_k": as_array(log_prior_biases(labels.copy(), int(labels.max()) + 1),
                              "log_prior_biases(labels, num_classes)"),
@@ -494,6 +500,15 @@ def _log_prior_compare(student: dict, expected: dict, inputs: dict) -> str:
         assert_true(code != 0, f"{call} returned instead of raising ValueError (its log prior would be -inf)")
         assert_true(code == 1, f"{call} raised an exception other than ValueError")
         assert_true(bool(student[named]), f"{call}: the ValueError's message does not name class {missing}")
+    call = f"log_prior_biases(labels, num_classes={k3}) when the last class, {k3 - 1}, has no examples"
+    code, size = int(student["raised_last"]), int(student["size_last"])
+    if code == 0 and size == k3 - 1:
+        raise CheckFailure(f"{call} returned {size} biases instead of raising ValueError. Likely mistake: the "
+                           "classes were counted up to the largest label present (np.bincount without "
+                           "minlength=num_classes), so the empty last class went unnoticed")
+    assert_true(code != 0, f"{call} returned instead of raising ValueError (its log prior would be -inf)")
+    assert_true(code == 1, f"{call} raised an exception other than ValueError")
+    assert_true(bool(student["named_last"]), f"{call}: the ValueError's message does not name class {k3 - 1}")
     return "log priors agree to 1e-10; empty classes raise ValueError"
 
 

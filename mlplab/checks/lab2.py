@@ -521,6 +521,8 @@ def _fold_compare(student: dict, expected: dict, inputs: dict) -> str:
 
     def eps_hint(actual, expected_scale):
         ratio = np.asarray(actual, dtype=np.float64) / expected_scale
+        if np.allclose(ratio * inputs["gamma"], 1.0, rtol=1e-6):
+            return "scale is expected / gamma: gamma is missing, scale = gamma / sqrt(var + eps)"
         if np.allclose(ratio[~small], 1.0, rtol=1e-2) and np.any(np.abs(ratio[small] - 1) > 0.05):
             return ("only the entries whose variance is below eps are far off: eps is added to the variance "
                     "inside the square root, sqrt(var + eps)")
@@ -824,7 +826,14 @@ def _spatial_forward_compare(student: dict, expected: dict, inputs: dict) -> str
     name = "spatial_batchnorm_forward(inputs, gamma, beta, eps=1e-5)"
 
     def hint(actual, _):
-        return _which_statistics(actual, gamma, beta)
+        text = _which_statistics(actual, gamma, beta)
+        y = np.asarray(actual, dtype=np.float64)
+        if text is None and y.shape == x.shape:
+            z = (y - beta[None, :, None, None]) / gamma[None, :, None, None]
+            if np.allclose(z.var(axis=SPATIAL_AXES), 1.0, rtol=1e-10, atol=0):
+                text = ("the normalised values have variance exactly 1 in every channel: eps is missing, "
+                        "divide by sqrt(var + eps)")
+        return text
 
     assert_close_to_scale(f"{name}: outputs", student["y"], expected["y"], tol=FORWARD_TOL, axes=SPATIAL_AXES, hints=(hint,))
     for key in ("mean", "var"):

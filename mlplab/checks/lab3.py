@@ -69,7 +69,9 @@ numbers were drawn:
     of the ratio 1.4%: 10 standard errors), the mean within 0.2 times
     ``max_degrees`` (9 standard errors), no angle beyond ``max_degrees``
     + 0.5 degrees; the blob's centre stays within 0.05 pixels of the
-    image centre;
+    image centre; the angles are continuous: the fraction within 0.15
+    degrees of a whole number (30% for uniform angles) at most 0.35 above
+    the reference's (35 standard errors; whole-degree angles give 100%);
   - pixel noise: on a grey image (78,400 pixels) the noise's standard
     deviation within 3% (10 standard errors), mean within 0.04 ``std`` (8
     standard errors), excess kurtosis within 0.3 (12 standard errors) of the
@@ -951,6 +953,7 @@ ROTATION_STD_TOL = 0.15
 ROTATION_MEAN_TOL = 0.2  # times max_degrees
 ROTATION_RANGE_TOL = 0.5  # degrees
 ROTATION_CENTRE_TOL = 0.05  # pixels
+ROTATION_WHOLE_DEGREE_TOL = 0.15  # degrees; continuous angles fall this close to an integer 30% of the time
 
 
 def _rotation_inputs(rng: np.random.Generator) -> dict:
@@ -1009,6 +1012,8 @@ def _rotation_probe(inputs: dict) -> dict:
     out["angle_std"] = np.array(turned.std())
     out["angle_max"] = np.array(np.abs(turned).max())
     out["repeats_previous"] = np.array(np.mean(np.abs(np.diff(turned)) < 1e-6))
+    # the measured angles are within 0.1 degree of the true ones: whole-degree angles sit near integers
+    out["near_whole_degrees"] = np.array(np.mean(np.abs(turned - np.rint(turned)) < ROTATION_WHOLE_DEGREE_TOL))
     out["centre_offset"] = np.array(offset.max())
     out["mass_ratio"] = np.array([mass.min() / mass0[0], mass.max() / mass0[0]])
     small = images[:10].astype(np.float32)
@@ -1063,6 +1068,12 @@ def _rotation_compare(student: dict, expected: dict, inputs: dict) -> str:
     if repeats > number(expected, "repeats_previous") + 0.1:
         raise CheckFailure(f"{name}: {repeats:.0%} of the images were turned by the same angle as the previous one. "
                            "Likely mistake: one angle for the whole batch; every image gets its own angle")
+    near, near_ref = number(student, "near_whole_degrees"), number(expected, "near_whole_degrees")
+    if near > near_ref + 0.35:  # 2000 angles: the fraction's standard error is 0.01
+        raise CheckFailure(f"{name}: {near:.0%} of the measured angles are within {ROTATION_WHOLE_DEGREE_TOL} degrees "
+                           f"of a whole number of degrees, expected about {near_ref:.0%}. Likely mistake: the angles "
+                           "are drawn as integers (rng.integers, or rounded); draw them uniformly from the continuous "
+                           "interval [-max_degrees, max_degrees] (rng.uniform)")
     low, high = np.asarray(student["mass_ratio"])
     low_ref, high_ref = np.asarray(expected["mass_ratio"])
     if low < low_ref - 0.02 or high > high_ref + 0.02:

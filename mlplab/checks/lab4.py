@@ -568,6 +568,12 @@ def _correlation_compare(student: dict, expected: dict, inputs: dict) -> str:
             if case != "c" and np.allclose(student["c"], expected["c"], rtol=1e-9, atol=1e-12):
                 return ("right when every member has the same mean mismatch, wrong otherwise: shift all mismatches "
                         "by the one common mean d, not each member's by its own mean (np.corrcoef does the latter)")
+            raw = inputs[f"targets_{case}"][None, :] - inputs[f"predictions_{case}"]
+            products = raw @ raw.T
+            scale = np.sqrt(np.diag(products))
+            if np.allclose(actual, products / np.outer(scale, scale), rtol=1e-9, atol=1e-12):
+                return ("these are the normalised products of the mismatches themselves: shift every mismatch by "
+                        "the common mean d before taking products")
             return None
 
         assert_close(name, got, want, tol=DECOMPOSITION_TOL, hints=(own_means,))

@@ -296,6 +296,15 @@ def _nesterov_hints(student, expected, inputs):
     if "momentum_steps" in student and _close(student["steps"], student["momentum_steps"]):
         return ("your Nesterov steps are those of your classical momentum rule (p <- p + v). Nesterov's step looks "
                 "ahead: p <- p + alpha * v - learning_rate * g, with the new velocity v")
+    v = student.get("state_velocities")
+    if v is None or np.shape(v) != np.shape(student["steps"]):
+        return None
+    g, lr, alpha = inputs["grads"], float(inputs["hp_learning_rate"]), float(inputs["hp_mom_coeff"])
+    if _close(student["steps"], alpha * v + lr * g):
+        return ("the gradient term of the step has the wrong sign: p <- p + alpha * v - learning_rate * g")
+    if _close(student["steps"], v - lr * g):
+        return ("the look-ahead uses the velocity without the momentum coefficient: p <- p + alpha * v - "
+                "learning_rate * g")
     return None
 
 
@@ -311,9 +320,23 @@ def _adagrad_hints(student, expected, inputs):
         return ("self.sums_sq_grads holds the sums of the gradients: G must add up the squared gradients, "
                 "G <- G + g**2")
     if _state_agrees(student, expected, ("sums_sq_grads",)):
-        return ("your sums of squared gradients agree with the reference's but the steps do not: check how eps "
-                "enters the step; it goes inside the square root, sqrt(G + eps)")
+        return _root_step_hint(student, inputs, "sums_sq_grads", "G", "your sums of squared gradients")
     return None
+
+
+def _root_step_hint(student, inputs, state: str, symbol: str, what: str) -> str:
+    """Which of the likely steps ``-lr * g / sqrt(S + eps)`` variants the student's steps are, from their own state."""
+    g, lr, eps = inputs["grads"], float(inputs["hp_learning_rate"]), float(inputs["hp_eps"])
+    history = np.asarray(student[f"state_{state}"])
+    previous = np.concatenate([np.zeros_like(history[:1]), history[:-1]])
+    if _close(student["steps"], -lr * g / (np.sqrt(history) + eps)):
+        return (f"eps is added outside the square root, sqrt({symbol}) + eps; this course puts it inside, "
+                f"sqrt({symbol} + eps) (PyTorch puts it outside)")
+    if _close(student["steps"], -lr * g / np.sqrt(previous + eps)):
+        return (f"the step uses {symbol} from before this update: add the current g**2 to {symbol} first, then "
+                "take the step")
+    return (f"{what} agree with the reference's but the steps are not -learning_rate * g / sqrt({symbol} + eps) "
+            f"with the updated {symbol}")
 
 
 def _rmsprop_hints(student, expected, inputs):
@@ -325,8 +348,7 @@ def _rmsprop_hints(student, expected, inputs):
             return ("the weights of the old average and of the new squared gradient are swapped: the old average "
                     "keeps the weight decay, the new g**2 gets 1 - decay")
     if _state_agrees(student, expected, ("mean_sq_grads",)):
-        return ("your running means of squared gradients agree with the reference's but the steps do not: the step "
-                "divides by sqrt(S + eps), with eps inside the square root")
+        return _root_step_hint(student, inputs, "mean_sq_grads", "S", "your running means of squared gradients")
     return None
 
 
@@ -362,6 +384,10 @@ def _adadelta_hints(student, expected, inputs):
     if steps.size and not np.any(steps):
         return ("with U = 0 at the start, a numerator sqrt(U) makes every step 0, so U stays 0 for ever: eps "
                 "belongs in both square roots, sqrt(U + eps) / sqrt(S + eps)")
+    lr = float(inputs["hp_learning_rate"])
+    if steps.ndim == 2 and steps.shape == np.shape(expected["steps"]) and _close(steps[0] * lr, expected["steps"][0]):
+        return ("the first step is 1 / learning_rate times the expected: the learning rate is missing (the course's "
+                "AdaDelta multiplies its step by learning_rate; learning_rate=1 is the original AdaDelta)")
     if _state_agrees(student, expected, ("mean_sq_grads",)):
         return ("your running means of squared gradients agree with the reference's but the steps do not: the step "
                 "uses S already updated with the current gradient, and U from the previous steps (update U with "
@@ -434,7 +460,18 @@ def _schedule_hints(wanted: np.ndarray):
                     "from initial_rate / W at epoch 0 to initial_rate at epoch W - 1")
         return None
 
-    return (ahead, warmup_from_zero)
+    def keeps_turning(actual, _expected):
+        a = np.asarray(actual, dtype=np.float64)
+        if a.shape != wanted.shape:
+            return None
+        wrong = ~np.isclose(a, wanted, rtol=1e-12, atol=0)
+        flat = np.flatnonzero(wanted == wanted[-1])
+        if flat.size > 1 and wrong.any() and not wrong[: flat[0] + 1].any():
+            return (f"the rates agree up to epoch {flat[0]}, the schedule's last, but not after it: from then on "
+                    "the rate must stay at its final value (the cosine must not turn back up)")
+        return None
+
+    return (ahead, warmup_from_zero, keeps_turning)
 
 
 def _schedule_compare(student: dict, expected: dict, inputs: dict) -> str:

@@ -234,6 +234,10 @@ print(f"largest |sum over the batch of dE/dx * xhat| (relative): {check['correla
 # $$\hat\mu \leftarrow \rho\,\hat\mu + (1-\rho)\,\mu_\mathcal B, \qquad
 #   \hat\sigma^2 \leftarrow \rho\,\hat\sigma^2 + (1-\rho)\,\frac{m}{m-1}\,\sigma^2_\mathcal B .$$
 #
+# *Beside PyTorch:* our momentum is the weight of the **old** value; `torch.nn.BatchNorm1d(momentum=...)`
+# gives it to the new batch, so our $\rho = 0.9$ is `torch.nn.BatchNorm1d(d, momentum=0.1)` (torch also
+# uses the $m/(m-1)$ correction for the running variance).
+#
 # They are cheaper, but they average over roughly the last $1/(1-\rho)$ batches, computed with
 # weights that kept changing, rather than over many batches of the final network.
 #

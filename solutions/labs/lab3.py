@@ -114,7 +114,10 @@ print(f"lowest validation error {min(plain.valid_error):.3f}, after epoch {plain
 #
 # **The idea.** In every training step, remove each hidden unit (and each input) at random: keep it
 # with probability $p$, the **inclusion probability**, and set its output to zero otherwise. Typical
-# values are $p \approx 0.5$ for hidden units and $p \approx 0.8$ for inputs. Each minibatch is then
+# values are $p \approx 0.5$ for hidden units and $p \approx 0.8$ for inputs. (*Beside PyTorch and other
+# slides:* `torch.nn.Dropout(p)` takes the **drop** probability, so our $p$ is `torch.nn.Dropout(1 - p)`,
+# which is inverted dropout; the Imperial EE3-25 and CS 6501 slides also call the dropped fraction $p$.)
+# Each minibatch is then
 # processed, forwards *and* backwards, by a randomly thinned network: a removed unit sends nothing
 # forward, so it gets no gradient back, and the weights it would have used are not updated in that
 # step. The next minibatch gets a new random selection; at test time the complete network is used.
@@ -399,7 +402,7 @@ for name in ("dropout", "DropConnect"):
 # %% [task lab3.annealed_dropout]
 
 # %% [markdown]
-# **Question.** We train with input and hidden dropout annealed from $p_0 = 0.8$ and $0.5$ to 1 over all
+# **Question.** We train with input and hidden dropout annealed from $p_0 = 0.8$ and $0.5$ towards 1 over all
 # 40 epochs. Compared with constant dropout, where will the training error end? And the validation
 # error?
 
@@ -420,10 +423,12 @@ for name, h in compare.items():
 
 # %% [markdown]
 # **What you should see.** The inclusion probabilities rise in a straight line from 0.8 and 0.5
-# towards 1, which they reach as training ends.
+# towards 1, but never reach it: with $T$ equal to the number of epochs, the last epoch, $t = T - 1$,
+# still keeps each unit with probability $1 - (1 - p_0)/T$ (0.9875 for the hidden units over 40
+# epochs), so the complete network is never trained on its own.
 # The annealed run ends with a training error below 0.01, lower than with constant dropout and close
-# to the run without dropout, because its last epochs train the complete network; its validation
-# error ends between the two: above constant dropout's, below that of the run without dropout.
+# to the run without dropout, because its last epochs drop very few units; its validation error ends
+# between the two: above constant dropout's, below that of the run without dropout.
 
 # %% [markdown]
 # ## 5. Maxout
@@ -445,7 +450,9 @@ for name, h in compare.items():
 # In `mlplab/layers/maxout.py`, implement `MaxoutLayer.fprop` (the maximum over each group of
 # `pool_size` consecutive units; a clear `ValueError` when the number of units is not a multiple of
 # `pool_size`) and `MaxoutLayer.bprop` (each output's gradient goes to the unit of its group that
-# attained the maximum; on ties, to the first of them).
+# attained the maximum; on ties, to the first of them). *Beside PyTorch:* `torch.max(x, dim)` also sends
+# the gradient to the one index it returns, but `torch.amax` splits it evenly between tied units, so
+# gradients can differ from ours exactly at ties.
 
 # %% [task lab3.maxout]
 
@@ -628,8 +635,8 @@ for name, r in augmented.items():
 #   output the expected training output.
 # * Dropout trains $2^n$ weight-sharing sub-networks, and the scaled network approximates their average
 #   (bagging at the cost of one network); it also forces units to carry useful features on their own.
-#   DropConnect drops single weights instead of units; annealed dropout lowers the drop rate to zero so
-#   that training ends on the complete network.
+#   DropConnect drops single weights instead of units; annealed dropout lowers the drop rate towards
+#   zero (reaching it at epoch $T$), so that training ends close to the complete network.
 # * Maxout takes the maximum over groups of $k$ linear units: a learned convex piecewise-linear unit
 #   that includes the ReLU; compare it with other units at equal numbers of weights.
 # * Data augmentation creates new training examples with transformations that keep the label (shifts,

@@ -238,6 +238,13 @@ print("momentum at steps 0, 250, 500, 1000, 4999:",
 # $\gamma \approx 0.9$, and steps by $-\eta\, g / \sqrt{S + \epsilon}$: it remembers only about the last
 # $1/(1-\gamma)$ squared gradients.
 #
+# *Beside PyTorch:* both rules here put $\epsilon$ **inside** the square root; `torch.optim.Adagrad` and
+# `torch.optim.RMSprop` add it outside, $g / (\sqrt{G} + \epsilon)$, and their defaults differ (torch:
+# `Adagrad(lr=0.01, eps=1e-10)`, `RMSprop(lr=0.01, alpha=0.99, eps=1e-8)`; ours: `AdaGradLearningRule(
+# learning_rate=0.01, eps=1e-8)`, `RMSPropLearningRule(learning_rate=1e-3, decay=0.9, eps=1e-8)`, with
+# torch's `alpha` our `decay`). With the same hyper-parameters the steps agree only where $\epsilon$ is
+# negligible next to $G$ or $S$.
+#
 # ### Task 6.3: AdaGrad (1 point)
 #
 # Implement `AdaGradLearningRule.reset` (state `self.sums_sq_grads`) and `.update_params`.
@@ -368,7 +375,10 @@ print(f"Adam (learning rate 0.05): first step {np.round(first_step, 5)}; loss do
 # The ratio of the two root-mean-squares has the units of the parameters divided by those of the
 # gradient, so the step has the units of the parameters without a hand-set learning rate. $\epsilon$
 # matters in the numerator: at the start $U = 0$, and only $\sqrt{\epsilon}$ gets the first steps
-# going. (Our class keeps a `learning_rate` factor on $\Delta$, 1 by default.)
+# going. (Our class keeps a `learning_rate` factor on $\Delta$, 1 by default.) *Beside PyTorch:*
+# `torch.optim.Adadelta(lr, rho=0.9, eps=1e-6)` accumulates $U$ from the step *before* multiplying it by
+# `lr`, while ours accumulates the step with the factor in it: the two agree only for a learning rate
+# of 1 (and our default $\rho$ is 0.95).
 #
 # ### Task 6.6: AdaDelta (2 points)
 #
@@ -419,7 +429,9 @@ for name, h in histories.items():
 #   (large first steps from random weights can be unstable, notably for adaptive methods whose
 #   averages are still poor), then fall along half a cosine to a final rate at epoch $T$.
 #
-# Epochs count from 0, and $\eta(0)$ is the learning rate of the first epoch.
+# Epochs count from 0, and $\eta(0)$ is the learning rate of the first epoch. After epoch $T$ our
+# warm-up + cosine schedule stays at the final rate; `torch.optim.lr_scheduler.CosineAnnealingLR` keeps
+# following the cosine past `T_max`, back up towards the initial rate.
 #
 # ### Task 6.7: Learning-rate schedules (2 points)
 #

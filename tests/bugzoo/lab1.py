@@ -114,6 +114,10 @@ BUGS = [
     Bug("log_prior_accepts_empty_class", "lab1.log_prior_biases", INIT,
         "empty = np.flatnonzero(counts == 0)", "empty = np.flatnonzero(counts < 0)",
         "instead of raising valueerror"),
+    Bug("log_prior_counts_only_the_labels_present", "lab1.log_prior_biases", INIT,
+        "counts = np.bincount(labels, minlength=num_classes).astype(np.float64)",
+        "counts = np.bincount(labels).astype(np.float64)",
+        "without minlength"),
     # ---- 1.7 ELU
     Bug("elu_bprop_not_times_grads", "lab1.elu", UNITS,
         "return grads_wrt_outputs * derivative", "return derivative",
@@ -236,6 +240,9 @@ VARIANTS = [
         "    u, _, vt = np.linalg.svd(gaussian, full_matrices=False)\n    return gain * (u @ vt)",
         "gaussian = rng.normal(loc=0.0, scale=1.0, size=(n_in, n_out)).T\n"
         "    u, _, vt = np.linalg.svd(gaussian, full_matrices=False)\n    return (u * gain) @ vt", ""),
+    Bug("log_prior_counts_by_comparison", "lab1.log_prior_biases", INIT,
+        "counts = np.bincount(labels, minlength=num_classes).astype(np.float64)",
+        "counts = (labels[:, None] == np.arange(num_classes)[None, :]).sum(axis=0).astype(float)", ""),
     Bug("log_prior_via_unique", "lab1.log_prior_biases", INIT,
         "return np.log(counts / counts.sum())",
         "return np.log(counts) - np.log(np.sum(counts))", ""),
@@ -271,4 +278,22 @@ VARIANTS = [
         "covariance = np.cov(train_inputs, rowvar=False, bias=True)\n"
         "        eigenvalues, eigenvectors = np.linalg.eigh(covariance)\n"
         "        eigenvectors = -eigenvectors", ""),
+    Bug("fanin_uniform_transposed_draw_by_keyword", "lab1.fanin_uniform", INIT,
+        "return rng.uniform(-limit, limit, size=(n_out, n_in))",
+        "return rng.uniform(low=-limit, high=limit, size=(n_in, n_out)).T", ""),
+    Bug("glorot_uniform_transposed_copy", "lab1.glorot_uniform", INIT,
+        "return rng.uniform(-bound, bound, size=(n_out, n_in))",
+        "return np.ascontiguousarray(rng.uniform(-bound, bound, size=(n_in, n_out)).T)", ""),
+    Bug("glorot_normal_flat_then_reshaped", "lab1.glorot_normal", INIT,
+        "return rng.normal(0.0, std, size=(n_out, n_in))",
+        "return rng.normal(loc=0.0, scale=std, size=n_out * n_in).reshape(n_out, n_in)", ""),
+    Bug("he_normal_transposed_standard_normal", "lab1.he_normal", INIT,
+        "return rng.normal(0.0, scale, size=(n_out, n_in))",
+        "return rng.standard_normal((n_in, n_out)).T * scale", ""),
+    Bug("selu_gradient_from_the_inputs", "lab1.selu", UNITS,
+        "slope = np.where(inputs > 0, self.SCALE, outputs + self.SCALE * self.ALPHA)",
+        "slope = self.SCALE * np.where(inputs > 0, 1.0, self.ALPHA * np.exp(np.minimum(inputs, 0)))", ""),
+    Bug("standardise_transform_with_ufuncs", "lab1.standardise", PREP,
+        "        centred = _as_matrix(inputs, \"inputs\") - self.mean_\n        return centred / self.std_",
+        "        inputs = _as_matrix(inputs, \"inputs\")\n        return np.divide(np.subtract(inputs, self.mean_), self.std_)", ""),
 ]

@@ -194,3 +194,41 @@ VARIANTS = [
         "    grads_wrt_inputs = grads_wrt_normalised * inv_std + d_var * 2 * centred / count + d_mean / count\n",
         ""),
 ]
+
+BUGS += [
+    Bug("lab2_fold_scale_without_gamma", "lab2.fold", BN,
+        "    scale = gamma / np.sqrt(var + eps)", "    scale = 1.0 / np.sqrt(var + eps)", "gamma is missing"),
+    Bug("lab2_spatial_forward_without_eps", "lab2.spatial_forward", BN,
+        "    normalised = (inputs - mean) / np.sqrt(var + eps)\n    outputs = gamma[:, None, None]",
+        "    normalised = (inputs - mean) / np.sqrt(var)\n    outputs = gamma[:, None, None]", "eps is missing"),
+    Bug("lab2_spatial_backward_beta_gradient_averaged", "lab2.spatial_backward", BN,
+        "    grads_wrt_beta = np.sum(grads_wrt_outputs, axis=axes)",
+        "    grads_wrt_beta = np.mean(grads_wrt_outputs, axis=axes)", "a mean where a sum is expected"),
+]
+
+VARIANTS += [
+    Bug("lab2_backward_with_batch_means", "lab2.batchnorm_backward", BN,
+        "    grads_wrt_inputs = direct + through_var + through_mean\n",
+        "    grads_wrt_inputs = inv_std * (grads_wrt_normalised - grads_wrt_normalised.mean(axis=0)\n"
+        "                                  - normalised * np.mean(grads_wrt_normalised * normalised, axis=0))\n", ""),
+    Bug("lab2_population_statistics_with_ddof", "lab2.population_statistics", BN,
+        "    var = batch_size / (batch_size - 1) * batch_vars.mean(axis=0)",
+        "    var = np.average(batch_vars, axis=0) * (batch_size / (batch_size - 1.0))", ""),
+    Bug("lab2_running_statistics_as_interpolation", "lab2.running_statistics", BN,
+        "    new_mean = momentum * running_mean + (1 - momentum) * batch_mean\n"
+        "    new_var = momentum * running_var + (1 - momentum) * unbiased_var",
+        "    new_mean = running_mean + (1 - momentum) * (batch_mean - running_mean)\n"
+        "    new_var = running_var + (1 - momentum) * (unbiased_var - running_var)", ""),
+    Bug("lab2_fold_with_reciprocal_root", "lab2.fold", BN,
+        "    scale = gamma / np.sqrt(var + eps)\n    shift = beta - scale * mean",
+        "    inv = (var + eps) ** -0.5\n    scale, shift = gamma * inv, beta - gamma * mean * inv", ""),
+    Bug("lab2_spatial_forward_with_moved_axis", "lab2.spatial_forward", BN,
+        "    mean = inputs.mean(axis=(0, 2, 3), keepdims=True)\n"
+        "    var = inputs.var(axis=(0, 2, 3), keepdims=True)\n",
+        "    per_channel = np.moveaxis(inputs, 1, 0).reshape(inputs.shape[1], -1)\n"
+        "    mean = per_channel.mean(axis=1)[None, :, None, None]\n"
+        "    var = per_channel.var(axis=1)[None, :, None, None]\n", ""),
+    Bug("lab2_spatial_backward_with_einsum", "lab2.spatial_backward", BN,
+        "    grads_wrt_gamma = np.sum(grads_wrt_outputs * normalised, axis=axes)",
+        "    grads_wrt_gamma = np.einsum('nchw,nchw->c', grads_wrt_outputs, normalised)", ""),
+]

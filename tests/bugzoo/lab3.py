@@ -196,6 +196,10 @@ BUGS = [
         "                images = augmentation(images, self.rng)",
         "                images = augmentation(images, generator=self.rng)",
         "called an augmentation (images, rng) -> images with arguments that do not fit"),
+    Bug("lab3_rotation_whole_degrees", "lab3.random_rotation", AUG,
+        "    angles = rng.uniform(-max_degrees, max_degrees, size=len(images))",
+        "    angles = rng.integers(-int(max_degrees), int(max_degrees), size=len(images), endpoint=True)",
+        "drawn as integers"),
 ]
 
 VARIANTS = [
@@ -257,4 +261,55 @@ VARIANTS = [
         "            yield np.asarray(images).reshape(inputs.shape).astype(inputs.dtype, copy=False), targets",
         "                images = augmentation(images=images, rng=self.rng)\n"
         "            yield [np.reshape(images, inputs.shape).astype(inputs.dtype), targets]", ""),
+    Bug("lab3_rotation_scaled_random_axes", "lab3.random_rotation", AUG,
+        "    angles = rng.uniform(-max_degrees, max_degrees, size=len(images))\n"
+        "    out = np.empty_like(images)\n"
+        "    for n, angle in enumerate(angles):\n"
+        "        out[n] = ndimage.rotate(images[n], angle, reshape=False, order=1, mode=\"constant\", cval=0.0)\n"
+        "    return out",
+        "    angles = max_degrees * (2.0 * rng.random(len(images), dtype=np.float32) - 1.0)\n"
+        "    return np.stack([ndimage.rotate(image, float(a), axes=(1, 0), reshape=False, order=1, cval=0.0)\n"
+        "                     for image, a in zip(images, -angles)]).astype(images.dtype)", ""),
+]
+
+VARIANTS += [
+    Bug("lab3_dropconnect_mask_from_uniform_by_keyword", "lab3.dropconnect", DROP,
+        "        self.mask = self.rng.random((inputs.shape[0], self.output_dim, self.input_dim)) < self.incl_prob",
+        "        self.mask = self.rng.uniform(low=0.0, high=1.0,\n"
+        "                                     size=(inputs.shape[0], self.output_dim, self.input_dim)) < self.incl_prob",
+        ""),
+    Bug("lab3_annealed_as_interpolation", "lab3.annealed_dropout", DROP,
+        "    drop_rate = (1.0 - p0) * max(0.0, 1.0 - epoch / num_anneal_epochs)\n    return float(1.0 - drop_rate)",
+        "    if epoch >= num_anneal_epochs:\n        return 1.0\n"
+        "    return float(p0 + (1.0 - p0) * epoch / num_anneal_epochs)", ""),
+    Bug("lab3_annealed_with_numpy_clip", "lab3.annealed_dropout", DROP,
+        "    drop_rate = (1.0 - p0) * max(0.0, 1.0 - epoch / num_anneal_epochs)\n    return float(1.0 - drop_rate)",
+        "    fraction = np.clip(np.float64(epoch) / num_anneal_epochs, 0.0, 1.0)\n"
+        "    return float(1.0 - (1.0 - p0) * (1.0 - fraction))", ""),
+    Bug("lab3_maxout_gradient_by_a_one_hot_mask", "lab3.maxout", MAXOUT,
+        "        grads = np.zeros(groups.shape, dtype=grads_wrt_outputs.dtype)\n"
+        "        np.put_along_axis(grads, winners[:, :, None], grads_wrt_outputs[:, :, None], axis=2)\n",
+        "        first = np.arange(self.pool_size)[None, None, :] == winners[:, :, None]\n"
+        "        grads = (first * grads_wrt_outputs[:, :, None]).astype(grads_wrt_outputs.dtype)\n", ""),
+    Bug("lab3_shift_with_np_roll_and_zeroing", "lab3.random_shift", AUG,
+        "    padded = np.pad(images, ((0, 0), (m, m), (m, m)))\n"
+        "    out = np.empty_like(images)\n"
+        "    for n, (dy, dx) in enumerate(shifts):\n"
+        "        out[n] = padded[n, m - dy:m - dy + height, m - dx:m - dx + width]\n",
+        "    out = np.zeros_like(images)\n"
+        "    for n, (dy, dx) in enumerate(shifts.tolist()):\n"
+        "        rolled = np.roll(images[n], (dy, dx), axis=(0, 1))\n"
+        "        rows = slice(max(dy, 0), height + min(dy, 0))\n"
+        "        cols = slice(max(dx, 0), width + min(dx, 0))\n"
+        "        out[n][rows, cols] = rolled[rows, cols]\n", ""),
+    Bug("lab3_pixel_noise_float32_standard_normal", "lab3.pixel_noise", AUG,
+        "    noise = rng.normal(0.0, std, size=images.shape)\n"
+        "    return np.clip(images + noise, 0.0, 1.0).astype(images.dtype)",
+        "    noise = (std * rng.standard_normal(images.shape, dtype=np.float32)).astype(images.dtype)\n"
+        "    return np.clip(images + noise, 0, 1)", ""),
+    Bug("lab3_elastic_fields_drawn_together", "lab3.elastic_deformation", AUG,
+        "        dy = alpha * ndimage.gaussian_filter(rng.uniform(-1.0, 1.0, (height, width)), sigma, mode=\"constant\")\n"
+        "        dx = alpha * ndimage.gaussian_filter(rng.uniform(-1.0, 1.0, (height, width)), sigma, mode=\"constant\")\n",
+        "        fields = 2.0 * rng.random((2, height, width)) - 1.0\n"
+        "        dy, dx = (alpha * ndimage.gaussian_filter(f, sigma=sigma, mode=\"constant\") for f in fields)\n", ""),
 ]

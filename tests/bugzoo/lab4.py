@@ -150,3 +150,51 @@ VARIANTS = [
         "        sample = bootstrap_indices(num_examples=num_examples, rng=rng)\n"
         "        models.append(train(inputs=inputs[sample], targets=targets[sample], rng=rng))", ""),
 ]
+
+BUGS += [
+    Bug("lab4_correlations_of_uncentred_mismatches", "lab4.error_correlations", BAG,
+        "    shifted = mismatches - mismatches.mean()\n    products",
+        "    shifted = mismatches\n    products",
+        "shift every mismatch by the common mean d"),
+]
+
+VARIANTS += [
+    Bug("lab4_tanh_perceptron_with_einsum", "lab4.tanh_perceptron", BAG,
+        "    return grads_wrt_activations @ x, float(-grads_wrt_activations.sum())",
+        "    return np.einsum('n,nd->d', grads_wrt_activations, x), -float(np.sum(grads_wrt_activations))", ""),
+    Bug("lab4_tanh_perceptron_from_the_output", "lab4.tanh_perceptron", BAG,
+        "    grads_wrt_activations = -2.0 * (t - y) * 0.5 * (1.0 - tanh_a**2) / len(t)",
+        "    grads_wrt_activations = (y - t) * 4.0 * y * (1.0 - y) / t.shape[0]", ""),
+    Bug("lab4_bag_models_samples_preallocated", "lab4.bag_models", BAG,
+        "    models, samples = [], []\n"
+        "    for _ in range(num_models):\n"
+        "        sample = bootstrap_indices(num_examples, rng)\n"
+        "        models.append(train(inputs[sample], targets[sample], rng))\n"
+        "        samples.append(sample)\n"
+        "    return models, np.stack(samples).astype(np.int64)",
+        "    models, samples = [], np.zeros((num_models, num_examples), dtype=np.int64)\n"
+        "    for k in range(num_models):\n"
+        "        samples[k] = bootstrap_indices(num_examples, rng)\n"
+        "        models.append(train(inputs[samples[k]], targets[samples[k]], rng))\n"
+        "    return models, samples", ""),
+    Bug("lab4_bias_variance_with_var", "lab4.bias_variance", BAG,
+        "    variance = np.mean((mismatches - bias) ** 2)\n    return float(np.mean(mismatches**2)), float(variance), float(bias**2)",
+        "    return float(np.mean(np.square(mismatches))), float(np.var(mismatches)), float(bias) ** 2", ""),
+    Bug("lab4_cross_term_from_pairs", "lab4.bagged_error_terms", BAG,
+        "    total = shifted.sum(axis=0)\n"
+        "    cross = np.mean(total**2 - np.sum(shifted**2, axis=0)) / num_models**2",
+        "    products = shifted @ shifted.T / shifted.shape[1]\n"
+        "    cross = (products.sum() - np.trace(products)) / num_models**2", ""),
+    Bug("lab4_correlations_with_einsum", "lab4.error_correlations", BAG,
+        "    products = shifted @ shifted.T / shifted.shape[1]",
+        "    products = np.einsum('kn,mn->km', shifted, shifted) / shifted.shape[1]", ""),
+    Bug("lab4_correlations_normalised_by_rows", "lab4.error_correlations", BAG,
+        "    correlations = products / np.outer(scale, scale)",
+        "    correlations = products / scale[:, None] / scale[None, :]", ""),
+    Bug("lab4_combine_mean_by_sum", "lab4.combine", BAG,
+        "        return p.mean(axis=0)",
+        "        return p.sum(axis=0) / len(p)", ""),
+    Bug("lab4_combine_geometric_without_the_shift", "lab4.combine", BAG,
+        "        unnormalised = np.exp(log_mean - log_mean.max(axis=-1, keepdims=True))",
+        "        unnormalised = np.prod(p, axis=0) ** (1.0 / len(p))", ""),
+]

@@ -215,3 +215,53 @@ VARIANTS = [
         "        copy.weights = np.array(encoder.weights, copy=True)\n"
         "        copy.biases = np.array(encoder.biases, copy=True)", ""),
 ]
+
+VARIANTS += [
+    Bug("lab5_gaussian_noise_in_the_inputs_dtype", "lab5.gaussian", AE,
+        "    noise = rng.normal(0.0, std, size=inputs.shape)\n"
+        "    return (inputs + noise).astype(inputs.dtype)",
+        "    noise = rng.normal(loc=0.0, scale=std, size=inputs.shape).astype(inputs.dtype)\n"
+        "    return inputs + noise", ""),
+    Bug("lab5_masking_uniform_by_keyword", "lab5.masking", AE,
+        "    keep = rng.random(inputs.shape) >= drop_prob\n"
+        "    return inputs * keep.astype(inputs.dtype)",
+        "    drop = rng.uniform(low=0.0, high=1.0, size=inputs.shape) < drop_prob\n"
+        "    outputs = inputs.copy()\n"
+        "    outputs[drop] = 0\n"
+        "    return outputs", ""),
+    Bug("lab5_salt_and_pepper_with_where", "lab5.salt_and_pepper", AE,
+        "    outputs = inputs.copy()\n"
+        "    outputs[corrupted] = salt[corrupted].astype(inputs.dtype)\n"
+        "    return outputs",
+        "    return np.where(corrupted, salt, inputs).astype(inputs.dtype)", ""),
+    Bug("lab5_autoencoder_by_keyword", "lab5.autoencoder", AE,
+        "    encoder = AffineLayer(input_dim, code_dim, rng=rng, weights_init=weights_init, dtype=dtype)\n"
+        "    decoder = AffineLayer(code_dim, input_dim, rng=rng, weights_init=weights_init, dtype=dtype)\n",
+        "    encoder = AffineLayer(input_dim=input_dim, output_dim=code_dim, rng=rng, weights_init=weights_init,\n"
+        "                          dtype=dtype)\n"
+        "    decoder = AffineLayer(input_dim=code_dim, output_dim=input_dim, rng=rng, weights_init=weights_init,\n"
+        "                          dtype=dtype)\n", ""),
+    Bug("lab5_autoencoder_layers_concatenated", "lab5.autoencoder", AE,
+        "    layers = [encoder, hidden(), decoder]\n"
+        "    if output is not None:\n"
+        "        layers.append(output())\n",
+        "    layers = [encoder, hidden(), decoder] + ([] if output is None else [output()])\n", ""),
+    Bug("lab5_tied_decoder_with_dot", "lab5.tied_autoencoder", AE,
+        "        return grads_wrt_outputs @ self.weights.T\n",
+        "        return np.dot(grads_wrt_outputs, np.transpose(self.weights))\n", ""),
+]
+
+VARIANTS += [
+    Bug("lab5_denoising_through_a_generator_expression", "lab5.denoising_provider", AE,
+        "        for inputs, _ in self.provider:\n"
+        "            if self.corruption is None:\n"
+        "                yield inputs, inputs\n"
+        "            else:\n"
+        "                yield self.corruption(inputs, self.rng), inputs\n",
+        "        corrupt = self.corruption or (lambda inputs, rng: inputs)\n"
+        "        yield from ((corrupt(batch[0], self.rng), batch[0]) for batch in self.provider)\n", ""),
+    Bug("lab5_classifier_layers_by_copy_module", "lab5.pretrained_classifier", AE,
+        "        copy.biases = encoder.biases.copy()\n",
+        "        copy.biases = np.copy(encoder.biases)\n"
+        "        copy.weights = np.array(encoder.weights, dtype=encoder.weights.dtype, copy=True)\n", ""),
+]

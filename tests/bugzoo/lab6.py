@@ -45,7 +45,7 @@ BUGS = [
     Bug("lab6_adagrad_eps_outside_the_square_root", "lab6.adagrad", OPT,
         "            param -= self.learning_rate * grad / np.sqrt(sum_sq + self.eps)\n",
         "            param -= self.learning_rate * grad / (np.sqrt(sum_sq) + self.eps)\n",
-        "inside the square root"),
+        "eps is added outside the square root"),
     # ---- 6.4 RMSProp
     Bug("lab6_rmsprop_decay_on_the_wrong_term", "lab6.rmsprop", OPT,
         "            mean_sq *= self.decay\n            mean_sq += (1.0 - self.decay) * grad**2\n",
@@ -123,4 +123,89 @@ VARIANTS = [
     Bug("lab6_step_decay_with_numpy", "lab6.schedules", OPT,
         "    return float(initial_rate * drop_factor ** (epoch // int(epochs_per_drop)))",
         "    return float(initial_rate * np.power(drop_factor, np.floor(epoch / epochs_per_drop)))", ""),
+]
+
+BUGS += [
+    Bug("lab6_nesterov_gradient_ascent", "lab6.nesterov", OPT,
+        "            param += self.mom_coeff * velocity - self.learning_rate * grad",
+        "            param += self.mom_coeff * velocity + self.learning_rate * grad",
+        "wrong sign"),
+    Bug("lab6_nesterov_look_ahead_without_the_coefficient", "lab6.nesterov", OPT,
+        "            param += self.mom_coeff * velocity - self.learning_rate * grad",
+        "            param += velocity - self.learning_rate * grad",
+        "without the momentum coefficient"),
+    Bug("lab6_adagrad_accumulates_after_the_step", "lab6.adagrad", OPT,
+        "            sum_sq += grad**2\n"
+        "            param -= self.learning_rate * grad / np.sqrt(sum_sq + self.eps)",
+        "            param -= self.learning_rate * grad / np.sqrt(sum_sq + self.eps)\n"
+        "            sum_sq += grad**2",
+        "from before this update"),
+    Bug("lab6_rmsprop_eps_outside_the_square_root", "lab6.rmsprop", OPT,
+        "            param -= self.learning_rate * grad / np.sqrt(mean_sq + self.eps)",
+        "            param -= self.learning_rate * grad / (np.sqrt(mean_sq) + self.eps)",
+        "eps is added outside the square root"),
+    Bug("lab6_adadelta_ignores_the_learning_rate", "lab6.adadelta", OPT,
+        "            delta = -self.learning_rate * np.sqrt(mean_sq_up + self.eps)",
+        "            delta = -np.sqrt(mean_sq_up + self.eps)",
+        "learning rate is missing"),
+    Bug("lab6_warmup_cosine_keeps_turning_after_the_last_epoch", "lab6.schedules", OPT,
+        "    if epoch > total:\n        return float(final_rate)\n", "",
+        "stay at its final value"),
+]
+
+VARIANTS += [
+    Bug("lab6_momentum_assigns_into_the_arrays", "lab6.momentum", OPT,
+        "            velocity *= self.mom_coeff\n"
+        "            velocity -= self.learning_rate * grad\n"
+        "            param += velocity\n",
+        "            velocity[...] = self.mom_coeff * velocity - self.learning_rate * grad\n"
+        "            param[...] = param + velocity\n", ""),
+    Bug("lab6_nesterov_from_old_and_new_velocity", "lab6.nesterov", OPT,
+        "            velocity *= self.mom_coeff\n"
+        "            velocity -= self.learning_rate * grad\n"
+        "            param += self.mom_coeff * velocity - self.learning_rate * grad",
+        "            old = velocity.copy()\n"
+        "            velocity[...] = self.mom_coeff * old - self.learning_rate * grad\n"
+        "            param += (1.0 + self.mom_coeff) * velocity - self.mom_coeff * old", ""),
+    Bug("lab6_nesterov_new_arrays_stored_back", "lab6.nesterov", OPT,
+        "        for param, velocity, grad in zip(self.params, self.velocities, grads_wrt_params):\n"
+        "            velocity *= self.mom_coeff\n"
+        "            velocity -= self.learning_rate * grad\n"
+        "            param += self.mom_coeff * velocity - self.learning_rate * grad",
+        "        for i, grad in enumerate(grads_wrt_params):\n"
+        "            self.velocities[i] = self.mom_coeff * self.velocities[i] - self.learning_rate * grad\n"
+        "            self.params[i] += self.mom_coeff * self.velocities[i] - self.learning_rate * grad", ""),
+    Bug("lab6_adagrad_assigns_into_the_arrays", "lab6.adagrad", OPT,
+        "            sum_sq += grad**2\n"
+        "            param -= self.learning_rate * grad / np.sqrt(sum_sq + self.eps)",
+        "            sum_sq[...] = sum_sq + grad * grad\n"
+        "            param[...] = param - self.learning_rate * grad / np.sqrt(sum_sq + self.eps)", ""),
+    Bug("lab6_adagrad_negative_power", "lab6.adagrad", OPT,
+        "            param -= self.learning_rate * grad / np.sqrt(sum_sq + self.eps)",
+        "            param -= self.learning_rate * grad * (sum_sq + self.eps) ** -0.5", ""),
+    Bug("lab6_rmsprop_one_expression", "lab6.rmsprop", OPT,
+        "            mean_sq *= self.decay\n"
+        "            mean_sq += (1.0 - self.decay) * grad**2\n",
+        "            mean_sq[...] = self.decay * mean_sq + (1 - self.decay) * np.square(grad)\n", ""),
+    Bug("lab6_rmsprop_power_half", "lab6.rmsprop", OPT,
+        "            param -= self.learning_rate * grad / np.sqrt(mean_sq + self.eps)",
+        "            param -= self.learning_rate * grad / (mean_sq + self.eps) ** 0.5", ""),
+    Bug("lab6_adadelta_one_square_root", "lab6.adadelta", OPT,
+        "            delta = -self.learning_rate * np.sqrt(mean_sq_up + self.eps) / np.sqrt(mean_sq + self.eps) * grad",
+        "            delta = -self.learning_rate * grad * np.sqrt((mean_sq_up + self.eps) / (mean_sq + self.eps))", ""),
+    Bug("lab6_adadelta_new_arrays_stored_back", "lab6.adadelta", OPT,
+        "            mean_sq_up *= self.rho\n"
+        "            mean_sq_up += (1.0 - self.rho) * delta**2\n",
+        "            mean_sq_up[...] = self.rho * mean_sq_up + (1 - self.rho) * np.square(delta)\n", ""),
+    Bug("lab6_exponential_decay_with_numpy", "lab6.schedules", OPT,
+        "    return float(initial_rate * math.exp(-decay_rate * epoch))",
+        "    return float(initial_rate * np.exp(-decay_rate * epoch, dtype=np.float64))", ""),
+]
+
+VARIANTS += [
+    Bug("lab6_adam_corrected_learning_rate", "lab6.adam", OPT,
+        "            m_hat = m / correction1\n"
+        "            v_hat = v / correction2\n"
+        "            param -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.eps)",
+        "            param -= self.learning_rate * (m / correction1) / (np.sqrt(v / correction2) + self.eps)", ""),
 ]
