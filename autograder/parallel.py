@@ -207,7 +207,7 @@ def autograde(course: Course, lab: str, students: list[str] | None = None, *, jo
                     return future
 
                 jobs_of: dict = {}
-                pending = dask_completed([submit(s, 1) for s in students])
+                pending = dask_completed([submit(s, 1) for s in students], loop=client.loop)
                 for future in pending:
                     student, attempt = jobs_of[future]
                     if future.status != "finished" and attempt < DASK_ATTEMPTS:

@@ -85,7 +85,8 @@ def test_dask_cluster_with_a_killed_worker_writes_the_serial_gradebook(released,
     distributed = pytest.importorskip("distributed")
     course = _copy(released, tmp_path, "course")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster, set_as_default=False) as client:  # autograde makes its own
         pids = list(client.run(os.getpid).values())
         killed = []
 
