@@ -249,11 +249,27 @@ class Course:
         if not result["success"]:
             cause = failure_cause(result)
             outcome = records.read_outcome(self.root, lab, student)
-            if outcome["status"] == "graded" and outcome["notebook"].startswith("not run"):
+            if outcome["status"] != "graded" and outcome["reason"].startswith("nbgrader stopped"):
+                self._grade_without_nbgrader(lab, student, cause)
+            elif outcome["status"] == "graded" and outcome["notebook"].startswith("not run"):
                 records.update_outcome(self.root, lab, student, notebook=f"failed: {cause}")
-            elif outcome["status"] != "graded" and outcome["reason"].startswith("nbgrader stopped"):
-                records.update_outcome(self.root, lab, student, reason=f"nbgrader failed: {cause}")
         return self.outcome(lab, student)
+
+    def _grade_without_nbgrader(self, lab: str, student: str, cause: str) -> None:
+        """nbgrader failed before its pipeline reached the trusted grader (e.g. while copying the
+        files): the trusted scores are recorded all the same, and the failure beside them."""
+        from autograder.grading import GradingError
+        from autograder.preprocessors import grade_and_record
+        from autograder.sandbox import SandboxUnavailable
+
+        with self.gradebook() as gb:
+            gb.update_or_create_student(student)
+            gb.update_or_create_submission(lab, student)
+        try:
+            grade_and_record(self.config(), lab, student, allow_unsandboxed=self.allow_unsandboxed)
+        except (GradingError, SandboxUnavailable):
+            return  # the outcome says why
+        records.update_outcome(self.root, lab, student, notebook=f"failed before it ran: {cause}")
 
     def outcome(self, lab: str, student: str) -> StudentOutcome:
         """The latest autograde outcome of ``student``'s ``lab`` (from grading/<lab>/<student>.json)."""

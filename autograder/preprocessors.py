@@ -79,34 +79,42 @@ class TrustedGrade(NbGraderPreprocessor, SandboxPolicy):
 
     def preprocess(self, nb, resources):
         root, lab, student = _where(self.config, resources)
-        if resources["nbgrader"]["notebook"] != lab:
-            return nb, resources
-        coursedir = CourseDirectory(config=self.config)
-        folder = Path(coursedir.format_path(coursedir.submitted_directory, student, lab))
-        previous = records.read_outcome(root, lab, student) or {}
-        try:
-            refused = records.irregular_files(folder)
-            if refused:
-                raise SubmissionRefused("the submission is refused: " + "; ".join(refused))
-            _sandbox(self.allow_unsandboxed)
-            digest = records.submission_digest(folder)
-            verdict = grade(folder, lab, seed=records.grading_seed(root, lab, student, digest),
-                            timeout=self.timeout, allow_unsandboxed=self.allow_unsandboxed)
-        except (GradingError, sandbox.SandboxUnavailable) as exc:
-            records.write_outcome(root, lab, student, {
-                "student": student, "lab": lab, "status": "not graded", "reason": str(exc),
-                "notebook": "not run"})
-            raise
-        kept, cleared = _record_scores(resources["nbgrader"]["db_url"], lab, student, verdict,
-                                       changed=previous.get("digest") != digest)
-        records.write_outcome(root, lab, student, {
-            "student": student, "lab": lab, "status": "graded", "reason": "",
-            "score": verdict.score, "max_score": verdict.max_score, "sandbox": verdict.sandbox,
-            "digest": digest, "overridden": kept, "cleared_overrides": cleared,
-            "notebook": "not run (nbgrader stopped before executing it)",
-            "verdict": verdict.as_dict()})
-        _VERDICTS[(str(root), lab, student)] = verdict
+        if resources["nbgrader"]["notebook"] == lab:
+            _VERDICTS[(str(root), lab, student)] = grade_and_record(
+                self.config, lab, student, timeout=self.timeout, allow_unsandboxed=self.allow_unsandboxed)
         return nb, resources
+
+
+def grade_and_record(config, lab: str, student: str, *, timeout: float = DEFAULT_TIMEOUT,
+                     allow_unsandboxed: bool = False) -> LabVerdict:
+    """Grade ``submitted/<student>/<lab>`` of the course configured by ``config``; record the outcome
+    and write every task's points into the gradebook (whose submission row must exist)."""
+    coursedir = CourseDirectory(config=config)
+    root = Path(coursedir.root)
+    folder = Path(coursedir.format_path(coursedir.submitted_directory, student, lab))
+    previous = records.read_outcome(root, lab, student) or {}
+    try:
+        refused = records.irregular_files(folder)
+        if refused:
+            raise SubmissionRefused("the submission is refused: " + "; ".join(refused))
+        _sandbox(allow_unsandboxed)
+        digest = records.submission_digest(folder)
+        verdict = grade(folder, lab, seed=records.grading_seed(root, lab, student, digest),
+                        timeout=timeout, allow_unsandboxed=allow_unsandboxed)
+    except (GradingError, sandbox.SandboxUnavailable) as exc:
+        records.write_outcome(root, lab, student, {
+            "student": student, "lab": lab, "status": "not graded", "reason": str(exc),
+            "notebook": "not run"})
+        raise
+    kept, cleared = _record_scores(coursedir.db_url, lab, student, verdict,
+                                   changed=previous.get("digest") != digest)
+    records.write_outcome(root, lab, student, {
+        "student": student, "lab": lab, "status": "graded", "reason": "",
+        "score": verdict.score, "max_score": verdict.max_score, "sandbox": verdict.sandbox,
+        "digest": digest, "overridden": kept, "cleared_overrides": cleared,
+        "notebook": "not run (nbgrader stopped before executing it)",
+        "verdict": verdict.as_dict()})
+    return verdict
 
 
 def _record_scores(db_url: str, lab: str, student: str, verdict: LabVerdict, *, changed: bool):

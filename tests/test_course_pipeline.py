@@ -6,8 +6,9 @@ The steps depend on each other (one release, one gradebook), so they form one te
   in its own ``mlplab/__init__.py`` scores 0 on every path;
 * the kernel runs sandboxed inside nbgrader's pipeline: what its code writes outside its own
   folder does not survive, what it writes inside does;
-* a student whose kernel dies still has the trusted scores, and the notebook failure is reported
-  with its real cause;
+* a student whose kernel dies, or whose library file is a folder (nbgrader fails before its
+  pipeline runs), still has the trusted scores, and the failure is reported with its real cause;
+  a symbolic link that came in as nbgrader collect would bring it is refused before any kernel runs;
 * a page that would show a reference solution line (decoded at run time, so it is nowhere in
   the submission) is withheld with the reason, and feedback goes on for the others; an innocent
   markdown cell that mentions the solution markers withholds nothing;
@@ -82,6 +83,12 @@ def test_a_class_through_every_grading_path(tmp_path, capsys):
     submit("leaky", cells=[nbformat.v4.new_code_cell(
         f"import base64\nprint('> ' + base64.b64decode({encoded!r}).decode())")])
 
+    # a library file replaced by a folder: nbgrader fails while copying, before its pipeline runs
+    submit("broken", reference=True)
+    (course.root / "submitted" / "broken" / LAB / "mlplab" / "plotting.py").unlink()
+    (course.root / "submitted" / "broken" / LAB / "mlplab" / "plotting.py").mkdir()
+    (course.root / "submitted" / "broken" / LAB / "mlplab" / "plotting.py" / "x.txt").write_text("x")
+
     # a symbolic link that arrived as nbgrader collect would bring it (submit refuses it)
     linked = course.root / "submitted" / "linked" / LAB
     shutil.copytree(release, linked)
@@ -91,7 +98,11 @@ def test_a_class_through_every_grading_path(tmp_path, capsys):
     # ---- path 1: mlplab-course; each outcome reported as soon as it is known
     reported = []
     outcomes = {o.student: o for o in course.autograde(LAB, report=reported.append)}
-    assert [o.student for o in reported] == ["dies", "leaky", "linked", "ref", "tamper"]
+    assert [o.student for o in reported] == ["broken", "dies", "leaky", "linked", "ref", "tamper"]
+    broken = outcomes.pop("broken")
+    assert broken.ok and broken.score == FULL and broken.sandbox == "bwrap", broken
+    assert broken.notebook.startswith("failed before it ran: "), broken.notebook
+    assert "Error" in broken.notebook and "see the above" not in broken.notebook, broken.notebook
     refused = outcomes.pop("linked")
     assert not refused.ok and "mlplab/initialisers.py is a symbolic link" in refused.message, refused
     assert not (course.root / "autograded" / "linked" / LAB).exists()  # its kernel never ran
