@@ -18,6 +18,9 @@ so that the endless attacks cost seconds, not minutes.
 The second test: a class of 6 autograded while a second autograde is started at once (one of
 the two refuses), and the same class autograded, SIGKILLed midway and rerun: same gradebook and
 same CSV.
+
+While fixing one attack, ``ZOO_SKIP=name,name`` leaves attacks out of the class (say, one that
+stops the whole run) so that the others are seen; the test still fails at its end.
 """
 from __future__ import annotations
 
@@ -176,10 +179,12 @@ def plant(course: Course, student: str, folder: Path) -> None:
 
 def build_class(course: Course, work: Path, tag: str):
     release = course.release(LAB)
-    attacks = all_attacks()
+    skipped = set(filter(None, os.environ.get("ZOO_SKIP", "").split(",")))
+    attacks = [a for a in all_attacks() if a.name not in skipped]
     markers, refused = {}, set()
 
-    def prepare(student, base, mutate=None):
+    def prepare(student, base, attack=None):
+        mutate = attack.mutate if attack else None
         folder = work / student
         shutil.copytree(release, folder)
         ctx = Context(repo=REPO, course=course.root, student=student, victim=VICTIM, tag=tag)
@@ -190,6 +195,8 @@ def build_class(course: Course, work: Path, tag: str):
             handle.write(f"\n# {markers[student]}\n")
         if mutate:
             mutate(folder, ctx)
+        if attack is None or attack.compiles:
+            compile((folder / EXERCISE).read_bytes(), str(folder / EXERCISE), "exec")
         try:
             course.submit(LAB, student, folder)
         except CourseError:
@@ -199,7 +206,7 @@ def build_class(course: Course, work: Path, tag: str):
     prepare(VICTIM, "reference")
     prepare(BLANK, "blank")
     for attack in attacks:
-        prepare(attack.name, attack.base, attack.mutate)
+        prepare(attack.name, attack.base, attack)
     return attacks, markers, refused
 
 
@@ -266,7 +273,7 @@ def test_attack_zoo_through_every_grading_path(tmp_path, lowered_limits, monkeyp
     tag = f"zoo{uuid.uuid4().hex[:10]}"
     course = Course(tmp_path / "course")
     attacks, markers, refused = build_class(course, tmp_path / "work", tag)
-    assert len(attacks) >= 30
+    assert len(attacks) >= 30 or os.environ.get("ZOO_SKIP")
     assert refused == REFUSED_AT_SUBMIT, refused
     records.course_secret(course.root)
     before = protected(course)
@@ -296,6 +303,7 @@ def test_attack_zoo_through_every_grading_path(tmp_path, lowered_limits, monkeyp
     graded = [s for s in students if by_mlplab_course[(s, TASKS_OF_LAB[0].id)] is not None]
     assert {k: v for k, v in gradebook(course, graded).items()} == \
         {k: v for k, v in by_mlplab_course.items() if k[0] in graded}
+    assert not os.environ.get("ZOO_SKIP"), "attacks were left out (ZOO_SKIP)"
 
 
 # ------------------------------------------------------------------ kill midway, run twice at once

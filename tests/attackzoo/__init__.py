@@ -30,6 +30,7 @@ import nbformat
 
 LAB = "lab5"
 EXERCISE = "mlplab/autoencoders.py"
+FUTURE = "from __future__ import annotations\n"  # must stay the first statement
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Attack:
     base: str = "blank"  # "blank" or "reference"
     points: int | None = None  # when the attack breaks the correct code too
     graded: bool = True  # False: the submission must be refused with a reason
+    compiles: bool = True  # the exercise file is still Python (so an import-time attack really runs)
 
     def expected(self, full: int) -> int:
         if self.points is not None:
@@ -70,9 +72,14 @@ def exercise(folder: Path) -> Path:
 
 
 def prepend(folder: Path, code: str) -> None:
-    """Run ``code`` when the exercise module is imported (in the grader's worker and in the kernel)."""
+    """Run ``code`` when the exercise module is imported (in the grader's worker and in the kernel),
+    right after its ``from __future__`` import."""
     path = exercise(folder)
-    path.write_text(code.rstrip() + "\n\n" + path.read_text())
+    text = path.read_text()
+    head, future, body = text.partition(FUTURE)
+    if not future:
+        head, body = "", text
+    path.write_text(head + future + "\n" + code.rstrip() + "\n\n" + body)
 
 
 def add_cell(folder: Path, code: str) -> None:
@@ -103,7 +110,8 @@ def use_reference(folder: Path, ctx: Context) -> None:
 
 
 def steal(ctx: Context) -> str:
-    """Code that tries every route to the reference of the exercise file and execs the first found."""
+    """Code that tries every route to the reference of the exercise file (known paths, /proc/*/root,
+    $MLPLAB_SOLUTIONS, mlplab._overlay.solutions_root()) and execs the first found."""
     routes = [ctx.repo / "solutions" / EXERCISE,
               *[ctx.course / "source" / lab / EXERCISE for lab in ("lab1", "lab4", LAB)],
               ctx.course / "submitted" / ctx.victim / LAB / EXERCISE,
@@ -113,6 +121,12 @@ def steal(ctx: Context) -> str:
         "    import glob, os\n"
         f"    routes = [{', '.join(hidden(str(r)) for r in routes)}]\n"
         "    routes += glob.glob('/proc/*/root' + routes[0])\n"
+        "    routes.append(os.path.join(os.environ.get('MLPLAB_SOLUTIONS', '/nonexistent'), 'mlplab', 'autoencoders.py'))\n"
+        "    try:\n"
+        "        from mlplab import _overlay\n"
+        "        routes.append(os.path.join(str(_overlay.solutions_root()), 'mlplab', 'autoencoders.py'))\n"
+        "    except Exception:\n"
+        "        pass\n"
         "    for route in routes:\n"
         "        try:\n"
         "            text = open(route).read()\n"

@@ -79,10 +79,6 @@ def _ignore_interrupt(folder, ctx):
     add_cell(folder, "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n")
 
 
-def _sleep_in_cell(folder, ctx):
-    add_cell(folder, "import time\ntime.sleep(10**6)\n")
-
-
 ATTACKS = [
     Attack("sleep_at_import", "time.sleep(10**6) at import of the reference: nothing imports, so 0",
            _sleep, base="reference", points=0),
@@ -99,5 +95,4 @@ ATTACKS = [
            "gradebook and plants files after 3 s", _daemon, base="reference"),
     Attack("ignore_interrupt_loop", "a cell ignores SIGINT and loops forever", _ignore_interrupt,
            base="reference"),
-    Attack("sleep_in_cell", "a cell sleeps forever", _sleep_in_cell, base="reference"),
 ]

@@ -105,7 +105,8 @@ ATTACKS = [
     Attack("huge_exercise_file", "the reference padded to 3 MB of comments (too big to be graded: 0)",
            _huge_exercise, base="reference", points=0),
     Attack("non_utf8_source", "the reference with non-UTF-8 bytes in a comment (not Python: 0)",
-           _non_utf8_source, base="reference", points=0),
+           _non_utf8_source, base="reference", points=0,
+           compiles=False),
     Attack("non_utf8_file_names", "files with non-UTF-8 names and contents beside the reference",
            _non_utf8_names, base="reference"),
 ]

@@ -1,29 +1,11 @@
 """Reading the reference solution by any route, at import (worker and kernel) and from a cell."""
 from __future__ import annotations
 
-from attackzoo import Attack, add_cell, exercise, hidden, prepend, steal
+from attackzoo import Attack, add_cell, hidden, prepend, steal
 
 
 def _steal_at_import(folder, ctx):
     prepend(folder, steal(ctx))
-
-
-def _overlay_and_environment(folder, ctx):
-    prepend(folder, (
-        "def _zoo_reference():\n"
-        "    import os\n"
-        "    try:\n"
-        "        from mlplab import _overlay\n"
-        "        root = str(_overlay.solutions_root())\n"
-        "    except Exception:\n"
-        "        root = os.environ.get('MLPLAB_SOLUTIONS', '')\n"
-        "    try:\n"
-        "        return open(os.path.join(root, 'mlplab', 'autoencoders.py')).read()\n"
-        "    except Exception:\n"
-        "        return None\n"
-        "_zoo_text = _zoo_reference()\n"
-        "if _zoo_text:\n"
-        "    exec(compile(_zoo_text, 'stolen', 'exec'), globals())\n"))
 
 
 def _walk_the_file_system(folder, ctx):
@@ -65,9 +47,8 @@ def _kernel_plants_reference(folder, ctx):
 
 ATTACKS = [
     Attack("read_reference_at_import", "exercise file execs the reference from solutions/, course source/, "
-           "another student's submission or /proc/*/root at import", _steal_at_import),
-    Attack("read_reference_via_overlay", "exercise file asks mlplab._overlay.solutions_root() or "
-           "$MLPLAB_SOLUTIONS where the reference lives and execs it", _overlay_and_environment),
+           "another student's submission, /proc/*/root, $MLPLAB_SOLUTIONS or "
+           "mlplab._overlay.solutions_root() at import", _steal_at_import),
     Attack("read_reference_by_search", "exercise file walks / (and /proc/1/root) for a complete "
            "autoencoders.py and execs it", _walk_the_file_system),
     Attack("kernel_plants_reference", "a notebook cell writes the reference into its own submitted "
