@@ -276,9 +276,9 @@ class Course:
         record = records.read_outcome(self.root, lab, student)
         if record is None:
             return StudentOutcome(student, False, "never autograded")
-        ok = record["status"] == "graded"
+        ok = record.get("status") == "graded"
         return StudentOutcome(
-            student, ok, "graded" if ok else record["reason"], record.get("score", 0.0),
+            student, ok, "graded" if ok else record.get("reason") or "never autograded", record.get("score", 0.0),
             record.get("max_score", 0.0), record.get("sandbox", ""), record.get("notebook", ""),
             record.get("overridden", []), [c["task"] for c in record.get("cleared_overrides", [])])
 
@@ -361,7 +361,7 @@ class Course:
             record = records.read_outcome(self.root, lab, student)
             row = rows.setdefault((lab, student), {"student": student, "lab": lab})
             graded = record.get("status") == "graded"
-            row["status"] = "graded" if graded else f"not graded: {record.get('reason', '')}"
+            row["status"] = "graded" if graded else f"not graded: {record.get('reason') or 'never autograded'}"
             row["sandbox"] = record.get("sandbox", "") if graded else ""
             row["notebook"] = record.get("notebook", "")
             if not graded:

@@ -9,8 +9,8 @@
   withholds the page (raises ``FeedbackWithheld``, so nbgrader writes nothing for that student
   and goes on with the others) when any text on it contains a line of a reference solution,
   of a hidden test, or of another student's submission. Lines are compared by content with all
-  whitespace removed, anywhere in a line of the page, so re-indenting, prefixing or replacing
-  the solution markers does not hide them. A line the student's own submission already holds
+  whitespace removed, anywhere in a line of the page and also reversed, so re-indenting,
+  prefixing, reversing or replacing the solution markers does not hide them. A line the student's own submission already holds
   is not a leak.
 """
 from __future__ import annotations
@@ -96,12 +96,13 @@ class SecretIndex:
                 self.by_prefix.setdefault(line[:MIN_SECRET], []).append((line, origin))
 
     def find(self, text: str) -> str | None:
-        """The origin of the first secret line found anywhere in ``text``, else None."""
-        text = squeeze(text)
-        for i in range(len(text) - MIN_SECRET + 1):
-            for line, origin in self.by_prefix.get(text[i:i + MIN_SECRET], ()):
-                if text.startswith(line, i):
-                    return origin
+        """The origin of the first secret line found anywhere in ``text`` (or in it reversed), else None."""
+        squeezed = squeeze(text)
+        for candidate in (squeezed, squeezed[::-1]):
+            for i in range(len(candidate) - MIN_SECRET + 1):
+                for line, origin in self.by_prefix.get(candidate[i:i + MIN_SECRET], ()):
+                    if candidate.startswith(line, i):
+                        return origin
         return None
 
 

@@ -81,6 +81,7 @@ def test_secret_lines_are_found_however_they_are_dressed():
     index = SecretIndex({squeeze(SECRET): "a line of a reference solution"})
     assert index.find("> " + SECRET) == "a line of a reference solution"
     assert index.find("x = 1\n        " + SECRET.replace(" ", "  ") + "  # mine") is not None
+    assert index.find("\n".join(line[::-1] for line in ["x = 1", SECRET])) is not None
     assert index.find("### BEGIN SOLUTION\n### END SOLUTION\nthe markers delimit answers") is None
 
 
