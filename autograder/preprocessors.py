@@ -17,10 +17,12 @@ The course's ``nbgrader_config.py`` puts them into nbgrader's own Autograde pipe
 from __future__ import annotations
 
 import tempfile
+import threading
 from pathlib import Path
 
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_core.utils import run_sync
+from jupyter_client.channels import HBChannel
 from jupyter_client.manager import AsyncKernelManager
 from nbformat.v4 import new_output
 from nbgrader.api import Gradebook
@@ -143,6 +145,17 @@ def _record_scores(db_url: str, lab: str, student: str, verdict: LabVerdict, *, 
     return kept, cleared
 
 
+class NoHeartbeat(HBChannel):
+    """A heartbeat channel that never pings: a ping to a sandbox that has died blocks its thread
+    forever. Whether the kernel lives is asked of its process instead (the client's manager)."""
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        self.close()
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """Starts the kernel with the sandbox's command line instead of the kernelspec's."""
 
@@ -157,6 +170,25 @@ class SandboxedKernelManager(AsyncKernelManager):
     def format_kernel_cmd(self, extra_arguments=None):
         argv = [a.replace("{connection_file}", self.connection_file) for a in self.sandbox_argv]
         return argv + list(extra_arguments or [])
+
+    # The kernel is untrusted: its sockets may be flooded or gone, and a message sent to it can then
+    # block forever. So shutting down sends nothing (the sandbox is killed, and every process of the
+    # submission dies with its PID namespace), and a dead kernel is never sent an interrupt.
+    async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+        self.shutting_down = True
+        self.stop_restarter()
+        if self.has_kernel:
+            await self._async_kill_kernel(restart=restart)
+        await self._async_cleanup_resources(restart=restart)
+
+    async def interrupt_kernel(self) -> None:
+        if await self.is_alive():
+            await self._async_interrupt_kernel()
+
+    def client(self, **kwargs):
+        kc = super().client(**kwargs)
+        kc.hb_channel_class = NoHeartbeat
+        return kc
 
 
 KERNEL_VARIABLES = {"MLPLAB_GRADING": "1", "PYTHONWARNINGS": "ignore"}  # the notebook's small budgets
@@ -180,11 +212,33 @@ class SandboxedExecute(Execute, SandboxPolicy):
         4 * 1024 * 1024, help="outputs of the whole notebook beyond this many bytes are dropped, "
                               "with a visible note").tag(config=True)
 
+    notebook_seconds = Float(
+        900.0, help="wall-time limit of the whole notebook stage: past it the kernel is killed "
+                    "(the per-cell timeout does not bound a kernel that stops answering)").tag(config=True)
+
     def preprocess(self, nb, resources=None, km=None):
         root, lab, student = _where(self.config, resources)
         workdir = Path(resources["metadata"]["path"]).resolve()
         self._output_bytes = 0
         self._truncated = False
+        self._overran = False
+        deadline = threading.Timer(self.notebook_seconds, self._kill_kernel)
+        deadline.daemon = True
+        deadline.start()
+        try:
+            return self._preprocess_sandboxed(nb, resources, km, root, lab, student, workdir)
+        finally:
+            deadline.cancel()
+
+    def _kill_kernel(self) -> None:
+        """Runs in the deadline's thread: kill the kernel's process (the sandbox's launcher, whose
+        PID namespace takes every process of the submission with it); nbclient then sees a dead kernel."""
+        self._overran = True
+        process = getattr(getattr(getattr(self, "km", None), "provisioner", None), "process", None)
+        if process is not None:
+            process.kill()
+
+    def _preprocess_sandboxed(self, nb, resources, km, root, lab, student, workdir):
         kind = _sandbox(self.allow_unsandboxed)
         # short path: the kernel's IPC sockets live here, and socket paths are limited
         with tempfile.TemporaryDirectory(prefix="mlk-", dir="/tmp") as runtime, \
@@ -200,6 +254,8 @@ class SandboxedExecute(Execute, SandboxPolicy):
             except Exception as exc:
                 _VERDICTS.pop((str(root), lab, student), None)
                 cause = f"{type(exc).__name__}: {str(exc).strip()[:500]}"
+                if self._overran:
+                    cause = f"the notebook ran past its {self.notebook_seconds:g} s limit ({cause})"
                 records.update_outcome(root, lab, student, notebook=f"failed: {cause}{self._kernel_said()}")
                 raise
         records.update_outcome(root, lab, student, kernel_sandbox=kind)

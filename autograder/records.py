@@ -71,7 +71,7 @@ def submission_digest(folder: Path) -> str:
         relpath = path.relative_to(folder).as_posix()
         if relpath in IGNORED_NAMES:
             continue
-        digest.update(relpath.encode() + b"\0")
+        digest.update(os.fsencode(relpath) + b"\0")  # names need not be UTF-8
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 

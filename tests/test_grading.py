@@ -342,7 +342,8 @@ def test_attack_wasting_time_costs_at_most_the_budget(tmp_path, attack):
     elapsed = time.monotonic() - start
     assert verdict.score == 0
     assert elapsed < 15 + 5, elapsed  # the budget, plus starting and judging
-    assert "time limit" in messages(verdict) or "time budget" in messages(verdict)
+    # a fork bomb may end on the time budget or on the process limit (the worker cannot fork more)
+    assert any(word in messages(verdict) for word in ("time limit", "time budget", "Errno 11"))
 
 
 @needs_sandbox
