@@ -19,9 +19,10 @@ STUDENT_JUPYTER := PATH="$(abspath $(BIN)):$$PATH" JUPYTER_CONFIG_PATH="$(abspat
 .PHONY: lab test generate reference-lab instructor system-packages clean-venv
 
 # Debian packages: the full Fashion-MNIST (dataset-fashion-mnist), bubblewrap, the sandbox
-# the autograder runs student code in, and Chromium with its driver for the browser tests.
+# the autograder runs student code in, Chromium with its driver for the browser tests, and
+# PostgreSQL for the shared-gradebook test (tests/test_postgres_gradebook.py starts its own server).
 # Installed when we are root; otherwise a note says how.
-SYSTEM_PACKAGES := dataset-fashion-mnist bubblewrap chromium chromium-driver
+SYSTEM_PACKAGES := dataset-fashion-mnist bubblewrap chromium chromium-driver postgresql
 system-packages:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
