@@ -45,7 +45,7 @@ lab: $(STAMP)
 # Self-learners: the same workspace, with the reference implementation of every exercise.
 reference-lab: $(STAMP)
 	$(BIN)/python -m autograder.workspace $(WORK)
-	MLPLAB_REFERENCE=1 MLPLAB_SOLUTIONS="$(abspath solutions)" $(STUDENT_JUPYTER) \
+	MLPLAB_EXERCISES="$(abspath solutions)" $(STUDENT_JUPYTER) \
 	  $(BIN)/jupyter lab --notebook-dir=$(WORK) $(ROOT_FLAG) $(LAB_ARGS)
 
 # The instructor's JupyterLab, started inside the course folder so that nbgrader (the formgrader

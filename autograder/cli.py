@@ -4,7 +4,7 @@
     mlplab-course grade lab1 FOLDER [--json]  grade one folder holding mlplab/ (no nbgrader)
     mlplab-course release lab1                nbgrader release in course/release/lab1
     mlplab-course submit lab1 STUDENT FOLDER  put a folder into course/submitted/STUDENT/lab1
-    mlplab-course autograde lab1 [--student S ...] [--unsandboxed] [--jobs N | --scheduler ADDRESS]
+    mlplab-course autograde lab1 [--student S ...] [--unsandboxed] [--no-notebooks] [--jobs N | --scheduler ADDRESS]
     mlplab-course feedback lab1 [--student S ...]
     mlplab-course export grades.csv
     mlplab-course report lab1 [--out DIR]     class report + Canvas/Moodle CSV + Gradescope results
@@ -14,6 +14,7 @@ autograde and feedback are nbgrader's own, configured by the course folder's nbg
 is printed as soon as it is known; the exit code is 2 if any student was not graded or got no
 feedback. A second autograde or feedback on the same course folder refuses while one runs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,9 @@ from autograder.generate import REPO
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="mlplab-course", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="mlplab-course", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--course", default=str(REPO / "course"), help="nbgrader course folder (default: course/)")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("generate", help="regenerate what students receive from solutions/")
@@ -49,8 +51,17 @@ def main(argv: list[str] | None = None) -> int:
         if name == "autograde":
             p.add_argument("--jobs", type=int, default=1, help="grade this many submissions at once")
             p.add_argument("--scheduler", help="grade on the Dask cluster of this scheduler (tcp://host:8786)")
-            p.add_argument("--unsandboxed", action="store_true",
-                           help="grade even where the sandbox is not usable (outcomes record it)")
+            p.add_argument(
+                "--unsandboxed",
+                action="store_true",
+                help="grade even where the sandbox is not usable (outcomes record it)",
+            )
+            p.add_argument(
+                "--no-notebooks",
+                action="store_true",
+                help="scores only: do not execute the notebooks (the feedback then shows the "
+                "code and the verdicts, no outputs; the scores are the same)",
+            )
     p = sub.add_parser("report", help="class report (HTML, CSV) and Canvas/Moodle/Gradescope grade files")
     p.add_argument("lab")
     p.add_argument("--out", help="folder to write to (default: reports/<lab>/ in the course folder)")
@@ -61,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     from autograder.course import Course, CourseError
     from autograder.generate import SourceError
     from autograder.grading import GradingError, format_verdict, grade
-    from mlplab.tasks import UnknownTaskError
+    from mlplab.course.tasks import UnknownTaskError
 
     try:
         if args.command == "generate":
@@ -75,7 +86,11 @@ def main(argv: list[str] | None = None) -> int:
             verdict = grade(args.folder, args.lab, seed=args.seed)
             print(verdict.to_json() if args.json else format_verdict(verdict))
             return 0
-        course = Course(args.course, allow_unsandboxed=getattr(args, "unsandboxed", False))
+        course = Course(
+            args.course,
+            allow_unsandboxed=getattr(args, "unsandboxed", False),
+            notebooks=not getattr(args, "no_notebooks", False),
+        )
         if args.command == "release":
             print(f"released {args.lab} in {course.release(args.lab)}")
         elif args.command == "submit":
@@ -85,14 +100,20 @@ def main(argv: list[str] | None = None) -> int:
             if args.jobs > 1 or args.scheduler:
                 from autograder import parallel
 
-                outcomes = parallel.autograde(course, args.lab, args.students, jobs=args.jobs,
-                                              scheduler=args.scheduler, report=show)
+                outcomes = parallel.autograde(
+                    course, args.lab, args.students, jobs=args.jobs, scheduler=args.scheduler, report=show
+                )
             else:
                 outcomes = course.autograde(args.lab, args.students, report=show)
             return 0 if all(o.ok for o in outcomes) else 2
         elif args.command == "feedback":
-            _, failures = course.feedback(args.lab, args.students, report=lambda student, problem: print(
-                f"{student:20} {'no feedback: ' + problem if problem else 'feedback written'}", flush=True))
+            _, failures = course.feedback(
+                args.lab,
+                args.students,
+                report=lambda student, problem: print(
+                    f"{student:20} {'no feedback: ' + problem if problem else 'feedback written'}", flush=True
+                ),
+            )
             if failures:
                 print(f"no feedback for {len(failures)} student(s): {', '.join(sorted(failures))}")
                 return 2

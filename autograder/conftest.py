@@ -10,7 +10,7 @@ def pytest_addoption(parser):
 
 def pytest_generate_tests(metafunc):
     if "task_id" in metafunc.fixturenames:
-        from mlplab.tasks import tasks_of
+        from mlplab.course.tasks import tasks_of
 
         ids = [t.id for t in tasks_of(metafunc.config.getoption("--lab"))]
         metafunc.parametrize("task_id", ids, ids=ids)

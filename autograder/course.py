@@ -14,6 +14,7 @@ Autograde is nbgrader's own, with the preprocessors of ``autograder.preprocessor
 by ``nbgrader_config.py`` (``autograder.course_config``): the trusted grader scores the submitted
 folder, the kernel runs sandboxed, the graded cells show the verdict.
 """
+
 from __future__ import annotations
 
 import csv
@@ -22,19 +23,23 @@ import os
 import re
 import shutil
 import sys
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from nbconvert.exporters import NotebookExporter
 
 from autograder import records
 from autograder.course_config import load_config, write_config
 from autograder.feedback import page_text, secrets_for
-from autograder.release_files import add_student_files
 from autograder.generate import REPO, build_source_notebook, find_leaks, make_stub
-from mlplab.tasks import LABS, TASKS, exercise_files
+from autograder.release_files import add_student_files
+from mlplab.course.questions import QUESTIONS, questions_of
+from mlplab.course.tasks import LABS, TASKS, exercise_files
 
+LINE_MAX_CHARS = 400  # of what one student's outcome line says after the score
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "_build_*.py")
 
 
@@ -55,7 +60,7 @@ class StudentOutcome:
     cleared: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        """One line for the terminal."""
+        """One line for the terminal (whatever the kernel or nbgrader wrote into the reasons)."""
         points = f"{self.score:g}/{self.max_score:g}" if self.ok else "NOT GRADED"
         parts = [self.message]
         if self.ok:
@@ -64,7 +69,7 @@ class StudentOutcome:
             parts.append("manual scores kept: " + ", ".join(self.overridden))
         if self.cleared:
             parts.append("manual scores cleared (submission changed): " + ", ".join(self.cleared))
-        return f"{self.student:20} {points:12} " + "; ".join(parts)
+        return f"{self.student:20} {points:12} " + records.one_line("; ".join(parts))[:LINE_MAX_CHARS]
 
 
 def finish_release(assignment: str, **_) -> None:
@@ -75,8 +80,7 @@ def finish_release(assignment: str, **_) -> None:
     """
     release = Path("release") / assignment
     for relpath in exercise_files():
-        if (release / relpath).is_file():
-            (release / relpath).write_text(make_stub(relpath))
+        (release / relpath).write_text(make_stub(relpath))
 
 
 def _tools_on_path() -> None:
@@ -88,38 +92,105 @@ def _tools_on_path() -> None:
         os.environ["PATH"] = bin_dir + (os.pathsep + path if path else "")
 
 
+_HELD: dict[Path, object] = {}  # course root -> its lock file, open, while this process holds the lock
+
+
+def _take_lock(root: Path, what: str, *, wait: bool):
+    """The open, exclusively locked ``root/.lock`` (its text names the holder). A lock held by
+    another process: CourseError naming the holder, or, with ``wait``, wait until it is free."""
+    handle = (root / ".lock").open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        if not wait:
+            handle.close()
+            raise CourseError(f"{root} is busy: {holder} holds its lock; try again when it has finished") from None
+        print(f"{root} is busy: {holder} holds its lock; waiting until it has finished", file=sys.stderr, flush=True)
+        fcntl.flock(handle, fcntl.LOCK_EX)
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{what} (pid {os.getpid()})")
+    handle.flush()
+    return handle
+
+
 @contextmanager
 def course_lock(root: Path, what: str):
-    """Exclusive lock on the course folder for ``what``; a second run refuses at once."""
-    path = Path(root) / ".lock"
-    handle = path.open("a+")
+    """Exclusive lock on the course folder for ``what``; a second run refuses at once.
+
+    Re-entrant within one process: nbgrader's pipeline, run by ``Course.autograde``, takes it again.
+    """
+    root = Path(root).resolve()
+    if root in _HELD:
+        yield
+        return
+    _HELD[root] = _take_lock(root, what, wait=False)
     try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise CourseError(f"{root} is busy: {holder} holds its lock; try again when it has finished") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{what} (pid {os.getpid()})")
-        handle.flush()
         yield
     finally:
-        handle.close()
+        _HELD.pop(root).close()
+
+
+class CourseLockedExporter(NotebookExporter):
+    """The exporter of nbgrader's Autograde (``Autograde.exporter_class``), made at the start of
+    each run: it takes the course lock for the run, before nbgrader removes or copies anything,
+    whatever started it (``nbgrader autograde``, the formgrader, NbGraderAPI; ``mlplab-course``
+    holds the lock already). nbgrader offers no way to refuse from here, so it waits while another
+    process holds the lock (saying so on stderr).
+
+    Released after the run's last submission (``unlock_after_run``), or when the run's converter
+    is gone (a failed last submission skips that hook), at the latest when the process exits.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        converter = self.parent
+        root = Path(converter.coursedir.root).resolve()
+        if root in _HELD or not converter.assignments:
+            return
+        pattern = converter._format_source("(?P<assignment_id>.*)", "(?P<student_id>.*)", escape=True)
+        students = [re.match(pattern, path).group("student_id") for path in sorted(converter.assignments)]
+        what = f"nbgrader autograde {converter.coursedir.assignment_id} {' '.join(sorted(set(students)))}"
+        _HELD[root] = _take_lock(root, what[:300], wait=True)
+        _RUN_ENDS[root] = students[-1]
+        weakref.finalize(converter, _release_run, root)
+
+
+_RUN_ENDS: dict[Path, str] = {}  # course root -> the last student of the nbgrader run holding its lock
+
+
+def _release_run(root: Path) -> None:
+    if _RUN_ENDS.pop(root, None) is not None:
+        _HELD.pop(root).close()
+
+
+def unlock_after_run(student: str, **_) -> None:
+    """post_convert_hook of Autograde: the run's last submission is done; release its lock.
+    Runs in the course folder."""
+    root = Path.cwd().resolve()
+    if _RUN_ENDS.get(root) == student:
+        _release_run(root)
 
 
 class Course:
-    def __init__(self, root: str | os.PathLike = REPO / "course", *, allow_unsandboxed: bool = False):
+    def __init__(
+        self, root: str | os.PathLike = REPO / "course", *, allow_unsandboxed: bool = False, notebooks: bool = True
+    ):
         """A course folder (made if missing), with its ``nbgrader_config.py`` written.
 
         Args:
             root: the nbgrader course folder.
             allow_unsandboxed: grade even where the sandbox is not usable (outcomes say so).
+            notebooks: autograde executes each notebook (sandboxed) for the feedback's outputs;
+                False: scores only, the feedback shows the code and the verdicts
+                (``SandboxedExecute.execute``; the scores are the same either way).
         """
         _tools_on_path()
         self.root = Path(root).resolve()
         self.allow_unsandboxed = allow_unsandboxed
+        self.notebooks = notebooks
         self.root.mkdir(parents=True, exist_ok=True)
         write_config(self.root)
 
@@ -129,6 +200,8 @@ class Course:
         c = load_config(self.root)
         if self.allow_unsandboxed:
             c.SandboxPolicy.allow_unsandboxed = True
+        if not self.notebooks:
+            c.SandboxedExecute.execute = False
         return c
 
     def _api(self):
@@ -157,8 +230,7 @@ class Course:
             shutil.rmtree(source)
         shutil.copytree(REPO / "mlplab", source / "mlplab", ignore=IGNORE)
         for relpath in exercise_files():
-            if (source / relpath).is_file():
-                (source / relpath).write_text(make_stub(relpath))
+            (source / relpath).write_text(make_stub(relpath))
         nbformat.write(notebook, source / f"{lab}.ipynb")
         return source
 
@@ -206,11 +278,13 @@ class Course:
             nb = nbformat.read(path, as_version=4)
             nbformat.validate(nb)
         except Exception as exc:
-            raise CourseError(f"{path} is not a valid notebook ({type(exc).__name__}: "
-                              f"{str(exc).splitlines()[0] if str(exc) else ''})") from None
+            raise CourseError(
+                f"{path} is not a valid notebook ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+            ) from None
 
-    def autograde(self, lab: str, students: list[str] | None = None, *,
-                  report=lambda outcome: None) -> list[StudentOutcome]:
+    def autograde(
+        self, lab: str, students: list[str] | None = None, *, report=lambda outcome: None
+    ) -> list[StudentOutcome]:
         """Autograde every (or the named) submission of ``lab`` with nbgrader and the course's config.
 
         One bad submission never stops the rest; each outcome is persisted in
@@ -239,12 +313,17 @@ class Course:
                 raise CourseError(f"no submission at {folder}")
             self._check_notebook(lab, folder)
         except CourseError as exc:
-            records.update_outcome(self.root, lab, student, status="not graded", reason=str(exc),
-                                   notebook="not run")
+            records.update_outcome(self.root, lab, student, status="not graded", reason=str(exc), notebook="not run")
             return self.outcome(lab, student)
         # Until the trusted grader says otherwise (the digest stays: it decides about manual scores).
-        records.update_outcome(self.root, lab, student, status="not graded", notebook="not run",
-                               reason="nbgrader stopped before the trusted grader ran")
+        records.update_outcome(
+            self.root,
+            lab,
+            student,
+            status="not graded",
+            notebook="not run",
+            reason="nbgrader stopped before the trusted grader ran",
+        )
         result = api.autograde(lab, student, force=True, create=True)
         if not result["success"]:
             cause = failure_cause(result)
@@ -278,13 +357,21 @@ class Course:
             return StudentOutcome(student, False, "never autograded")
         ok = record.get("status") == "graded"
         return StudentOutcome(
-            student, ok, "graded" if ok else record.get("reason") or "never autograded", record.get("score", 0.0),
-            record.get("max_score", 0.0), record.get("sandbox", ""), record.get("notebook", ""),
-            record.get("overridden", []), [c["task"] for c in record.get("cleared_overrides", [])])
+            student,
+            ok,
+            "graded" if ok else record.get("reason") or "never autograded",
+            record.get("score", 0.0),
+            record.get("max_score", 0.0),
+            record.get("sandbox", ""),
+            record.get("notebook", ""),
+            record.get("overridden", []),
+            [c["task"] for c in record.get("cleared_overrides", [])],
+        )
 
     # ------------------------------------------------------------ feedback and export
-    def feedback(self, lab: str, students: list[str] | None = None, *,
-                 report=lambda student, problem: None) -> tuple[list[Path], dict[str, str]]:
+    def feedback(
+        self, lab: str, students: list[str] | None = None, *, report=lambda student, problem: None
+    ) -> tuple[list[Path], dict[str, str]]:
         """HTML feedback per student: the notebook page only, checked before and after it is written.
 
         Returns the pages written and, per student whose page was not written, why. A failing
@@ -333,7 +420,9 @@ class Course:
         return pages
 
     def export(self, path: str | os.PathLike) -> Path:
-        """A CSV with one row per student and lab: total, status, overrides and every task's points.
+        """A CSV with one row per student and lab: total, status, overrides, every task's points (column: the task id) and
+        every written answer's (column: the answer cell's id, never a task id; "to grade" while it
+        waits for a grader).
 
         ``status`` is "graded" or "not graded: why"; ``sandbox`` whether student code ran in the
         sandbox; ``notebook`` whether nbgrader's notebook stage finished; ``overridden`` the tasks
@@ -346,14 +435,16 @@ class Course:
                 lab = assignment.name
                 for submission in gb.assignment_submissions(lab):
                     student = submission.student.id
-                    row = {"student": student, "lab": lab, "score": submission.score,
-                           "max_score": submission.max_score}
+                    row = {"student": student, "lab": lab, "score": submission.score, "max_score": submission.max_score}
                     overridden = []
                     for task in (t for t in TASKS if t.lab == lab):
                         grade_row = gb.find_grade(task.cell_id, lab, lab, student)
                         row[task.id] = grade_row.score
                         if grade_row.manual_score is not None:
                             overridden.append(task.id)
+                    for question in questions_of(lab):
+                        grade_row = gb.find_grade(question.cell_id, lab, lab, student)
+                        row[question.cell_id] = "to grade" if grade_row.needs_manual_grade else grade_row.score
                     row["overridden"] = " ".join(overridden)
                     rows[(lab, student)] = row
         for outcome_file in sorted((self.root / "grading").glob("*/*.json")):
@@ -368,8 +459,11 @@ class Course:
                 row.update({k: "" for k in row if k not in ("student", "lab", "status", "notebook")})
         for row in rows.values():
             row.setdefault("status", "unknown: no outcome record (autograded outside this course's pipeline?)")
-        columns = ["student", "lab", "score", "max_score", "status", "sandbox", "notebook", "overridden"] + [
-            t.id for t in TASKS if any(t.id in r for r in rows.values())]
+        columns = (
+            ["student", "lab", "score", "max_score", "status", "sandbox", "notebook", "overridden"]
+            + [t.id for t in TASKS if any(t.id in r for r in rows.values())]
+            + [q.cell_id for q in QUESTIONS if any(q.cell_id in r for r in rows.values())]
+        )
         tmp = path.with_suffix(path.suffix + ".tmp")
         with tmp.open("w", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=columns, restval="")
@@ -379,7 +473,9 @@ class Course:
         return path
 
 
-_EXCEPTION_LINE = re.compile(r"^\s*(?:\[ERROR\]\s*)?([A-Za-z_][\w.]*(?:Error|Exception|Withheld|Refused|Interrupt|Exit))(?::\s*(.*))?$")
+_EXCEPTION_LINE = re.compile(
+    r"^\s*(?:\[ERROR\]\s*)?([A-Za-z_][\w.]*(?:Error|Exception|Withheld|Refused|Interrupt|Exit))(?::\s*(.*))?$"
+)
 
 
 def failure_cause(result: dict) -> str:

@@ -5,17 +5,18 @@ folder, the formgrader of a JupyterLab started there, ``NbGraderAPI`` and ``mlpl
 (which loads the same file) all run one pipeline: the trusted grader scores, the kernel runs
 sandboxed, feedback is checked before it is written.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import nbgrader
 
-from mlplab.tasks import LABS, exercise_files
+from mlplab.course.tasks import LABS, exercise_files
 
 CONFIG_FILE = "nbgrader_config.py"
 GRADEBOOK_URL_FILE = "gradebook_url"  # optional: the gradebook's database URL, one line
-CONFIG_TEXT = '''\
+CONFIG_TEXT = """\
 # nbgrader configuration of this mlplab course folder. Written by mlplab-course (autograder.course),
 # rewritten whenever it runs: the settings live in autograder/course_config.py.
 import os
@@ -23,7 +24,7 @@ import os
 from autograder.course_config import configure
 
 configure(get_config(), os.path.dirname(os.path.abspath(__file__)))
-'''
+"""
 
 FORMGRADER = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
 NBGRADER_TEMPLATES = FORMGRADER / "templates"
@@ -50,7 +51,7 @@ def configure(c, root: str | Path) -> None:
         "nbgrader.preprocessors.DeduplicateIds",
         "nbgrader.preprocessors.OverwriteKernelspec",
         "nbgrader.preprocessors.OverwriteCells",
-        "nbgrader.preprocessors.CheckCellMetadata",
+        "autograder.preprocessors.CheckMetadata",  # nbgrader's, failing one submission only
     ]
     c.Autograde.autograde_preprocessors = [
         "autograder.preprocessors.SandboxedExecute",
@@ -59,10 +60,12 @@ def configure(c, root: str | Path) -> None:
         "nbgrader.preprocessors.LimitOutput",
         "autograder.preprocessors.TrustedOutputs",
         "nbgrader.preprocessors.AssignLatePenalties",
-        "nbgrader.preprocessors.CheckCellMetadata",
+        "autograder.preprocessors.CheckMetadata",  # nbgrader's, failing one submission only
     ]
+    # the course lock (autograder.course.course_lock), whatever starts nbgrader's Autograde
+    c.Autograde.exporter_class = "autograder.course.CourseLockedExporter"
+    c.Autograde.post_convert_hook = "autograder.course.unlock_after_run"
     c.Execute.timeout = CELL_TIMEOUT
-    c.Execute.interrupt_on_timeout = True
     c.LimitOutput.max_lines = FEEDBACK_MAX_LINES
     c.LimitOutput.max_traceback = 40
     c.GenerateAssignment.post_convert_hook = "autograder.course.finish_release"

@@ -8,6 +8,7 @@ Gradescope file that says why.
 Student ids are nbgrader's, which are the hub's user names (docs/jupyterhub.md); use the same
 names as the LMS's login ids and the files import without a mapping.
 """
+
 from __future__ import annotations
 
 import csv
@@ -16,15 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.report import Entry
-from mlplab.tasks import TASKS
+from mlplab.course.tasks import TASKS
 
 
 @dataclass
 class Grade:
     student: str
-    score: float | None          # None: not graded
+    score: float | None  # None: not graded
     max_score: float
-    tasks: dict[str, float]      # task id -> points in the gradebook
+    tasks: dict[str, float]  # task id -> points in the gradebook
     reason: str = ""
 
 
@@ -54,12 +55,21 @@ def write_gradescope(folder: Path, lab: str, grades: list[Grade], entries: list[
             tests = []
             for task in (t for t in TASKS if t.lab == lab):
                 result = verdict.result(task.id)
-                tests.append({"name": f"{task.number} {task.title}", "number": task.number,
-                              "score": grade.tasks[task.id], "max_score": float(task.points),
-                              "status": "passed" if grade.tasks[task.id] >= task.points else "failed",
-                              "output": result.message})
-            results = {"score": grade.score, "tests": tests,
-                       "output": f"{lab}: {grade.score:g} of {grade.max_score:g} points"}
+                tests.append(
+                    {
+                        "name": f"{task.number} {task.title}",
+                        "number": task.number,
+                        "score": grade.tasks[task.id],
+                        "max_score": float(task.points),
+                        "status": "passed" if grade.tasks[task.id] >= task.points else "failed",
+                        "output": result.message,
+                    }
+                )
+            results = {
+                "score": grade.score,
+                "tests": tests,
+                "output": f"{lab}: {grade.score:g} of {grade.max_score:g} points",
+            }
         path = folder / grade.student / "results.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(results, indent=1))
@@ -75,8 +85,9 @@ def write_canvas(path: Path, lab: str, grades: list[Grade]) -> Path:
         writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", column])
         writer.writerow(["Points Possible", "", "", "", "", f"{grades[0].max_score:g}" if grades else ""])
         for grade in grades:
-            writer.writerow([grade.student, "", "", grade.student, "",
-                             "" if grade.score is None else f"{grade.score:g}"])
+            writer.writerow(
+                [grade.student, "", "", grade.student, "", "" if grade.score is None else f"{grade.score:g}"]
+            )
     return path
 
 
@@ -104,8 +115,13 @@ def write_exports(course, lab: str, out: Path) -> list[Path]:
         try:
             grades = lab_grades(gradebook, lab, entries)
         except MissingEntry as exc:
-            raise FileNotFoundError(f"the gradebook of {course.root} lacks scores the grading records "
-                                    f"have ({exc}); run `mlplab-course autograde {lab}` again") from None
+            raise FileNotFoundError(
+                f"the gradebook of {course.root} lacks scores the grading records "
+                f"have ({exc}); run `mlplab-course autograde {lab}` again"
+            ) from None
     out.mkdir(parents=True, exist_ok=True)
-    return [write_canvas(out / "canvas.csv", lab, grades), write_moodle(out / "moodle.csv", lab, grades),
-            *write_gradescope(out / "gradescope", lab, grades, entries)]
+    return [
+        write_canvas(out / "canvas.csv", lab, grades),
+        write_moodle(out / "moodle.csv", lab, grades),
+        *write_gradescope(out / "gradescope", lab, grades, entries),
+    ]

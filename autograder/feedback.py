@@ -13,6 +13,7 @@
   prefixing, reversing or replacing the solution markers does not hide them. A line the student's own submission already holds
   is not a leak.
 """
+
 from __future__ import annotations
 
 import functools
@@ -31,12 +32,14 @@ from traitlets import Integer
 from autograder import records
 from autograder.generate import REPO, solution_lines
 from autograder.preprocessors import task_label
-from mlplab.tasks import TASKS
+from mlplab.course.questions import QUESTIONS
+from mlplab.course.tasks import TASKS
 
 MIN_SECRET = 12  # characters of a line without whitespace; shorter lines are too generic to tell
 TEXT_SUFFIXES = (".py", ".ipynb", ".md", ".txt", ".json", ".cfg", ".toml", ".csv")
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 _CELL_IDS = {t.cell_id: t.id for t in TASKS}
+_ANSWER_IDS = {q.cell_id for q in QUESTIONS}
 
 
 class FeedbackWithheld(RuntimeError):
@@ -56,8 +59,9 @@ def file_lines(folder: Path) -> set[str]:
     Kept per folder for as long as its files keep their number, sizes and times (a class's
     feedback run reads each submission once, not once per student).
     """
-    files = sorted(p for p in Path(folder).rglob("*")
-                   if p.suffix in TEXT_SUFFIXES and p.is_file() and not p.is_symlink())
+    files = sorted(
+        p for p in Path(folder).rglob("*") if p.suffix in TEXT_SUFFIXES and p.is_file() and not p.is_symlink()
+    )
     stats = [p.stat() for p in files]
     signature = (len(files), sum(s.st_size for s in stats), max((s.st_mtime_ns for s in stats), default=0))
     cached = _FILE_LINES.get(str(folder))
@@ -100,7 +104,7 @@ class SecretIndex:
         squeezed = squeeze(text)
         for candidate in (squeezed, squeezed[::-1]):
             for i in range(len(candidate) - MIN_SECRET + 1):
-                for line, origin in self.by_prefix.get(candidate[i:i + MIN_SECRET], ()):
+                for line, origin in self.by_prefix.get(candidate[i : i + MIN_SECRET], ()):
                     if candidate.startswith(line, i):
                         return origin
         return None
@@ -135,9 +139,14 @@ def secrets_for(root: Path, lab: str, student: str) -> SecretIndex:
 def instructor_paths(root: Path, submission: Path) -> list[tuple[str, str]]:
     """(path, placeholder) pairs, longest path first, also in their resolved spelling."""
     pairs = {}
-    for path, name in ((submission, "<your submission>"), (Path(root), "<course>"), (REPO, "<repo>"),
-                       (Path(sys.prefix), "<python>"), (Path(sys.base_prefix), "<python>"),
-                       (Path.home(), "~")):
+    for path, name in (
+        (submission, "<your submission>"),
+        (Path(root), "<course>"),
+        (REPO, "<repo>"),
+        (Path(sys.prefix), "<python>"),
+        (Path(sys.base_prefix), "<python>"),
+        (Path.home(), "~"),
+    ):
         for spelling in {str(path), str(Path(path).resolve())}:
             if len(spelling) > 1:
                 pairs.setdefault(spelling, name)
@@ -166,23 +175,35 @@ def _join(value) -> str:
 
 
 def _output_size(output) -> int:
-    return sum(len(_join(v)) for v in output.get("data", {}).values()) + len(_join(output.get("text", ""))) \
+    return (
+        sum(len(_join(v)) for v in output.get("data", {}).values())
+        + len(_join(output.get("text", "")))
         + sum(len(str(line)) for line in output.get("traceback", []))
+    )
 
 
 class LabelTasks(NbGraderPreprocessor):
-    """``cell.metadata.mlplab_task``: the task name of each graded cell, for the feedback template."""
+    """``cell.metadata.mlplab_task``: the task name of each graded cell (or "written answer"), for the
+    feedback template."""
 
     def preprocess_cell(self, cell, resources, index):
         if is_grade(cell):
-            task_id = _CELL_IDS.get(cell.metadata.nbgrader.get("grade_id"))
-            cell.metadata["mlplab_task"] = task_label(task_id) if task_id else "not a task of this lab"
+            grade_id = cell.metadata.nbgrader.get("grade_id")
+            task_id = _CELL_IDS.get(grade_id)
+            cell.metadata["mlplab_task"] = (
+                task_label(task_id)
+                if task_id
+                else "written answer (graded by hand)"
+                if grade_id in _ANSWER_IDS
+                else "not a task of this lab"
+            )
         return cell, resources
 
 
 class GuardFeedback(NbGraderPreprocessor):
-    max_page_bytes = Integer(6 * 1024 * 1024, help="outputs beyond this many bytes are left off the "
-                                                   "feedback page, with a note").tag(config=True)
+    max_page_bytes = Integer(
+        6 * 1024 * 1024, help="outputs beyond this many bytes are left off the feedback page, with a note"
+    ).tag(config=True)
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
@@ -200,9 +221,16 @@ class GuardFeedback(NbGraderPreprocessor):
                 if budget >= 0:
                     kept.append(output)
                 elif budget + _output_size(output) >= 0:
-                    kept.append(new_output("stream", name="stderr", text=(
-                        f"[the rest of the outputs is left off this page: more than "
-                        f"{self.max_page_bytes // 1024} KB]\n")))
+                    kept.append(
+                        new_output(
+                            "stream",
+                            name="stderr",
+                            text=(
+                                f"[the rest of the outputs is left off this page: more than "
+                                f"{self.max_page_bytes // 1024} KB]\n"
+                            ),
+                        )
+                    )
             if "outputs" in cell:
                 cell.outputs = kept
             for holder, key in _texts(cell):
@@ -214,7 +242,9 @@ class GuardFeedback(NbGraderPreprocessor):
                 holder[key] = text
                 origin = index.find(page_text(text) if key == "text/html" else text)
                 if origin:
-                    reason = f"cell {number} of the page ({'its code' if key == 'source' else 'its output'}) shows {origin}"
+                    reason = (
+                        f"cell {number} of the page ({'its code' if key == 'source' else 'its output'}) shows {origin}"
+                    )
                     records.update_outcome(root, lab, student, feedback=f"withheld: {reason}")
                     raise FeedbackWithheld(f"feedback for {student} withheld: {reason}")
         records.update_outcome(root, lab, student, feedback="written")
@@ -241,8 +271,13 @@ def keep_only_pages(assignment: str, **_) -> None:
     """
     for folder in Path("feedback").glob(f"*/{assignment}"):
         for path in sorted(folder.rglob("*"), reverse=True):
-            bookkeeping = (path.parent == folder and path.name in NBGRADER_FILES and path.is_file()
-                           and not path.is_symlink() and path.stat().st_size <= NBGRADER_FILE_MAX_BYTES)
+            bookkeeping = (
+                path.parent == folder
+                and path.name in NBGRADER_FILES
+                and path.is_file()
+                and not path.is_symlink()
+                and path.stat().st_size <= NBGRADER_FILE_MAX_BYTES
+            )
             if path.is_symlink() or (path.is_file() and path.suffix != ".html" and not bookkeeping):
                 path.unlink()
             elif path.is_dir() and not any(path.iterdir()):

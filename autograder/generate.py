@@ -3,15 +3,17 @@
 * ``solutions/mlplab/<file>.py``  ->  ``mlplab/<file>.py``: every region between
   ``### BEGIN SOLUTION`` and ``### END SOLUTION`` becomes
   ``raise NotImplementedError("Lab N, task N.k: ...")`` (nbgrader's own ClearSolutions
-  logic does the stripping; the message comes from ``mlplab.tasks``).
+  logic does the stripping; the message comes from ``mlplab.course.tasks``).
 * ``solutions/labs/<lab>.py`` (percent format)  ->  the nbgrader source notebook
-  (built on demand for a release) and ``labs/<lab>.ipynb`` (hidden tests removed).
-* ``mlplab/checks/<lab>_expected.npz``: the reference's outputs on fixed inputs, for
+  (built on demand for a release) and ``labs/<lab>.ipynb`` (hidden tests removed, and the model
+  answer of every written question, an ``[answer <id>]`` cell, replaced by an empty answer).
+* ``mlplab/course/checks/<lab>_expected.npz``: the reference's outputs on fixed inputs, for
   the self-check.
 
 ``python -m autograder generate --check`` reports stale or leaking files and
 changes nothing.
 """
+
 from __future__ import annotations
 
 import ast
@@ -25,13 +27,15 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from mlplab.tasks import LABS, TASKS, Task, exercise_files, get_task
+from mlplab.course.questions import Question, get_question, questions_of
+from mlplab.course.tasks import LABS, TASKS, Task, exercise_files, get_task
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "solutions"
 SELF_CHECK_SEED = 20261122
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 _PLACEHOLDER = "__MLPLAB_STUB__"
+LINE_LENGTH = 120  # pyproject.toml [tool.ruff]
 
 
 class SourceError(ValueError):
@@ -39,6 +43,7 @@ class SourceError(ValueError):
 
 
 # ---------------------------------------------------------------- stubs
+
 
 def _clear_solutions(source: str, where: str) -> str:
     from nbgrader.preprocessors import ClearSolutions
@@ -74,7 +79,7 @@ def make_stub(relpath: str) -> str:
     """The student version of one exercise file."""
     source_file = SOLUTIONS / relpath
     if not source_file.is_file():
-        raise SourceError(f"{source_file} is missing (declared in mlplab/tasks.py)")
+        raise SourceError(f"{source_file} is missing (declared in mlplab/course/tasks.py)")
     text = source_file.read_text()
     stripped = _clear_solutions(text, str(source_file))
     tree = ast.parse(stripped)
@@ -86,28 +91,38 @@ def make_stub(relpath: str) -> str:
             symbol = _symbol_at(tree, i + 1)
             task = tasks.get(symbol)
             if task is None:
-                raise SourceError(f"{source_file}:{i + 1}: a solution region in {symbol or 'module level'}, "
-                                  "which no task in mlplab/tasks.py lists")
+                raise SourceError(
+                    f"{source_file}:{i + 1}: a solution region in {symbol or 'module level'}, "
+                    "which no task in mlplab/course/tasks.py lists"
+                )
             seen.add(symbol)
             lab_number = task.lab.removeprefix("lab")
             message = f"Lab {lab_number}, task {task.number}: implement {symbol} ({task.title})"
             lines[i] = line.replace(_PLACEHOLDER, message)
+            if len(lines[i]) > LINE_LENGTH:  # as `ruff format` writes it, so that stubs are stable under it
+                indent = line[: len(line) - len(line.lstrip())]
+                lines[i] = f'{indent}raise NotImplementedError(\n{indent}    "{message}"\n{indent})'
+
     missing = sorted(set(tasks) - seen)
     if missing:
         raise SourceError(f"{source_file}: no solution region in {', '.join(missing)}")
     numbers = sorted({t.number for t in tasks.values()}, key=lambda n: [int(p) for p in n.split(".")])
-    header = (f"# Your file for tasks {', '.join(numbers)}: replace each `raise NotImplementedError(...)`\n"
-              f"# with your implementation. Check it with mlplab.check(\"{next(iter(tasks.values())).lab}\").\n")
+    header = (
+        f"# Your file for tasks {', '.join(numbers)}: replace each `raise NotImplementedError(...)`\n"
+        f'# with your implementation. Check it with mlplab.check("{next(iter(tasks.values())).lab}").\n'
+    )
     return header + "\n".join(lines)
 
 
 # ---------------------------------------------------------------- notebooks
 
+
 @dataclass
 class _Cell:
-    kind: str  # markdown | code | task
+    kind: str  # markdown | code | task | answer
     lines: list[str]
     task: Task | None = None
+    question: Question | None = None
 
 
 _HEADER = re.compile(r"^# %%(?:\s+\[(?P<tag>[^\]]*)\])?\s*$")
@@ -129,9 +144,16 @@ def parse_percent(text: str, where: str) -> list[_Cell]:
                 except KeyError as exc:
                     raise SourceError(f"{where}:{number}: {exc}") from None
                 cells.append(_Cell("task", [], task))
+            elif tag.startswith("answer "):
+                try:
+                    question = get_question(tag.split(None, 1)[1].strip())
+                except KeyError as exc:
+                    raise SourceError(f"{where}:{number}: {exc.args[0]}") from None
+                cells.append(_Cell("answer", [], question=question))
             else:
-                raise SourceError(f"{where}:{number}: unknown cell tag [{tag}] "
-                                  "(use [markdown], [task <id>] or none)")
+                raise SourceError(
+                    f"{where}:{number}: unknown cell tag [{tag}] (use [markdown], [task <id>], [answer <id>] or none)"
+                )
         elif cells:
             cells[-1].lines.append(line)
         elif line.strip():
@@ -154,25 +176,57 @@ def _markdown(lines: list[str]) -> str:
 def task_cell_source(task: Task) -> str:
     """The graded cell: the student's self-check. At autograde its output is replaced by the
     trusted grader's verdict (autograder.preprocessors.TrustedOutputs); nothing in it judges."""
-    return (f"import mlplab\n"
-            f"mlplab.check(\"{task.id}\")")
+    return f'import mlplab\nmlplab.check("{task.id}")'
+
+
+def answer_cell(question: Question, lines: list[str], where: str) -> nbformat.NotebookNode:
+    """A written answer, graded by hand: the model answer, which is all of the cell, lies between
+    the solution markers (nbgrader's ClearSolutions leaves an empty answer in the release)."""
+    text = _markdown(lines)
+    body = text.split("\n")
+    if (
+        len(body) < 3
+        or body[0] != "### BEGIN SOLUTION"
+        or body[-1] != "### END SOLUTION"
+        or any("SOLUTION" in line for line in body[1:-1])
+        or not "".join(body[1:-1]).strip()
+    ):
+        raise SourceError(
+            f"{where}: the answer cell of {question.id} must be a model answer between "
+            "'# ### BEGIN SOLUTION' and '# ### END SOLUTION' and nothing else"
+        )
+    cell = nbformat.v4.new_markdown_cell(text)
+    cell.metadata["nbgrader"] = {
+        "grade": True,
+        "solution": True,
+        "locked": False,
+        "task": False,
+        "points": question.points,
+        "grade_id": question.cell_id,
+        "schema_version": 3,
+    }
+    return cell
 
 
 def running_note(lab: str) -> str:
     """The note every notebook shows below its title: how graded cells stop Run All."""
     example = next(t.id for t in TASKS if t.lab == lab)
-    return (f"> **Running this notebook.** Each graded cell (`mlplab.check(\"{example}\")` and the like) "
-            "stops with a one-line message while its task is unfinished, so *Run → Run All Cells* stops "
-            "at the first unfinished task. To run the rest, click the cell below the one that stopped "
-            "and choose *Run → Run Selected Cell and All Below*; experiments that use an unfinished task "
-            f"fail until you implement it. `mlplab.check(\"{lab}\")` lists every task; in a terminal, "
-            f"`pytest -k {example}` in this folder runs the same check.")
+    return (
+        f'> **Running this notebook.** Each graded cell (`mlplab.check("{example}")` and the like) '
+        "stops with a one-line message while its task is unfinished, so *Run → Run All Cells* stops "
+        "at the first unfinished task. To run the rest, click the cell below the one that stopped "
+        "and choose *Run → Run Selected Cell and All Below*; experiments that use an unfinished task "
+        f'fail until you implement it. `mlplab.check("{lab}")` lists every task; in a terminal, '
+        f"`pytest -k {example}` in this folder runs the same check."
+    )
 
 
 def exercise_source_cell(lab: str) -> nbformat.NotebookNode:
     """A code cell printing where the exercises come from, so that reference mode is visible."""
-    cell = nbformat.v4.new_code_cell("import mlplab\n\nprint(mlplab.exercise_source())  "
-                                     "# REFERENCE MODE when the reference solutions are used instead")
+    cell = nbformat.v4.new_code_cell(
+        "import mlplab\n\nprint(mlplab.exercise_source())  "
+        "# REFERENCE MODE when the reference solutions are used instead"
+    )
     cell["id"] = f"{lab}-exercise-source"
     return cell
 
@@ -188,12 +242,22 @@ def build_source_notebook(lab: str) -> nbformat.NotebookNode:
         "language_info": {"name": "python"},
     }
     graded: list[str] = []
+    answered: list[str] = []
     announced = False
     for index, cell in enumerate(parse_percent(path.read_text(), str(path))):
         if cell.kind == "markdown":
             new = nbformat.v4.new_markdown_cell(_markdown(cell.lines))
         elif cell.kind == "code":
             new = nbformat.v4.new_code_cell("\n".join(cell.lines).strip("\n"))
+        elif cell.kind == "answer":
+            question = cell.question
+            if question.lab != lab or question.id in answered:
+                raise SourceError(
+                    f"{path}: an answer cell for {question.id} "
+                    + ("twice" if question.id in answered else f"in the notebook of {lab}")
+                )
+            answered.append(question.id)
+            new = answer_cell(question, cell.lines, str(path))
         else:
             task = cell.task
             if task.lab != lab:
@@ -203,8 +267,13 @@ def build_source_notebook(lab: str) -> nbformat.NotebookNode:
             graded.append(task.id)
             new = nbformat.v4.new_code_cell(task_cell_source(task))
             new.metadata["nbgrader"] = {
-                "grade": True, "solution": False, "locked": True, "task": False,
-                "points": task.points, "grade_id": task.cell_id, "schema_version": 3,
+                "grade": True,
+                "solution": False,
+                "locked": True,
+                "task": False,
+                "points": task.points,
+                "grade_id": task.cell_id,
+                "schema_version": 3,
             }
         new["id"] = f"{lab}-{index:03d}"
         nb.cells.append(new)
@@ -219,6 +288,11 @@ def build_source_notebook(lab: str) -> nbformat.NotebookNode:
     missing = [t for t in expected if t not in graded]
     if missing:
         raise SourceError(f"{path}: no graded cell for {', '.join(missing)}")
+    unanswered = [q.id for q in questions_of(lab) if q.id not in answered]
+    if unanswered:
+        raise SourceError(
+            f"{path}: no answer cell for {', '.join(unanswered)} (declared in mlplab/course/questions.py)"
+        )
     return nb
 
 
@@ -234,11 +308,12 @@ def student_notebook(lab: str) -> nbformat.NotebookNode:
 
 # ---------------------------------------------------------------- self-check data
 
+
 def expected_blob(lab: str) -> bytes:
     """Inputs and reference outputs of every task of ``lab`` on the fixed self-check seed."""
     from autograder.grading import make_inputs, run_worker
     from autograder.paths import solutions_folder
-    from mlplab.checks import pack, unpack
+    from mlplab.course.checks import pack, unpack
 
     inputs_blob = make_inputs(lab, SELF_CHECK_SEED)
     inputs = unpack(inputs_blob)
@@ -271,6 +346,7 @@ def _same_tree(a: dict, b: dict) -> bool:
 
 # ---------------------------------------------------------------- leak detection
 
+
 def solution_lines() -> set[str]:
     """Distinctive lines of every solution region: the text that must never reach students.
 
@@ -283,8 +359,11 @@ def solution_lines() -> set[str]:
     exercise = set(exercise_files())
     for path in SOLUTIONS.rglob("*.py"):
         active = False
+        notebook = path.parent == SOLUTIONS / "labs"  # percent format: markdown lines start with '# '
         for line in path.read_text().splitlines():
             stripped = line.strip()
+            if notebook:
+                stripped = stripped.removeprefix("# ").strip()
             if "BEGIN SOLUTION" in stripped:
                 active = True
             elif "END SOLUTION" in stripped:
@@ -323,24 +402,22 @@ def find_leaks(paths: list[Path]) -> list[str]:
 
 # ---------------------------------------------------------------- driver
 
+
 def planned_files(labs: list[str] | None = None) -> dict[Path, str | bytes]:
     """Every generated file (of ``labs``, default all) and its intended content."""
     labs = list(LABS) if labs is None else labs
     out: dict[Path, str | bytes] = {}
     for lab in labs:
         for relpath in exercise_files(lab):
-            if (SOLUTIONS / relpath).is_file():
-                out[REPO / relpath] = make_stub(relpath)
+            out[REPO / relpath] = make_stub(relpath)
     for lab in labs:
-        if (SOLUTIONS / "labs" / f"{lab}.py").is_file():
-            out[REPO / "labs" / f"{lab}.ipynb"] = nbformat.writes(student_notebook(lab)) + "\n"
-        if any(t.lab == lab for t in TASKS) and (SOLUTIONS / exercise_files(lab)[0]).is_file():
-            out[REPO / "mlplab" / "checks" / f"{lab}_expected.npz"] = expected_blob(lab)
+        out[REPO / "labs" / f"{lab}.ipynb"] = nbformat.writes(student_notebook(lab)) + "\n"
+        out[REPO / "mlplab" / "course" / "checks" / f"{lab}_expected.npz"] = expected_blob(lab)
     return out
 
 
 def stale_files(plan: dict[Path, str | bytes]) -> list[Path]:
-    from mlplab.checks import unpack
+    from mlplab.course.checks import unpack
 
     stale = []
     for path, content in plan.items():
@@ -364,8 +441,12 @@ def _sha256(text: str) -> str:
 
 def _committed(path: Path) -> str | None:
     """The version of ``path`` in git's HEAD, or None (not committed, or no git checkout)."""
-    proc = subprocess.run(["git", "-C", str(REPO), "show", f"HEAD:{path.relative_to(REPO).as_posix()}"],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        ["git", "-C", str(REPO), "show", f"HEAD:{path.relative_to(REPO).as_posix()}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return proc.stdout if proc.returncode == 0 else None
 
 
@@ -396,9 +477,11 @@ def generate(check_only: bool = False, labs: list[str] | None = None) -> list[st
             content = plan[path]
             relpath = path.relative_to(REPO).as_posix()
             if isinstance(content, str) and hand_edited(path, record):
-                problems.append(f"not overwritten: {relpath} has edits that `make generate` did not make "
-                                "(your own code?). Work in your workspace work/ (`make lab`): copy your "
-                                f"code there, then `git checkout -- {relpath}` and run `make generate` again")
+                problems.append(
+                    f"not overwritten: {relpath} has edits that `make generate` did not make "
+                    "(your own code?). Work in your workspace work/ (`make lab`): copy your "
+                    f"code there, then `git checkout -- {relpath}` and run `make generate` again"
+                )
                 continue
             path.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(content, bytes):

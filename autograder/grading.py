@@ -9,6 +9,7 @@ outputs, reads the student's with a size cap, checks their structure against the
 reference's, and judges them with the task's checks. One submission costs at
 most ``timeout`` seconds of wall time, whatever it does (``autograder.worker``).
 """
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,8 @@ import numpy as np
 
 from autograder import sandbox
 from autograder.paths import solutions_folder
-from mlplab.checks import Result, checks_of, judge, pack, unpack
-from mlplab.tasks import LABS, exercise_files
+from mlplab.course.checks import Result, checks_of, judge, pack, unpack
+from mlplab.course.tasks import LABS, exercise_files
 
 DEFAULT_TIMEOUT = 120.0
 
@@ -63,34 +64,44 @@ class LabVerdict:
         raise KeyError(task_id)
 
     def as_dict(self) -> dict:
-        return {"lab": self.lab, "submission": self.submission, "seed": self.seed,
-                "sandbox": self.sandbox, "notes": self.notes, "score": self.score,
-                "max_score": self.max_score, "results": [r.as_dict() for r in self.results]}
+        return {
+            "lab": self.lab,
+            "submission": self.submission,
+            "seed": self.seed,
+            "sandbox": self.sandbox,
+            "notes": self.notes,
+            "score": self.score,
+            "max_score": self.max_score,
+            "results": [r.as_dict() for r in self.results],
+        }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "LabVerdict":
-        return cls(data["lab"], data["submission"], int(data["seed"]),
-                   [Result(**r) for r in data["results"]], data.get("sandbox", "none"),
-                   list(data.get("notes", [])))
+    def from_dict(cls, data: dict) -> LabVerdict:
+        return cls(
+            data["lab"],
+            data["submission"],
+            int(data["seed"]),
+            [Result(**r) for r in data["results"]],
+            data.get("sandbox", "none"),
+            list(data.get("notes", [])),
+        )
 
     def to_json(self) -> str:
         return json.dumps(self.as_dict(), indent=1)
 
 
-RESULT_MAX_BYTES = 64 * 1024**2       # what the trusted side reads of a worker's outcomes
-STDERR_TAIL_BYTES = 16 * 1024         # what it keeps of its stderr (for the message)
+RESULT_MAX_BYTES = 64 * 1024**2  # what the trusted side reads of a worker's outcomes
+STDERR_TAIL_BYTES = 16 * 1024  # what it keeps of its stderr (for the message)
 EXERCISE_FILE_MAX_BYTES = 2 * 1024**2  # a larger exercise file is refused
-WORKER_SETUP_SECONDS = 5.0            # of the budget, for starting the sandbox and Python
+WORKER_SETUP_SECONDS = 5.0  # of the budget, for starting the sandbox and Python
 REFERENCE_TIMEOUT = 300.0
-WORKER_PROCESSES = 32                 # the worker, one task's child, what that child starts
+WORKER_PROCESSES = 32  # the worker, one task's child, what that child starts
 
 
 def _worker_env() -> dict[str, str]:
     """The reference worker's environment (trusted code, not sandboxed)."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("MLPLAB_", "PYTHON", "JPY_", "JUPYTER"))}
-    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               MPLBACKEND="Agg", MLPLAB_GRADING="1")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLPLAB_", "PYTHON", "JPY_", "JUPYTER"))}
+    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg", MLPLAB_GRADING="1")
     return env
 
 
@@ -102,6 +113,7 @@ class WorkerRun:
 
 def _communicate(proc: subprocess.Popen, data: bytes, deadline: float) -> tuple[bytes | None, bytes, str]:
     """Send ``data``; read stdout (at most ``RESULT_MAX_BYTES``) and the tail of stderr until ``deadline``."""
+
     def feed():
         try:
             proc.stdin.write(data)
@@ -151,8 +163,9 @@ def _kill(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-def run_worker(exercises: Path, task_ids: list[str], inputs_blob: bytes, *,
-               timeout: float, sandboxed: bool) -> WorkerRun:
+def run_worker(
+    exercises: Path, task_ids: list[str], inputs_blob: bytes, *, timeout: float, sandboxed: bool
+) -> WorkerRun:
     """Run the probes of ``task_ids`` with exercise modules from ``exercises``, in ``timeout`` seconds.
 
     ``sandboxed``: in the bwrap sandbox (student code), which sees ``exercises`` read-only as
@@ -162,17 +175,26 @@ def run_worker(exercises: Path, task_ids: list[str], inputs_blob: bytes, *,
     args = ["-m", "autograder.worker", "--tasks", ",".join(task_ids), "--budget", f"{budget:.1f}"]
     if sandboxed:
         limits = sandbox.Limits(cpu_seconds=int(timeout) + 5, processes=WORKER_PROCESSES)
-        cmd = sandbox.launcher_argv([sandbox.sandbox_python(), *args, "--exercises", "/submission",
-                                     "--kill-strays"], reads={str(exercises): "/submission"},
-                                    limits=limits)
+        cmd = sandbox.launcher_argv(
+            [sandbox.sandbox_python(), *args, "--exercises", "/submission", "--kill-strays"],
+            reads={str(exercises): "/submission"},
+            limits=limits,
+        )
         env = None
     else:
         cmd = [sys.executable, "-I", *args, "--exercises", str(exercises)]
         env = _worker_env()
     deadline = time.monotonic() + timeout
     with tempfile.TemporaryDirectory(prefix="mlplab-worker-") as scratch:
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, cwd=scratch, env=env, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=scratch,
+            env=env,
+            start_new_session=True,
+        )
         try:
             out, err, problem = _communicate(proc, inputs_blob, deadline)
         finally:
@@ -184,8 +206,11 @@ def run_worker(exercises: Path, task_ids: list[str], inputs_blob: bytes, *,
         return WorkerRun(None, f"sent more than {RESULT_MAX_BYTES // 1024**2} MB of results")
     if proc.returncode != 0 or not out:
         tail = err.decode(errors="replace").strip().splitlines()[-3:]
-        return WorkerRun(None, f"the process running it stopped with exit code {proc.returncode}"
-                               + (f": {' | '.join(tail)}" if tail else ""))
+        return WorkerRun(
+            None,
+            f"the process running it stopped with exit code {proc.returncode}"
+            + (f": {' | '.join(tail)}" if tail else ""),
+        )
     try:
         return WorkerRun(unpack(out, max_bytes=RESULT_MAX_BYTES))
     except Exception as exc:  # malformed results
@@ -200,8 +225,7 @@ def make_inputs(lab: str, seed: int) -> bytes:
     """The packed inputs of every task of ``lab`` for this seed (each task its own stream)."""
     checks = checks_of(lab)
     streams = np.random.SeedSequence(seed).spawn(len(checks))
-    return pack({c.task_id: {"inputs": c.make_inputs(np.random.default_rng(s))}
-                 for c, s in zip(checks, streams)})
+    return pack({c.task_id: {"inputs": c.make_inputs(np.random.default_rng(s))} for c, s in zip(checks, streams)})
 
 
 MESSAGE_MAX_CHARS = 2000
@@ -215,6 +239,7 @@ def conform(outcome: object, expected: dict) -> dict:
     (a probe may stop early or add a ``problem_*`` entry, and a wrong shape is the
     comparison's to explain) becomes an error outcome saying what was wrong.
     """
+
     def crash(why: str) -> dict:
         return {"error": f"its result was malformed: {why}", "kind": "crash"}
 
@@ -222,8 +247,10 @@ def conform(outcome: object, expected: dict) -> dict:
         return crash("no result")
     if "error" in outcome:
         kind = outcome.get("kind")
-        return {"error": str(outcome["error"])[:MESSAGE_MAX_CHARS],
-                "kind": kind if kind in ("missing", "crash") else "crash"}
+        return {
+            "error": str(outcome["error"])[:MESSAGE_MAX_CHARS],
+            "kind": kind if kind in ("missing", "crash") else "crash",
+        }
     outputs, wanted = outcome.get("outputs"), expected["outputs"]
     if set(outcome) != {"outputs"} or not isinstance(outputs, dict):
         return crash("unexpected fields")
@@ -262,8 +289,9 @@ def student_copy(root: Path, target: Path) -> list[str]:
     return notes
 
 
-def _student_outcomes(root: Path, task_ids: list[str], inputs_blob: bytes, *, timeout: float,
-                      sandboxed: bool) -> tuple[dict[str, dict], list[str]]:
+def _student_outcomes(
+    root: Path, task_ids: list[str], inputs_blob: bytes, *, timeout: float, sandboxed: bool
+) -> tuple[dict[str, dict], list[str]]:
     with tempfile.TemporaryDirectory(prefix="mlplab-submission-") as scratch:
         notes = student_copy(root, Path(scratch))
         run = run_worker(Path(scratch), task_ids, inputs_blob, timeout=timeout, sandboxed=sandboxed)
@@ -287,9 +315,15 @@ def reference_outcomes(lab: str, seed: int, inputs_blob: bytes, solutions: Path)
     return _REFERENCE_CACHE[key]
 
 
-def grade(submission: str | os.PathLike, lab: str, *, seed: int | None = None,
-          timeout: float = DEFAULT_TIMEOUT, allow_unsandboxed: bool = False,
-          solutions: str | os.PathLike | None = None) -> LabVerdict:
+def grade(
+    submission: str | os.PathLike,
+    lab: str,
+    *,
+    seed: int | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    allow_unsandboxed: bool = False,
+    solutions: str | os.PathLike | None = None,
+) -> LabVerdict:
     """Grade the exercise files of ``lab`` found under ``submission/mlplab/``.
 
     Args:
@@ -324,21 +358,28 @@ def grade(submission: str | os.PathLike, lab: str, *, seed: int | None = None,
     task_ids = [c.task_id for c in checks]
     with ThreadPoolExecutor(max_workers=2) as pool:
         expected_run = pool.submit(reference_outcomes, lab, seed, inputs_blob, reference)
-        student_run = pool.submit(_student_outcomes, root, task_ids, inputs_blob, timeout=timeout,
-                                  sandboxed=kind == "bwrap")
+        student_run = pool.submit(
+            _student_outcomes, root, task_ids, inputs_blob, timeout=timeout, sandboxed=kind == "bwrap"
+        )
         expected, (got, notes) = expected_run.result(), student_run.result()
     missing = [f for f in exercise_files(lab) if not os.path.lexists(root / f)]
     if missing:
         notes.append(f"missing from the submission: {', '.join(missing)}")
-    results = [judge(c, conform(got.get(c.task_id), expected[c.task_id]), expected[c.task_id],
-                     inputs[c.task_id].get("inputs", {}))
-               for c in checks]
+    results = [
+        judge(
+            c,
+            conform(got.get(c.task_id), expected[c.task_id]),
+            expected[c.task_id],
+            inputs[c.task_id].get("inputs", {}),
+        )
+        for c in checks
+    ]
     return LabVerdict(lab, str(root), seed, results, kind, notes)
 
 
 def format_verdict(verdict: LabVerdict) -> str:
     """A plain-text table: one line per task, then the total."""
-    from mlplab.checks.report import format_table
+    from mlplab.course.checks.report import format_table
 
     title = f"{verdict.lab} — {verdict.submission} (seed {verdict.seed}, sandbox: {verdict.sandbox})"
     lines = [format_table(title, verdict.results)]

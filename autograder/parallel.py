@@ -14,6 +14,7 @@ submission, so the gradebook equals a serial run's whatever the order, and a rer
 interrupted run, or a job repeated after a worker died (Dask reschedules its tasks), changes
 nothing.
 """
+
 from __future__ import annotations
 
 import io
@@ -28,7 +29,7 @@ from pathlib import Path
 
 from autograder import records
 from autograder.course import Course, CourseError, StudentOutcome, course_lock
-from mlplab.tasks import LABS
+from mlplab.course.tasks import LABS
 
 SUBMISSION_FIELDS = ("timestamp", "extension")
 NOTEBOOK_FIELDS = ("flagged", "late_submission_penalty")
@@ -38,7 +39,7 @@ DASK_ATTEMPTS = 3  # a job whose worker dies after finishing it (its result lost
 
 
 # ------------------------------------------------------------------ the job (worker side)
-def grade_job(root: str, lab: str, student: str, gradebook: bytes, allow_unsandboxed: bool) -> dict:
+def grade_job(root: str, lab: str, student: str, gradebook: bytes, allow_unsandboxed: bool, notebooks: bool) -> dict:
     """Grade ``student``'s ``lab`` in a scratch copy of the course at ``root``; return its products."""
     root = Path(root)
     with tempfile.TemporaryDirectory(prefix="mlplab-job-") as tmp:
@@ -52,13 +53,19 @@ def grade_job(root: str, lab: str, student: str, gradebook: bytes, allow_unsandb
         if previous is not None:
             records.write_outcome(scratch, lab, student, previous)
         (scratch / "gradebook.db").write_bytes(gradebook)
-        course = Course(scratch, allow_unsandboxed=allow_unsandboxed)
+        course = Course(scratch, allow_unsandboxed=allow_unsandboxed, notebooks=notebooks)
         course.autograde(lab, [student])
-        record = json.loads(json.dumps(records.read_outcome(scratch, lab, student)).replace(
-            json.dumps(str(scratch))[1:-1], json.dumps(str(root))[1:-1]))  # paths as in a serial run
-        return {"student": student, "record": record,
-                "rows": _submission_rows(course, lab, student),
-                "autograded": _tar(scratch / "autograded" / student / lab)}
+        record = json.loads(
+            json.dumps(records.read_outcome(scratch, lab, student)).replace(
+                json.dumps(str(scratch))[1:-1], json.dumps(str(root))[1:-1]
+            )
+        )  # paths as in a serial run
+        return {
+            "student": student,
+            "record": record,
+            "rows": _submission_rows(course, lab, student),
+            "autograded": _tar(scratch / "autograded" / student / lab),
+        }
 
 
 def _submission_rows(course: Course, lab: str, student: str) -> dict | None:
@@ -71,11 +78,14 @@ def _submission_rows(course: Course, lab: str, student: str) -> dict | None:
             return None
         return {
             **{f: getattr(submission, f) for f in SUBMISSION_FIELDS},
-            "notebooks": {nb.name: {
-                **{f: getattr(nb, f) for f in NOTEBOOK_FIELDS},
-                "grades": {g.name: {f: getattr(g, f) for f in GRADE_FIELDS} for g in nb.grades},
-                "comments": {c.name: {f: getattr(c, f) for f in COMMENT_FIELDS} for c in nb.comments},
-            } for nb in submission.notebooks},
+            "notebooks": {
+                nb.name: {
+                    **{f: getattr(nb, f) for f in NOTEBOOK_FIELDS},
+                    "grades": {g.name: {f: getattr(g, f) for f in GRADE_FIELDS} for g in nb.grades},
+                    "comments": {c.name: {f: getattr(c, f) for f in COMMENT_FIELDS} for c in nb.comments},
+                }
+                for nb in submission.notebooks
+            },
         }
 
 
@@ -152,8 +162,14 @@ def _finish(course: Course, lab: str, student: str, future, report) -> StudentOu
     try:
         outcome = _store(course, lab, future.result())
     except Exception as exc:  # the job's process died, or its products could not be stored
-        records.update_outcome(course.root, lab, student, status="not graded", notebook="not run",
-                               reason=f"the grading job failed: {type(exc).__name__}: {exc}")
+        records.update_outcome(
+            course.root,
+            lab,
+            student,
+            status="not graded",
+            notebook="not run",
+            reason=f"the grading job failed: {type(exc).__name__}: {exc}",
+        )
         outcome = course.outcome(lab, student)
     report(outcome)
     return outcome
@@ -176,8 +192,15 @@ def _snapshot(course: Course) -> bytes:
         return path.read_bytes()
 
 
-def autograde(course: Course, lab: str, students: list[str] | None = None, *, jobs: int = 2,
-              scheduler: str | None = None, report=lambda outcome: None) -> list[StudentOutcome]:
+def autograde(
+    course: Course,
+    lab: str,
+    students: list[str] | None = None,
+    *,
+    jobs: int = 2,
+    scheduler: str | None = None,
+    report=lambda outcome: None,
+) -> list[StudentOutcome]:
     """Like ``Course.autograde``, with ``jobs`` local processes or on the Dask cluster at ``scheduler``."""
     if lab not in LABS:
         raise CourseError(f"unknown lab {lab!r}; known labs: {', '.join(LABS)}")
@@ -194,15 +217,24 @@ def autograde(course: Course, lab: str, students: list[str] | None = None, *, jo
         args = (str(course.root), lab)
         snapshot = _snapshot(course)
         if scheduler:
-            from distributed import Client, as_completed as dask_completed
+            from distributed import Client
+            from distributed import as_completed as dask_completed
 
             with Client(scheduler, set_as_default=False) as client:
                 shared = client.scatter(snapshot, broadcast=True)
                 run = uuid.uuid4().hex[:8]
 
                 def submit(student: str, attempt: int):
-                    future = client.submit(grade_job, *args, student, shared, course.allow_unsandboxed,
-                                           key=f"autograde-{lab}-{student}-{run}-{attempt}", pure=False)
+                    future = client.submit(
+                        grade_job,
+                        *args,
+                        student,
+                        shared,
+                        course.allow_unsandboxed,
+                        course.notebooks,
+                        key=f"autograde-{lab}-{student}-{run}-{attempt}",
+                        pure=False,
+                    )
                     jobs_of[future] = (student, attempt)
                     return future
 
@@ -216,8 +248,10 @@ def autograde(course: Course, lab: str, students: list[str] | None = None, *, jo
                     outcomes[student] = _finish(course, lab, student, future, report)
         else:
             with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-                futures = {pool.submit(grade_job, *args, s, snapshot, course.allow_unsandboxed): s
-                           for s in students}
+                futures = {
+                    pool.submit(grade_job, *args, s, snapshot, course.allow_unsandboxed, course.notebooks): s
+                    for s in students
+                }
                 for future in as_completed(futures):
                     outcomes[futures[future]] = _finish(course, lab, futures[future], future, report)
     return [outcomes[s] for s in students]

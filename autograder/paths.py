@@ -1,4 +1,5 @@
 """Where the trusted side finds the reference solutions (the library itself does not know)."""
+
 from __future__ import annotations
 
 import os
@@ -19,5 +20,6 @@ def solutions_folder() -> Path:
     if not (root / "mlplab").is_dir():
         raise FileNotFoundError(
             f"reference solutions not found in {root}: they come with the course repository, "
-            "not with a released assignment (set MLPLAB_SOLUTIONS to their folder)")
+            "not with a released assignment (set MLPLAB_SOLUTIONS to their folder)"
+        )
     return root

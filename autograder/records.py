@@ -11,6 +11,7 @@ submission's content under the course's secret (``.mlplab-secret``, made on firs
 by the instructor only): a rerun of an unchanged submission is reproducible, and no student can
 predict the inputs of theirs.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,6 +24,11 @@ from pathlib import Path
 
 SECRET_FILE = ".mlplab-secret"
 IGNORED_NAMES = ("timestamp.txt",)  # written by nbgrader collect, not by the student
+
+
+def one_line(text: str) -> str:
+    """``text`` with its runs of whitespace and unprintable characters as single spaces."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
 
 
 def outcome_path(root: Path, lab: str, student: str) -> Path:

@@ -9,12 +9,13 @@
 
 Used for every release (``Course.release``) and for the student workspace (``autograder.workspace``).
 """
+
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
-from mlplab.tasks import LABS, TASKS
+from mlplab.course.tasks import LABS, TASKS
 
 REPO = Path(__file__).resolve().parents[1]
 REQUIREMENTS = REPO / "requirements.txt"
@@ -37,10 +38,12 @@ _IN_THE_REPOSITORY = [
 def _selfcheck_tests(labs: list[str]) -> str:
     names = ", ".join(f'"{lab}"' for lab in labs)
     example = next(t.id for t in TASKS if t.lab == labs[0])
-    return (f'"""Your self-checks as pytest tests, one per task: `pytest` runs them all,\n'
-            f'`pytest -k {example}` one task. Same checks and messages as mlplab.check(...)."""\n'
-            f"from mlplab.checks.as_pytest import task_tests\n\n"
-            f"test_task = task_tests({names})\n")
+    return (
+        f'"""Your self-checks as pytest tests, one per task: `pytest` runs them all,\n'
+        f'`pytest -k {example}` one task. Same checks and messages as mlplab.check(...)."""\n'
+        f"from mlplab.course.checks.as_pytest import task_tests\n\n"
+        f"test_task = task_tests({names})\n"
+    )
 
 
 def _where_to_edit(labs: list[str]) -> list[str]:
@@ -60,48 +63,50 @@ def student_readme(labs: list[str]) -> str:
     title = f"Lab {lab.removeprefix('lab')}: {LABS[lab]}" if len(labs) == 1 else "mlplab: your workspace"
     notebooks = ", ".join(f"`{name}.ipynb`" for name in labs)
     example = next(t.id for t in TASKS if t.lab == lab)
-    return "\n".join([
-        f"# {title}",
-        "",
-        f"This folder is your assignment: the notebook{'s' if len(labs) > 1 else ''} {notebooks} and the "
-        "package `mlplab/`, in which you implement the exercises.",
-        "",
-        "## Set up (once, with Python 3.11)",
-        "",
-        *(_IN_THE_REPOSITORY if len(labs) > 1 else []),
-        "Make a virtual environment *outside* this folder (so it is not submitted) and install the",
-        "pinned packages into it; one environment serves every lab:",
-        "",
-        "```bash",
-        "python3.11 -m venv ~/mlplab-env && ~/mlplab-env/bin/pip install -r requirements.txt",
-        f"~/mlplab-env/bin/jupyter lab {lab}.ipynb      # from this folder, every time you work",
-        "```",
-        "",
-        "(Windows: `py -3.11 -m venv %USERPROFILE%\\mlplab-env`, then `%USERPROFILE%\\mlplab-env\\Scripts\\pip`",
-        "and `...\\Scripts\\jupyter`.)",
-        "",
-        "## Where to edit",
-        "",
-        *_where_to_edit(labs),
-        "",
-        "Replace each `raise NotImplementedError(...)` with your code; the docstring gives the shapes,",
-        "the formula and the conventions. The other files of `mlplab/` are provided code.",
-        "",
-        "## Check yourself",
-        "",
-        f"- In the notebook: run the graded cell after each task, or `mlplab.check(\"{lab}\")` for a table of",
-        "  every task with PASS/FAIL and what is wrong. Run All stops at the first unfinished task.",
-        "- In a terminal, from this folder: `~/mlplab-env/bin/pytest` runs the same checks, one test per",
-        f"  task; `~/mlplab-env/bin/pytest -k {example}` runs one.",
-        "",
-        "A passing self-check is necessary, not sufficient: the grader runs the same checks on fresh",
-        "random inputs against the reference.",
-        "",
-        "## Submit",
-        "",
-        f"The whole folder: {notebooks} and `mlplab/` with your files.",
-        "",
-    ])
+    return "\n".join(
+        [
+            f"# {title}",
+            "",
+            f"This folder is your assignment: the notebook{'s' if len(labs) > 1 else ''} {notebooks} and the "
+            "package `mlplab/`, in which you implement the exercises.",
+            "",
+            "## Set up (once, with Python 3.11)",
+            "",
+            *(_IN_THE_REPOSITORY if len(labs) > 1 else []),
+            "Make a virtual environment *outside* this folder (so it is not submitted) and install the",
+            "pinned packages into it; one environment serves every lab:",
+            "",
+            "```bash",
+            "python3.11 -m venv ~/mlplab-env && ~/mlplab-env/bin/pip install -r requirements.txt",
+            f"~/mlplab-env/bin/jupyter lab {lab}.ipynb      # from this folder, every time you work",
+            "```",
+            "",
+            "(Windows: `py -3.11 -m venv %USERPROFILE%\\mlplab-env`, then `%USERPROFILE%\\mlplab-env\\Scripts\\pip`",
+            "and `...\\Scripts\\jupyter`.)",
+            "",
+            "## Where to edit",
+            "",
+            *_where_to_edit(labs),
+            "",
+            "Replace each `raise NotImplementedError(...)` with your code; the docstring gives the shapes,",
+            "the formula and the conventions. Your files are all in `mlplab/exercises/`; the rest of `mlplab/` is provided.",
+            "",
+            "## Check yourself",
+            "",
+            f'- In the notebook: run the graded cell after each task, or `mlplab.check("{lab}")` for a table of',
+            "  every task with PASS/FAIL and what is wrong. Run All stops at the first unfinished task.",
+            "- In a terminal, from this folder: `~/mlplab-env/bin/pytest` runs the same checks, one test per",
+            f"  task; `~/mlplab-env/bin/pytest -k {example}` runs one.",
+            "",
+            "A passing self-check is necessary, not sufficient: the grader runs the same checks on fresh",
+            "random inputs against the reference.",
+            "",
+            "## Submit",
+            "",
+            f"The whole folder: {notebooks} and `mlplab/` with your files.",
+            "",
+        ]
+    )
 
 
 def add_student_files(folder: str | Path, labs: list[str]) -> None:

@@ -10,6 +10,7 @@ were not graded. Writes, in ``reports/<lab>/`` of the course folder:
     mistakes.csv     task, mistake, count, share (of the graded submissions)
     scores.csv       student, status, score, max_score, reason
 """
+
 from __future__ import annotations
 
 import base64
@@ -23,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.grading import LabVerdict
-from mlplab.checks.core import Result
-from mlplab.tasks import LABS, TASKS
+from mlplab.course.checks.core import Result
+from mlplab.course.tasks import LABS, TASKS
 
 TOP_MISTAKES = 5
 # a number that is not part of a name (float64, lab1) but may follow an "x" (a 26x110 shape)
@@ -34,6 +35,7 @@ _NUMBER = re.compile(r"(?<![A-Za-wyz_\d.])[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 @dataclass
 class Entry:
     """One student's submission of the lab: a verdict if graded, else the reason it was not."""
+
     student: str
     verdict: LabVerdict | None
     reason: str = ""
@@ -106,8 +108,15 @@ def summarise(entries: list[Entry], lab: str) -> list[TaskSummary]:
     for task in (t for t in TASKS if t.lab == lab):
         results = [v.result(task.id) for v in graded]
         mistakes = Counter(diagnosis(r) for r in results if not r.passed)
-        summaries.append(TaskSummary(task.id, f"{task.number} {task.title}", len(results),
-                                     sum(r.passed for r in results), mistakes.most_common()))
+        summaries.append(
+            TaskSummary(
+                task.id,
+                f"{task.number} {task.title}",
+                len(results),
+                sum(r.passed for r in results),
+                mistakes.most_common(),
+            )
+        )
     return summaries
 
 
@@ -119,13 +128,26 @@ def write_report(root: Path, lab: str, out: Path | None = None) -> Path:
     out = Path(out) if out else root / "reports" / lab
     out.mkdir(parents=True, exist_ok=True)
     graded = [e for e in entries if e.graded]
-    _write_csv(out / "tasks.csv", ["task", "title", "graded", "passed", "pass_rate"],
-               [[t.task_id, t.title, t.graded, t.passed, f"{t.pass_rate:.4f}"] for t in tasks])
-    _write_csv(out / "mistakes.csv", ["task", "mistake", "count", "share"],
-               [[t.task_id, text, n, f"{n / t.graded:.4f}"] for t in tasks for text, n in t.mistakes])
-    _write_csv(out / "scores.csv", ["student", "status", "score", "max_score", "reason"],
-               [[e.student, "graded", f"{e.verdict.score:g}", f"{e.verdict.max_score:g}", ""] if e.graded
-                else [e.student, "not graded", "", "", e.reason] for e in entries])
+    _write_csv(
+        out / "tasks.csv",
+        ["task", "title", "graded", "passed", "pass_rate"],
+        [[t.task_id, t.title, t.graded, t.passed, f"{t.pass_rate:.4f}"] for t in tasks],
+    )
+    _write_csv(
+        out / "mistakes.csv",
+        ["task", "mistake", "count", "share"],
+        [[t.task_id, text, n, f"{n / t.graded:.4f}"] for t in tasks for text, n in t.mistakes],
+    )
+    _write_csv(
+        out / "scores.csv",
+        ["student", "status", "score", "max_score", "reason"],
+        [
+            [e.student, "graded", f"{e.verdict.score:g}", f"{e.verdict.max_score:g}", ""]
+            if e.graded
+            else [e.student, "not graded", "", "", e.reason]
+            for e in entries
+        ],
+    )
     page = out / "report.html"
     page.write_text(_html(lab, entries, graded, tasks))
     return page
@@ -173,15 +195,17 @@ def _plots(graded: list[Entry], tasks: list[TaskSummary]) -> str:
 def _html(lab: str, entries: list[Entry], graded: list[Entry], tasks: list[TaskSummary]) -> str:
     esc = html.escape
     scores = sorted(e.verdict.score for e in graded)
-    summary = (f"{len(entries)} submissions, {len(graded)} graded"
-               + (f"; median score {scores[len(scores) // 2]:g} of {graded[0].verdict.max_score:g}"
-                  if graded else ""))
+    summary = f"{len(entries)} submissions, {len(graded)} graded" + (
+        f"; median score {scores[len(scores) // 2]:g} of {graded[0].verdict.max_score:g}" if graded else ""
+    )
     rows = []
     for t in tasks:
         top = "".join(f"<li>{100 * n / t.graded:.0f}% ({n}): {esc(text)}</li>" for text, n in t.mistakes[:TOP_MISTAKES])
         more = len(t.mistakes) - TOP_MISTAKES
-        rows.append(f"<tr><td>{esc(t.title)}</td><td>{t.passed}/{t.graded}</td><td>{100 * t.pass_rate:.0f}%</td>"
-                    f"<td><ul>{top}</ul>{f'<p>and {more} more (mistakes.csv)</p>' if more > 0 else ''}</td></tr>")
+        rows.append(
+            f"<tr><td>{esc(t.title)}</td><td>{t.passed}/{t.graded}</td><td>{100 * t.pass_rate:.0f}%</td>"
+            f"<td><ul>{top}</ul>{f'<p>and {more} more (mistakes.csv)</p>' if more > 0 else ''}</td></tr>"
+        )
     not_graded = "".join(f"<tr><td>{esc(e.student)}</td><td>{esc(e.reason)}</td></tr>" for e in entries if not e.graded)
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{lab}: class report</title>
@@ -193,7 +217,7 @@ padding:.3em .6em;vertical-align:top;text-align:left}} table{{border-collapse:co
 {_plots(graded, tasks)}
 <h2>Tasks: pass rate and the most frequent diagnosed mistakes</h2>
 <table><tr><th>task</th><th>passed</th><th>rate</th><th>mistakes (share of graded submissions, count)</th></tr>
-{''.join(rows)}</table>
+{"".join(rows)}</table>
 <h2>Not graded ({len(entries) - len(graded)})</h2>
 <table><tr><th>student</th><th>why</th></tr>{not_graded}</table>
 </body></html>

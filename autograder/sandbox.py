@@ -31,14 +31,17 @@ capability before anything of the student's runs.
 ``status()`` runs a self-test inside a sandbox once per process; grading and the
 kernel refuse to run student code unsandboxed unless told (``require``).
 """
+
 from __future__ import annotations
 
 import argparse
 import atexit
+import ctypes
 import json
 import os
 import resource
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -52,8 +55,16 @@ from autograder.paths import REPOSITORY, solutions_folder
 SANDBOX_UID = 65534
 LIBRARY_MOUNT = "/opt/mlplab"
 # /etc files a Python process (numpy, matplotlib) reads to start; the rest of /etc stays hidden.
-ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "fonts", "alternatives",
-             "mime.types", "ssl/openssl.cnf")
+ETC_FILES = (
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "localtime",
+    "fonts",
+    "alternatives",
+    "mime.types",
+    "ssl/openssl.cnf",
+)
 PASSWD = f"nobody:x:{SANDBOX_UID}:{SANDBOX_UID}:nobody:/tmp:/usr/sbin/nologin\n"
 GROUP = f"nogroup:x:{SANDBOX_UID}:\n"
 
@@ -65,6 +76,7 @@ class SandboxUnavailable(RuntimeError):
 @dataclass(frozen=True)
 class Limits:
     """Resource limits of one sandbox (each process: memory, file size, CPU; all: processes)."""
+
     memory_bytes: int = 4 * 1024**3
     processes: int = 128
     file_bytes: int = 256 * 1024**2
@@ -73,9 +85,14 @@ class Limits:
     tmp_bytes: int = 256 * 1024**2
 
     def options(self) -> list[str]:
-        return [f"--memory={self.memory_bytes}", f"--processes={self.processes}",
-                f"--file-bytes={self.file_bytes}", f"--cpu-seconds={self.cpu_seconds}",
-                f"--open-files={self.open_files}", f"--tmp-bytes={self.tmp_bytes}"]
+        return [
+            f"--memory={self.memory_bytes}",
+            f"--processes={self.processes}",
+            f"--file-bytes={self.file_bytes}",
+            f"--cpu-seconds={self.cpu_seconds}",
+            f"--open-files={self.open_files}",
+            f"--tmp-bytes={self.tmp_bytes}",
+        ]
 
 
 KERNEL_LIMITS = Limits(cpu_seconds=1800)
@@ -98,8 +115,12 @@ def library_tree() -> Path:
         root = Path(tempfile.mkdtemp(prefix="mlplab-library-"))
         atexit.register(shutil.rmtree, root, True)
         python = root / "python"
-        shutil.copytree(Path(mlplab.__file__).parent, python / "mlplab",
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"), symlinks=False)
+        shutil.copytree(
+            Path(mlplab.__file__).parent,
+            python / "mlplab",
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+            symlinks=False,
+        )
         (python / "autograder").mkdir()
         (python / "autograder" / "__init__.py").write_text("")
         shutil.copy(Path(__file__).with_name("worker.py"), python / "autograder" / "worker.py")
@@ -119,20 +140,37 @@ def sandbox_python() -> str:
 
 def base_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The whole environment of a sandboxed process: nothing of the instructor's."""
-    env = {"HOME": "/tmp", "TMPDIR": "/tmp", "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin",
-           "LANG": "C.UTF-8", "PYTHONPATH": f"{LIBRARY_MOUNT}/python", "PYTHONNOUSERSITE": "1",
-           "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-           "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/matplotlib",
-           "IPYTHONDIR": "/tmp/ipython"}
+    env = {
+        "HOME": "/tmp",
+        "TMPDIR": "/tmp",
+        "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": f"{LIBRARY_MOUNT}/python",
+        "PYTHONNOUSERSITE": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": "/tmp/matplotlib",
+        "IPYTHONDIR": "/tmp/ipython",
+    }
     env.update(extra or {})
     return env
 
 
 # --- the command ---------------------------------------------------------------------------------
 
-def launcher_argv(command: list[str], *, reads: dict[str, str] | None = None,
-                  writes: list[Path] = (), chdir: str = "/tmp", env: dict[str, str] | None = None,
-                  limits: Limits = Limits()) -> list[str]:
+
+def launcher_argv(
+    command: list[str],
+    *,
+    reads: dict[str, str] | None = None,
+    writes: list[Path] = (),
+    chdir: str = "/tmp",
+    env: dict[str, str] | None = None,
+    limits: Limits = Limits(),
+) -> list[str]:
     """The argv that runs ``command`` sandboxed (through ``python -m autograder.sandbox``).
 
     Args:
@@ -143,8 +181,16 @@ def launcher_argv(command: list[str], *, reads: dict[str, str] | None = None,
         env: variables added to the minimal environment (``base_env``).
         limits: resource limits.
     """
-    argv = [sys.executable, "-I", "-m", "autograder.sandbox", f"--library={library_tree()}",
-            f"--chdir={chdir}", *limits.options()]
+    argv = [
+        sys.executable,
+        "-I",
+        "-m",
+        "autograder.sandbox",
+        f"--library={library_tree()}",
+        f"--parent={os.getpid()}",
+        f"--chdir={chdir}",
+        *limits.options(),
+    ]
     for host, inside in (reads or {}).items():
         argv.append(f"--read={Path(host).resolve()}={inside}")
     argv += [f"--write={Path(p).resolve()}" for p in writes]
@@ -152,8 +198,9 @@ def launcher_argv(command: list[str], *, reads: dict[str, str] | None = None,
     return [*argv, "--", *command]
 
 
-def kernel_argv(workdir: Path, runtime: Path, env: dict[str, str] | None = None,
-                readable: list[Path] = ()) -> list[str]:
+def kernel_argv(
+    workdir: Path, runtime: Path, env: dict[str, str] | None = None, readable: list[Path] = ()
+) -> list[str]:
     """The kernelspec argv (with ``{connection_file}``) of an ipykernel running sandboxed.
 
     The kernel reads the Python installation and the provided library, writes only
@@ -161,10 +208,14 @@ def kernel_argv(workdir: Path, runtime: Path, env: dict[str, str] | None = None,
     ``runtime`` (connection file, IPC sockets). ``env`` adds variables to its environment;
     ``readable`` are more paths it may read (bound read-only at the same path).
     """
-    return launcher_argv([sandbox_python(), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                         reads={p: str(Path(p).resolve()) for p in readable},
-                         writes=[Path(workdir), Path(runtime)], chdir=str(Path(workdir).resolve()),
-                         env=env, limits=KERNEL_LIMITS)
+    return launcher_argv(
+        [sandbox_python(), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        reads={p: str(Path(p).resolve()) for p in readable},
+        writes=[Path(workdir), Path(runtime)],
+        chdir=str(Path(workdir).resolve()),
+        env=env,
+        limits=KERNEL_LIMITS,
+    )
 
 
 class _Mounts:
@@ -186,12 +237,31 @@ class _Mounts:
         self.made.add(dest)
 
 
-def bwrap_argv(command: list[str], *, library: Path, userns_fd: int, reads: dict[str, str],
-               writes: list[str], chdir: str, env: dict[str, str], limits: Limits) -> list[str]:
+def bwrap_argv(
+    command: list[str],
+    *,
+    library: Path,
+    userns_fd: int,
+    reads: dict[str, str],
+    writes: list[str],
+    chdir: str,
+    env: dict[str, str],
+    limits: Limits,
+) -> list[str]:
     """The bwrap command line (run by the launcher, as root, with ``userns_fd`` open)."""
-    argv = [shutil.which("bwrap") or "bwrap", "--userns", str(userns_fd),
-            "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--unshare-cgroup-try",
-            "--die-with-parent", "--new-session", "--clearenv"]
+    argv = [
+        shutil.which("bwrap") or "bwrap",
+        "--userns",
+        str(userns_fd),
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-net",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+        "--new-session",
+        "--clearenv",
+    ]
     for key, value in env.items():
         argv += ["--setenv", key, value]
     mounts = _Mounts()
@@ -216,13 +286,36 @@ def bwrap_argv(command: list[str], *, library: Path, userns_fd: int, reads: dict
     for path in writes:
         mounts.add("--bind", path, path)
     mounts.folder(chdir)
-    argv += ["--proc", "/proc", "--dev", "/dev",
-             "--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp",
-             "--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/dev/shm", *mounts.args,
-             "--chdir", chdir,
-             "--", shutil.which("setpriv") or "setpriv", f"--reuid={SANDBOX_UID}",
-             f"--regid={SANDBOX_UID}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
-             "--", *command]
+    argv += [
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--perms",
+        "1777",
+        "--size",
+        str(limits.tmp_bytes),
+        "--tmpfs",
+        "/tmp",
+        "--perms",
+        "1777",
+        "--size",
+        str(limits.tmp_bytes),
+        "--tmpfs",
+        "/dev/shm",
+        *mounts.args,
+        "--chdir",
+        chdir,
+        "--",
+        shutil.which("setpriv") or "setpriv",
+        f"--reuid={SANDBOX_UID}",
+        f"--regid={SANDBOX_UID}",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        "--",
+        *command,
+    ]
     return argv
 
 
@@ -260,19 +353,38 @@ def _hand_over(path: str) -> None:
 
 
 def _set_limits(limits: Limits) -> None:
-    for kind, value in ((resource.RLIMIT_AS, limits.memory_bytes),
-                        (resource.RLIMIT_NPROC, limits.processes),
-                        (resource.RLIMIT_FSIZE, limits.file_bytes),
-                        (resource.RLIMIT_CPU, limits.cpu_seconds),
-                        (resource.RLIMIT_NOFILE, limits.open_files),
-                        (resource.RLIMIT_CORE, 0)):
+    for kind, value in (
+        (resource.RLIMIT_AS, limits.memory_bytes),
+        (resource.RLIMIT_NPROC, limits.processes),
+        (resource.RLIMIT_FSIZE, limits.file_bytes),
+        (resource.RLIMIT_CPU, limits.cpu_seconds),
+        (resource.RLIMIT_NOFILE, limits.open_files),
+        (resource.RLIMIT_CORE, 0),
+    ):
         resource.setrlimit(kind, (value, value))
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """SIGKILL this process (and so the bwrap it becomes, and the whole sandbox) when the process
+    that started it dies; exit now if it died already (while this launcher was starting up).
+
+    bwrap's ``--die-with-parent`` arms the same signal only once bwrap runs: a grader killed
+    while the launcher was still starting would otherwise leave an orphaned sandbox behind.
+    """
+    if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+        raise SandboxUnavailable(f"prctl(PR_SET_PDEATHSIG) failed: {os.strerror(ctypes.get_errno())}")
+    if os.getppid() != parent:
+        sys.exit(f"autograder.sandbox: the process that started it ({parent}) is gone")
 
 
 def launch(argv: list[str] | None = None) -> None:
     """``python -m autograder.sandbox [options] -- command``: become bwrap running ``command``."""
     parser = argparse.ArgumentParser(prog="autograder.sandbox")
     parser.add_argument("--library", required=True, type=Path)
+    parser.add_argument("--parent", required=True, type=int, help="pid of the process starting it")
     parser.add_argument("--chdir", default="/tmp")
     parser.add_argument("--read", action="append", default=[], help="HOST=INSIDE, read-only")
     parser.add_argument("--write", action="append", default=[], help="host folder, writable")
@@ -281,25 +393,34 @@ def launch(argv: list[str] | None = None) -> None:
         parser.add_argument(f"--{name}", type=int, required=True)
     parser.add_argument("command", nargs="+")
     args = parser.parse_args(argv)
-    limits = Limits(args.memory, args.processes, args.file_bytes, args.cpu_seconds,
-                    args.open_files, args.tmp_bytes)
+    _die_with_parent(args.parent)
+    limits = Limits(args.memory, args.processes, args.file_bytes, args.cpu_seconds, args.open_files, args.tmp_bytes)
     if os.getuid() != 0:
-        raise SandboxUnavailable("the sandbox launcher must run as root: it maps the sandbox to host "
-                                 f"uid {SANDBOX_UID} and hands it the writable folders")
+        raise SandboxUnavailable(
+            "the sandbox launcher must run as root: it maps the sandbox to host "
+            f"uid {SANDBOX_UID} and hands it the writable folders"
+        )
     for path in args.write:
         _hand_over(path)
     userns = _user_namespace()
     os.set_inheritable(userns, True)
-    cmd = bwrap_argv(args.command, library=args.library, userns_fd=userns,
-                     reads=dict(r.split("=", 1) for r in args.read), writes=args.write,
-                     chdir=args.chdir, env=dict(e.split("=", 1) for e in args.setenv), limits=limits)
+    cmd = bwrap_argv(
+        args.command,
+        library=args.library,
+        userns_fd=userns,
+        reads=dict(r.split("=", 1) for r in args.read),
+        writes=args.write,
+        chdir=args.chdir,
+        env=dict(e.split("=", 1) for e in args.setenv),
+        limits=limits,
+    )
     _set_limits(limits)
     os.execv(cmd[0], cmd)
 
 
 # --- self-test ---------------------------------------------------------------------------------
 
-SELF_TEST = r'''
+SELF_TEST = r"""
 import ctypes, json, os, socket, sys
 hidden, probe = sys.argv[1], sys.argv[2]
 problems = []
@@ -344,7 +465,7 @@ pids = [p for p in os.listdir("/proc") if p.isdigit()]
 if len(pids) > 4:
     problems.append(f"sees {len(pids)} processes (not its own PID namespace)")
 print(json.dumps(problems))
-'''
+"""
 
 _STATUS: tuple[str, str] | None = None
 
@@ -362,8 +483,11 @@ def self_test() -> list[str]:
         pass
     with tempfile.TemporaryDirectory(prefix="mlplab-selftest-") as probe:
         os.chmod(probe, 0o777)
-        cmd = launcher_argv([sandbox_python(), "-c", SELF_TEST, json.dumps(hidden), "/probe"],
-                            reads={probe: "/probe"}, limits=Limits(cpu_seconds=30))
+        cmd = launcher_argv(
+            [sandbox_python(), "-c", SELF_TEST, json.dumps(hidden), "/probe"],
+            reads={probe: "/probe"},
+            limits=Limits(cpu_seconds=30),
+        )
         try:
             proc = subprocess.run(cmd, capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
@@ -400,7 +524,8 @@ def require(allow_unsandboxed: bool) -> str:
     if kind == "none" and not allow_unsandboxed:
         raise SandboxUnavailable(
             f"refusing to run student code unsandboxed: the bwrap sandbox is not usable here ({why}); "
-            "install bubblewrap, or pass allow_unsandboxed / --unsandboxed to run it anyway")
+            "install bubblewrap, or pass allow_unsandboxed / --unsandboxed to run it anyway"
+        )
     return kind
 
 

@@ -6,6 +6,7 @@ The submission is graded once (fresh inputs, student code in a sandboxed worker,
 comparison in this process, which never imports it); each task's test passes or
 fails with the grader's message.
 """
+
 import pytest
 
 from autograder.grading import grade

@@ -16,6 +16,7 @@ outcomes to stdout. The tasks share one time budget: a task may use what is
 left, less a reserve for each task still to run, so a sleep at import or an
 endless loop costs at most the budget in all. It never judges anything.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,10 +45,10 @@ def _run_child(write_end: int, exercises: str, task_id: str, inputs: dict) -> No
         os.dup2(2, 1)
         os.closerange(3, write_end)
         os.closerange(write_end + 1, 65536)
-        from mlplab._overlay import load_exercises_from
-        from mlplab.checks import checks_of, pack, run_probe
+        from mlplab.course.checks import checks_of, pack, run_probe
+        from mlplab.course.exercise_folder import use_exercises
 
-        load_exercises_from(exercises)
+        use_exercises(exercises)
         (check,) = checks_of(task_id)
         blob = pack({task_id: run_probe(check, inputs)})
         with os.fdopen(write_end, "wb") as out:
@@ -83,7 +84,7 @@ def _read_outcome(fd: int, deadline: float) -> tuple[bytes | None, str]:
 
 def run_task(exercises: str, task_id: str, inputs: dict, limit: float, *, kill_strays: bool) -> dict:
     """One task in a child of its own; its outcome, or an error outcome saying what went wrong."""
-    from mlplab.checks import unpack
+    from mlplab.course.checks import unpack
 
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -97,8 +98,10 @@ def run_task(exercises: str, task_id: str, inputs: dict, limit: float, *, kill_s
         os.close(read_end)
         status = _kill_the_rest(pid, kill_strays)
     if problem == "timeout":
-        return {"error": f"did not finish within its time limit of {limit:.0f} s (an endless loop, "
-                         "or a wait at import?)", "kind": "crash"}
+        return {
+            "error": f"did not finish within its time limit of {limit:.0f} s (an endless loop, or a wait at import?)",
+            "kind": "crash",
+        }
     if problem == "too large":
         return {"error": f"its outputs exceeded {TASK_OUTCOME_MAX_BYTES // 1024**2} MB", "kind": "crash"}
     try:
@@ -108,8 +111,11 @@ def run_task(exercises: str, task_id: str, inputs: dict, limit: float, *, kill_s
     if set(tree) != {task_id}:
         code = os.waitstatus_to_exitcode(status)
         how = f"exit code {code}" if code >= 0 else f"signal {-code}"
-        return {"error": f"the process running it stopped with {how} and no result "
-                         "(does the code exit, or crash the interpreter?)", "kind": "crash"}
+        return {
+            "error": f"the process running it stopped with {how} and no result "
+            "(does the code exit, or crash the interpreter?)",
+            "kind": "crash",
+        }
     return tree[task_id]
 
 
@@ -142,9 +148,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exercises", required=True, help="root whose mlplab/ holds the exercise files")
     parser.add_argument("--tasks", required=True, help="comma-separated task ids")
     parser.add_argument("--budget", type=float, required=True, help="seconds for all tasks together")
-    parser.add_argument("--kill-strays", action="store_true",
-                        help="after each task kill every process we may signal (only in a sandbox's "
-                             "own PID namespace, as an unprivileged uid)")
+    parser.add_argument(
+        "--kill-strays",
+        action="store_true",
+        help="after each task kill every process we may signal (only in a sandbox's "
+        "own PID namespace, as an unprivileged uid)",
+    )
     args = parser.parse_args(argv)
     if args.kill_strays and (os.getuid() == 0 or os.getpid() > 10):
         parser.error("--kill-strays is only for a sandbox's own PID namespace, not as root")
@@ -155,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout = sys.stderr
     inputs_blob = sys.stdin.buffer.read()
 
-    from mlplab.checks import pack, unpack
+    from mlplab.course.checks import pack, unpack
 
     inputs = unpack(inputs_blob)
     task_ids = args.tasks.split(",")
@@ -165,11 +174,14 @@ def main(argv: list[str] | None = None) -> int:
         remaining = args.budget - (time.monotonic() - start)
         limit = _task_limit(remaining, len(task_ids) - done, reserve)
         if limit < 0.1:
-            outcomes[task_id] = {"error": f"not run: earlier tasks used up the time budget of "
-                                          f"{args.budget:.0f} s", "kind": "crash"}
+            outcomes[task_id] = {
+                "error": f"not run: earlier tasks used up the time budget of {args.budget:.0f} s",
+                "kind": "crash",
+            }
             continue
-        outcomes[task_id] = run_task(args.exercises, task_id, inputs[task_id]["inputs"], limit,
-                                     kill_strays=args.kill_strays)
+        outcomes[task_id] = run_task(
+            args.exercises, task_id, inputs[task_id]["inputs"], limit, kill_strays=args.kill_strays
+        )
     with os.fdopen(result_fd, "wb") as out:
         out.write(pack(outcomes))
     return 0

@@ -8,6 +8,7 @@ the repository every time, so that a ``git pull`` reaches it. Nothing here write
 
     python -m autograder.workspace [FOLDER]     (default: work/)
 """
+
 from __future__ import annotations
 
 import shutil
@@ -16,7 +17,7 @@ import sys
 from pathlib import Path
 
 from autograder.release_files import add_student_files
-from mlplab.tasks import LABS, exercise_files
+from mlplab.course.tasks import LABS, exercise_files
 
 REPO = Path(__file__).resolve().parents[1]
 _SKIP = ("__pycache__", ".pyc", "_build_")
@@ -28,8 +29,7 @@ def _provided_files() -> list[Path]:
     files = []
     for path in sorted((REPO / "mlplab").rglob("*")):
         relpath = path.relative_to(REPO)
-        if path.is_file() and not any(part in str(relpath) for part in _SKIP) \
-                and relpath.as_posix() not in exercises:
+        if path.is_file() and not any(part in str(relpath) for part in _SKIP) and relpath.as_posix() not in exercises:
             files.append(relpath)
     return files
 
@@ -40,8 +40,9 @@ def _is_tracked_folder(folder: Path) -> bool:
         relpath = folder.relative_to(REPO)
     except ValueError:
         return False
-    listed = subprocess.run(["git", "-C", str(REPO), "ls-files", "--", str(relpath)],
-                            capture_output=True, text=True, check=False).stdout
+    listed = subprocess.run(
+        ["git", "-C", str(REPO), "ls-files", "--", str(relpath)], capture_output=True, text=True, check=False
+    ).stdout
     return relpath == Path(".") or bool(listed.strip())
 
 
@@ -55,7 +56,7 @@ def make_workspace(folder: str | Path) -> list[Path]:
     for relpath in student_files:
         source = REPO / relpath
         target = folder / (relpath.name if relpath.parts[0] == "labs" else relpath)
-        if source.is_file() and not target.exists():
+        if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
             added.append(target)

@@ -20,6 +20,7 @@ counted; for 784-512-512-10 it is under 0.1% of the total.
 784-512-512-10 epoch at batch size 100, for all of them together, and for a
 large square GEMM.
 """
+
 from __future__ import annotations
 
 import math
@@ -89,13 +90,22 @@ def step_gemms(layer_sizes: Sequence[int], batch_size: int) -> list[Gemm]:
     """
     gemms = []
     for index, (d_in, d_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:]), start=1):
-        gemms.append(Gemm(f"fprop{index} X@W.T ({batch_size}x{d_in} @ {d_in}x{d_out})",
-                          batch_size, d_in, d_out, b_transposed=True))
-        gemms.append(Gemm(f"dW{index} G.T@X ({d_out}x{batch_size} @ {batch_size}x{d_in})",
-                          d_out, batch_size, d_in, a_transposed=True))
+        gemms.append(
+            Gemm(
+                f"fprop{index} X@W.T ({batch_size}x{d_in} @ {d_in}x{d_out})", batch_size, d_in, d_out, b_transposed=True
+            )
+        )
+        gemms.append(
+            Gemm(
+                f"dW{index} G.T@X ({d_out}x{batch_size} @ {batch_size}x{d_in})",
+                d_out,
+                batch_size,
+                d_in,
+                a_transposed=True,
+            )
+        )
         if index > 1:
-            gemms.append(Gemm(f"bprop{index} G@W ({batch_size}x{d_out} @ {d_out}x{d_in})",
-                              batch_size, d_out, d_in))
+            gemms.append(Gemm(f"bprop{index} G@W ({batch_size}x{d_out} @ {d_out}x{d_in})", batch_size, d_out, d_in))
     return gemms
 
 
@@ -116,7 +126,8 @@ class GemmEpoch:
                 self.steps.append(([g.operands(rng) for g in step_gemms(layer_sizes, size)], count))
         self.flops = sum(
             g.flops * count
-            for size, count in ((batch_size, full), (rest, 1)) if size and count
+            for size, count in ((batch_size, full), (rest, 1))
+            if size and count
             for g in step_gemms(layer_sizes, size)
         )
 
@@ -127,8 +138,14 @@ class GemmEpoch:
                     np.matmul(a, b, out=out)
 
 
-def gemm_rate(gemm: Gemm, repeats: int, seed: int = 0, min_seconds: float = 0.05,
-              max_other_load: float | None = QUIET_LOAD, quiet_timeout: float = 60.0) -> tuple[float, int]:
+def gemm_rate(
+    gemm: Gemm,
+    repeats: int,
+    seed: int = 0,
+    min_seconds: float = 0.05,
+    max_other_load: float | None = QUIET_LOAD,
+    quiet_timeout: float = 60.0,
+) -> tuple[float, int]:
     """numpy's rate for ``gemm`` in GFLOP/s (median of ``repeats``, each at least ``min_seconds``).
 
     The measurement waits up to ``quiet_timeout`` seconds for other processes
@@ -139,9 +156,15 @@ def gemm_rate(gemm: Gemm, repeats: int, seed: int = 0, min_seconds: float = 0.05
         ``(rate, busy)``: busy is the number of kept repeats that were busier all the same.
     """
     a, b, out = gemm.operands(np.random.default_rng(seed))
-    measured = median_time(lambda: np.matmul(a, b, out=out), repeats, warmup=1, min_seconds=min_seconds,
-                           max_other_load=max_other_load, max_discarded=3 * repeats,
-                           quiet_timeout=quiet_timeout)
+    measured = median_time(
+        lambda: np.matmul(a, b, out=out),
+        repeats,
+        warmup=1,
+        min_seconds=min_seconds,
+        max_other_load=max_other_load,
+        max_discarded=3 * repeats,
+        quiet_timeout=quiet_timeout,
+    )
     return gemm.flops / measured.seconds / 1e9, measured.busy_kept
 
 
@@ -181,10 +204,13 @@ def run(
                 total_flops += gemm.flops
                 total_seconds += gemm.flops / (rate * 1e9)
     figures["measurement quality"] = Figure(
-        "not checked (max_other_load=None)" if max_other_load is None else
-        "quiet" if busy == 0 else
-        f"NOISY: {busy} kept repeats had other processes busier than {max_other_load} cores; "
-        "rerun on a quiet machine")
+        "not checked (max_other_load=None)"
+        if max_other_load is None
+        else "quiet"
+        if busy == 0
+        else f"NOISY: {busy} kept repeats had other processes busier than {max_other_load} cores; "
+        "rerun on a quiet machine"
+    )
     square_rate = rates.pop(big.name)
     figures.update(rates)
     figures["all step GEMMs above, flop-weighted"] = Figure(total_flops / total_seconds / 1e9, "GFLOP/s")

@@ -12,6 +12,7 @@ nbgrader's execution of the notebook, and the gradebook update.
 
 Budget: one submission graded in at most 15 s of wall time.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -40,7 +41,7 @@ def _make_submission(release: Path, folder: Path, files: Sequence[str]) -> None:
 
 def grade_class(lab: str, class_size: int, seed: int = 0) -> dict[str, Figure]:
     from autograder.course import Course
-    from mlplab.tasks import exercise_files
+    from mlplab.course.tasks import exercise_files
 
     rng = np.random.default_rng(seed)
     files = exercise_files(lab)
@@ -72,14 +73,15 @@ def grade_class(lab: str, class_size: int, seed: int = 0) -> dict[str, Figure]:
         f"{p} release": Figure(release_seconds, "s"),
         f"{p} reference submission, autograde wall time": Figure(seconds[0], "s"),
         f"{p} class of {class_size}, autograde wall time per submission, median": Figure(
-            statistics.median(seconds), "s"),
+            statistics.median(seconds), "s"
+        ),
         f"{p} class of {class_size}, autograde wall time per submission, max": Figure(max(seconds), "s"),
         f"{p} class of {class_size}, total autograde wall time": Figure(total, "s"),
         f"{p} throughput": Figure(60.0 * class_size / total, "submissions/min"),
         f"{p} within budget ({BUDGET_SECONDS:g} s per submission, max)": Figure(
-            "yes" if max(seconds) <= BUDGET_SECONDS else "NO"),
-        f"{p} scores (fraction of full marks), in student order": Figure(
-            " ".join(f"{s:.2f}" for s in scores)),
+            "yes" if max(seconds) <= BUDGET_SECONDS else "NO"
+        ),
+        f"{p} scores (fraction of full marks), in student order": Figure(" ".join(f"{s:.2f}" for s in scores)),
     }
     if failures:
         figures[f"{p} FAILED to grade"] = Figure("; ".join(failures))
@@ -95,7 +97,7 @@ def run(*, labs: Sequence[str] | None = None, class_size: int = 5, seed: int = 0
         seed: seeds the synthetic submissions (the grader's inputs are seeded per submission from
             the course's secret, see autograder.records).
     """
-    from mlplab.tasks import LABS
+    from mlplab.course.tasks import LABS
 
     labs = labs or [lab for lab in LABS if (REPO / "labs" / f"{lab}.ipynb").is_file()]
     figures: dict[str, Figure] = {"budget per submission": Figure(BUDGET_SECONDS, "s")}

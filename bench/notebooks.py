@@ -12,6 +12,7 @@ settings:
 The time is the wall time of ``NotebookClient.execute()``: kernel start-up,
 imports and every cell.
 """
+
 from __future__ import annotations
 
 import os
@@ -48,7 +49,7 @@ def _environment(**values: str | None):
 
 
 def available_labs() -> list[str]:
-    from mlplab.tasks import LABS
+    from mlplab.course.tasks import LABS
 
     return [lab for lab in LABS if (REPO / "labs" / f"{lab}.ipynb").is_file()]
 
@@ -60,22 +61,33 @@ def execute_notebook(lab: str, *, grading: bool, timeout: int = 600) -> tuple[fl
     from nbclient import NotebookClient
 
     nb = nbformat.read(REPO / "labs" / f"{lab}.ipynb", as_version=4)
-    with tempfile.TemporaryDirectory() as folder, _environment(
-            MLPLAB_REFERENCE="1", MLPLAB_EXERCISES=None, MLPLAB_GRADING="1" if grading else None):
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": folder}})
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        _environment(MLPLAB_EXERCISES=str(REPO / "solutions"), MLPLAB_GRADING="1" if grading else None),
+    ):
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": folder}})
         start = time.perf_counter()
         client.execute()
         seconds = time.perf_counter() - start
-    figures = sum("image/png" in output.get("data", {}) for cell in nb.cells if cell.cell_type == "code"
-                  for output in cell.get("outputs", []))
-    results = [output["data"].get("text/plain", "") for cell in nb.cells if cell.cell_type == "code"
-               for output in cell.get("outputs", []) if output.output_type == "execute_result"]
+    figures = sum(
+        "image/png" in output.get("data", {})
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+    )
+    results = [
+        output["data"].get("text/plain", "")
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if output.output_type == "execute_result"
+    ]
     return seconds, figures, results
 
 
-def run(*, labs: Sequence[str] | None = None, settings: Sequence[str] = ("default", "grading"),
-        timeout: int = 600) -> dict[str, Figure]:
+def run(
+    *, labs: Sequence[str] | None = None, settings: Sequence[str] = ("default", "grading"), timeout: int = 600
+) -> dict[str, Figure]:
     """The ``notebooks`` benchmark: wall time per lab and setting, and whether the budget is kept.
 
     Args:
@@ -93,7 +105,8 @@ def run(*, labs: Sequence[str] | None = None, settings: Sequence[str] = ("defaul
             if setting == "default":
                 worst = max(worst, seconds)
                 figures[f"{lab}: within budget ({BUDGET_SECONDS:g} s)"] = Figure(
-                    "yes" if seconds <= BUDGET_SECONDS else "NO")
+                    "yes" if seconds <= BUDGET_SECONDS else "NO"
+                )
     if "default" in settings:
         figures["slowest notebook at default settings"] = Figure(worst, "s")
     return figures

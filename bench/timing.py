@@ -10,6 +10,7 @@
 * ``OtherLoad``: how busy the machine was with other processes while timing
   (from ``/proc/stat``), so a noisy run can be recognised in the results.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -103,6 +104,14 @@ def blas_info() -> list[dict]:
     """threadpoolctl's description of the loaded BLAS and OpenMP libraries ([] without it)."""
     tpc = _threadpoolctl()
     return [] if tpc is None else tpc.threadpool_info()
+
+
+def load_average() -> str:
+    """The machine's load average over 1, 5 and 15 minutes (``os.getloadavg``), as text."""
+    try:
+        return " / ".join(f"{load:.2f}" for load in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 QUIET_LOAD = 0.25
@@ -292,7 +301,7 @@ class OtherLoad:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         return usage.ru_utime + usage.ru_stime
 
-    def start(self) -> "OtherLoad":
+    def start(self) -> OtherLoad:
         busy = self._machine_busy_seconds()
         self._start = None if busy is None else (busy, self._own_seconds(), time.perf_counter())
         return self

@@ -1,19 +1,19 @@
 """mlplab: the numpy package of a lab course on the tricks that make deep nets train.
 
-Exercise modules (see ``mlplab.tasks``) are imported on demand, e.g.
-``from mlplab import initialisers``. Check your work with ``mlplab.check("lab1")``
-or one task with ``mlplab.check("lab1.glorot_uniform")``.
+Your files are in ``mlplab/exercises/`` (e.g. ``from mlplab.exercises import initialisers``);
+the rest of the package is the provided library and the course machinery (``mlplab.course``).
+Check your work with ``mlplab.check("lab1")`` or one task with ``mlplab.check("lab1.glorot_uniform")``.
 
-Self-learners can run everything on the reference solutions: start Jupyter
-with ``make reference-lab`` (or set ``MLPLAB_REFERENCE=1`` and ``MLPLAB_SOLUTIONS`` to the
-folder of the solutions), or call ``mlplab.use_reference(folder)`` before importing any
-exercise module.
+Self-learners can run everything on the reference solutions: start Jupyter with
+``make reference-lab`` (it sets ``MLPLAB_EXERCISES`` to the repository's ``solutions/``), or call
+``mlplab.use_exercises(folder)`` before importing any exercise module.
 """
-from mlplab._overlay import activate_from_environment, use_reference
+
+from mlplab.course.exercise_folder import use_exercises, use_exercises_from_environment
 
 __version__ = "0.1.0"
 
-activate_from_environment()
+use_exercises_from_environment()
 
 
 def check(which: str = "lab1", *, raise_on_failure: bool | None = None):
@@ -28,16 +28,16 @@ def check(which: str = "lab1", *, raise_on_failure: bool | None = None):
     Returns:
         The report: ``report.passed``, ``report.results``.
     """
-    from mlplab.checks.selfcheck import run_selfcheck
+    from mlplab.course.checks.selfcheck import run_selfcheck
 
     return run_selfcheck(which, raise_on_failure=raise_on_failure)
 
 
 def exercise_source() -> str:
     """Where the exercise modules are loaded from, in one line (says so when reference mode is on)."""
-    from mlplab.checks.selfcheck import exercise_source as describe
+    from mlplab.course.checks.selfcheck import exercise_source as describe
 
     return describe()
 
 
-__all__ = ["check", "exercise_source", "use_reference", "__version__"]
+__all__ = ["check", "exercise_source", "use_exercises", "__version__"]

@@ -7,6 +7,7 @@ error averaged over the batch, and ``error.grad(outputs, targets)`` gives
 ``outputs`` and ``targets`` have the same shape ``(batch_size, output_dim)``;
 for classification the targets are one-hot rows.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -14,6 +14,7 @@ As a rule of thumb, ``rel_error`` below ``1e-7`` means the gradient is right;
 above ``1e-2`` it is almost certainly wrong. Kinks (e.g. ReLU at 0) within
 ``h`` of an input spoil the estimate, so keep inputs away from them.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -95,8 +96,7 @@ def numerical_vjp(
         x[i] = original
         if f_plus.shape != grads_wrt_outputs.shape:
             raise ValueError(
-                f"f returned shape {f_plus.shape} but grads_wrt_outputs has shape "
-                f"{grads_wrt_outputs.shape}"
+                f"f returned shape {f_plus.shape} but grads_wrt_outputs has shape {grads_wrt_outputs.shape}"
             )
         vjp[i] = np.sum((f_plus - f_minus) * grads_wrt_outputs) / (2 * h)
     return vjp
@@ -147,9 +147,7 @@ def check_layer_bprop(
     return rel_error(analytic, numerical)
 
 
-def check_layer_param_grads(
-    layer, inputs: np.ndarray, grads_wrt_outputs: np.ndarray, h: float = 1e-6
-) -> list[float]:
+def check_layer_param_grads(layer, inputs: np.ndarray, grads_wrt_outputs: np.ndarray, h: float = 1e-6) -> list[float]:
     """Relative errors between ``layer.grads_wrt_params`` and numerical VJPs, one per parameter.
 
     ``inputs`` and ``grads_wrt_outputs`` are converted to float64. Parameters

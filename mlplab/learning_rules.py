@@ -13,6 +13,7 @@ Every learning rule follows the contract of :class:`GradientDescentLearningRule`
 Updating in place (``param -= ...``) matters: the arrays belong to the layers,
 and it keeps their dtype.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -50,9 +51,7 @@ class GradientDescentLearningRule:
                 to ``initialise``, each of its parameter's shape.
         """
         if self.params is None:
-            raise RuntimeError(
-                f"{type(self).__name__}.initialise(model.params) must be called before update_params"
-            )
+            raise RuntimeError(f"{type(self).__name__}.initialise(model.params) must be called before update_params")
         if len(grads_wrt_params) != len(self.params):
             raise ValueError(f"got {len(grads_wrt_params)} gradients for {len(self.params)} parameters")
         for param, grad in zip(self.params, grads_wrt_params):
@@ -62,23 +61,20 @@ class GradientDescentLearningRule:
         return f"{type(self).__name__}(learning_rate={self.learning_rate})"
 
 
-# The Lab 6 rules live in the exercise file ``mlplab/optimisers.py``, loaded by an import hook
-# (``mlplab._overlay``) from wherever the exercises are taken from. They are looked up when first
-# used (``from mlplab.learning_rules import AdamLearningRule``), never when this module is imported.
-_EXERCISE_RULES = (
-    "MomentumLearningRule",
-    "NesterovMomentumLearningRule",
-    "AdaGradLearningRule",
-    "RMSPropLearningRule",
-    "AdamLearningRule",
-    "AdaDeltaLearningRule",
-)
+class StatefulLearningRule(GradientDescentLearningRule):
+    """The base of the rules with state (the Lab 6 exercises in ``mlplab.exercises.optimisers``).
 
+    ``initialise`` stores the parameters and calls ``reset``, which a subclass writes to
+    allocate its state; ``update_params`` starts with ``self._check_grads(grads_wrt_params)``.
+    """
 
-def __getattr__(name: str):
-    # Only called for names not defined above; not cached, so %autoreload picks up edits.
-    if name in _EXERCISE_RULES:
-        import importlib
+    def initialise(self, params: list[np.ndarray]) -> None:
+        super().initialise(params)
+        self.reset()
 
-        return getattr(importlib.import_module("mlplab.optimisers"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    def _check_grads(self, grads_wrt_params) -> None:
+        """Raises a clear error if ``initialise`` was not called or the number of gradients is wrong."""
+        if self.params is None:
+            raise RuntimeError(f"{type(self).__name__}.initialise(model.params) must be called before update_params")
+        if len(grads_wrt_params) != len(self.params):
+            raise ValueError(f"got {len(grads_wrt_params)} gradients for {len(self.params)} parameters")

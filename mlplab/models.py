@@ -1,4 +1,5 @@
 """A model made of layers applied one after another, and a helper to build MLPs."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -50,9 +51,7 @@ class MultipleLayerModel:
             activations.append(layer.fprop(activations[-1]))
         return activations
 
-    def grads_wrt_params(
-        self, activations: list[np.ndarray], grads_wrt_outputs: np.ndarray
-    ) -> list[np.ndarray]:
+    def grads_wrt_params(self, activations: list[np.ndarray], grads_wrt_outputs: np.ndarray) -> list[np.ndarray]:
         """Back propagates through the layers, last to first, collecting parameter gradients.
 
         The gradient with respect to the model's inputs is not needed, so the
@@ -82,14 +81,14 @@ class MultipleLayerModel:
         """
         return self.fprop(inputs)[-1]
 
-    def train(self) -> "MultipleLayerModel":
+    def train(self) -> MultipleLayerModel:
         """Puts every layer in training mode."""
         self.training = True
         for layer in self.layers:
             layer.train()
         return self
 
-    def eval(self) -> "MultipleLayerModel":
+    def eval(self) -> MultipleLayerModel:
         """Puts every layer in evaluation mode."""
         self.training = False
         for layer in self.layers:
@@ -132,7 +131,6 @@ def mlp(
         if i > 0:
             layers.append(hidden())
         layers.append(
-            AffineLayer(input_dim, output_dim, rng=rng, weights_init=weights_init,
-                        biases_init=biases_init, dtype=dtype)
+            AffineLayer(input_dim, output_dim, rng=rng, weights_init=weights_init, biases_init=biases_init, dtype=dtype)
         )
     return MultipleLayerModel(layers)

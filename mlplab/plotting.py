@@ -3,6 +3,7 @@
 Every function returns the Axes or Figure it drew on and never calls
 ``plt.show()`` (Jupyter shows the figure of a cell by itself).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -41,8 +42,13 @@ def plot_history(
             values = np.asarray(getattr(history, key), dtype=float)
             if values.size == 0 or np.all(np.isnan(values)):
                 continue
-            ax.plot(history.epoch, values, color=colour, linestyle=_LINESTYLES[k % len(_LINESTYLES)],
-                    label=f"{label}: {key}")
+            ax.plot(
+                history.epoch,
+                values,
+                color=colour,
+                linestyle=_LINESTYLES[k % len(_LINESTYLES)],
+                label=f"{label}: {key}",
+            )
     ax.set_xlabel("epoch")
     ax.set_ylabel(", ".join(keys))
     if ax.lines:
@@ -50,9 +56,7 @@ def plot_history(
     return ax
 
 
-def plot_layer_histograms(
-    activations: Sequence[np.ndarray], title: str | None = None, bins: int = 50
-) -> Figure:
+def plot_layer_histograms(activations: Sequence[np.ndarray], title: str | None = None, bins: int = 50) -> Figure:
     """Histograms of the values in each layer, one small subplot per layer, side by side.
 
     All subplots share the x axis and the same bin edges. NaN and infinite
@@ -77,8 +81,9 @@ def plot_layer_histograms(
         value_range = (min(v.min() for v in non_empty), max(v.max() for v in non_empty))
         if value_range[0] == value_range[1]:
             value_range = (value_range[0] - 0.5, value_range[1] + 0.5)
-    fig, axes = plt.subplots(1, len(finite), sharex=True, squeeze=False,
-                             figsize=(2.2 * len(finite) + 0.5, 2.4), layout="constrained")
+    fig, axes = plt.subplots(
+        1, len(finite), sharex=True, squeeze=False, figsize=(2.2 * len(finite) + 0.5, 2.4), layout="constrained"
+    )
     for i, (ax, values) in enumerate(zip(axes[0], finite)):
         if values.size:
             ax.hist(values, bins=bins, range=value_range)
@@ -142,8 +147,7 @@ def show_images(images: np.ndarray, labels: Sequence | None = None, ncols: int =
     num_images = len(images)
     ncols = max(1, min(ncols, num_images))
     nrows = max(1, -(-num_images // ncols))
-    fig, axes = plt.subplots(nrows, ncols, squeeze=False, figsize=(1.2 * ncols, 1.3 * nrows),
-                             layout="constrained")
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False, figsize=(1.2 * ncols, 1.3 * nrows), layout="constrained")
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < num_images:

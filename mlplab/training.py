@@ -6,6 +6,7 @@ and ``targets`` one-hot of shape ``(batch_size, num_classes)``. The trainer
 iterates over each provider once per epoch (``for inputs, targets in data``),
 so a provider that shuffles does so when a new iteration starts.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -15,6 +16,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from tqdm.auto import tqdm
+
+from mlplab.data import MinibatchProvider
+from mlplab.errors import SumOfSquaredDiffsError
+from mlplab.learning_rules import GradientDescentLearningRule
 
 
 @dataclass
@@ -194,10 +199,7 @@ class Trainer:
                         history.best_epoch = epoch
                         if early_stopping_patience is not None:
                             best_params = [param.copy() for param in self.model.params]
-                    elif (
-                        early_stopping_patience is not None
-                        and epoch - history.best_epoch >= early_stopping_patience
-                    ):
+                    elif early_stopping_patience is not None and epoch - history.best_epoch >= early_stopping_patience:
                         history.stopped_early = True
                         break
         finally:
@@ -234,3 +236,63 @@ class Trainer:
         if num_examples == 0:
             raise ValueError("Trainer: train_data yielded no minibatches")
         return total_error / num_examples, total_correct / num_examples
+
+
+def train_autoencoder(
+    model,
+    inputs: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    num_epochs: int = 10,
+    learning_rate: float = 0.5,
+    batch_size: int = 50,
+    corruption=None,
+) -> list[float]:
+    """Trains the autoencoder ``model`` to reconstruct ``inputs`` (Lab 5).
+
+    Minibatch gradient descent on ``SumOfSquaredDiffsError`` with the
+    examples in a new random order every epoch (drawn from ``rng``). With a
+    ``corruption`` (``(inputs, rng) -> corrupted inputs``) the model sees corrupted
+    inputs and is trained to reconstruct the clean ones, through the student's
+    ``mlplab.exercises.autoencoders.DenoisingProvider``.
+
+    Returns:
+        The average training error of every epoch.
+    """
+    inputs = np.asarray(inputs)
+    provider = MinibatchProvider(
+        inputs,
+        np.zeros(len(inputs), dtype=np.int64),
+        batch_size,
+        rng=rng,
+        num_classes=1,
+        one_hot=False,
+        dtype=inputs.dtype,
+    )
+    if corruption is None:
+        data = _CleanPairs(provider)
+    else:
+        from mlplab.exercises.autoencoders import DenoisingProvider  # the student's (task 5.5)
+
+        data = DenoisingProvider(provider, corruption, rng)
+    trainer = Trainer(model, SumOfSquaredDiffsError(), GradientDescentLearningRule(learning_rate), data)
+    return trainer.train(num_epochs, progress=False).train_error
+
+
+class _CleanPairs:
+    """``(inputs, inputs)`` pairs of a provider: plain autoencoder training without corruption."""
+
+    def __init__(self, provider):
+        self.provider = provider
+
+    def __iter__(self):
+        for inputs, _ in self.provider:
+            yield inputs, inputs
+
+
+def encode(encoder_layers, inputs: np.ndarray) -> np.ndarray:
+    """The codes of ``inputs``: ``inputs`` passed through ``encoder_layers`` in order."""
+    codes = inputs
+    for layer in encoder_layers:
+        codes = layer.fprop(codes)
+    return codes

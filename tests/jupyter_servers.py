@@ -1,4 +1,5 @@
 """Start `make lab` / `make instructor` on a free port and talk to the JupyterLab they serve."""
+
 import json
 import os
 import re
@@ -45,8 +46,9 @@ def make_server(target: str, tmp_path: Path, **variables: str):
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLPLAB_")}
     env.update(JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"))
     command = ["make", "-s", target, f"LAB_ARGS={args}"] + [f"{k}={v}" for k, v in variables.items()]
-    server = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen(
+        command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 90

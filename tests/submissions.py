@@ -1,13 +1,16 @@
 """Build submission folders for grading tests: reference, stubs, or reference with a bug."""
+
+import shutil
 from pathlib import Path
 
-from mlplab.tasks import exercise_files
+from mlplab.course.tasks import exercise_files
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def make_submission(folder: Path, lab: str = "lab1", *, base: str = "reference",
-                    replace: dict[str, str] | None = None) -> Path:
+def make_submission(
+    folder: Path, lab: str = "lab1", *, base: str = "reference", replace: dict[str, str] | None = None
+) -> Path:
     """``folder/mlplab/<exercise files>`` from the reference (``base="reference"``) or the stubs.
 
     Args:
@@ -28,3 +31,18 @@ def with_bug(bug) -> dict[str, str]:
     text = (REPO / "solutions" / bug.file).read_text()
     assert text.count(bug.old) == 1, f"bug {bug.name}: snippet occurs {text.count(bug.old)} times in {bug.file}"
     return {bug.file: text.replace(bug.old, bug.new)}
+
+
+def submit_class(course, lab: str, work: Path, class_: dict[str, dict[str, str] | None]) -> None:
+    """Submit a small class to ``course`` (``lab`` released): each student's folder is a copy of the
+    release under ``work/<student>`` with the reference's exercise files and then ``replace`` over
+    them, or the blank release where ``replace`` is None. The student "nonotebook" submits
+    without the notebook."""
+    release = course.root / "release" / lab
+    for student, replace in class_.items():
+        folder = shutil.copytree(release, work / student)
+        if replace is not None:
+            make_submission(folder, lab, replace=replace)
+        if student == "nonotebook":
+            (folder / f"{lab}.ipynb").unlink()
+        course.submit(lab, student, folder)

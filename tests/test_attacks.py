@@ -12,8 +12,10 @@ environment or paths, or /etc/passwd.
 Submissions are planted in ``submitted/`` as ``nbgrader collect`` would bring them (links, pipes
 and bytecode included); ``Course.submit`` must refuse the links and the pipe itself.
 
-The grader's limits are lowered for this course (``TrustedGrade.timeout``, ``Execute.timeout``)
-so that the endless attacks cost seconds, not minutes.
+The grader's limits are lowered for this course (``TrustedGrade.timeout``, ``Execute.timeout``,
+``SandboxedExecute.notebook_seconds``) so that the endless attacks cost seconds, not minutes, and
+the notebooks keep their setup and graded cells only (``without_experiments``): the class runs
+twice, so every second per student counts twice per attack.
 
 The second test: a class of 6 autograded while a second autograde is started at once (one of
 the two refuses), and the same class autograded, SIGKILLed midway and rerun: same gradebook and
@@ -22,6 +24,7 @@ same CSV.
 While fixing one attack, ``ZOO_SKIP=name,name`` leaves attacks out of the class (say, one that
 stops the whole run) so that the others are seen; the test still fails at its end.
 """
+
 from __future__ import annotations
 
 import csv
@@ -36,23 +39,26 @@ import uuid
 from pathlib import Path
 
 import pytest
+from attackzoo import EXERCISE, LAB, Context, all_attacks, edit_notebook, use_reference
+from bugzoo import all_of
+from submissions import REPO, with_bug
 
-from attackzoo import EXERCISE, LAB, Context, all_attacks, use_reference
 from autograder import cli, course_config, records
 from autograder.course import Course, CourseError
 from autograder.feedback import page_text, squeeze
 from autograder.generate import solution_lines
-from bugzoo import all_of
-from mlplab.tasks import TASKS
-from submissions import REPO, with_bug
+from mlplab.course.tasks import TASKS
 
 TASKS_OF_LAB = [t for t in TASKS if t.lab == LAB]
 FULL = sum(t.points for t in TASKS_OF_LAB)
-GRADE_TIMEOUT = 30.0  # the trusted grader's budget per submission (all tasks)
-CELL_TIMEOUT = 10  # per notebook cell in the kernel
-NOTEBOOK_SECONDS = 90  # the whole notebook stage of one submission
-LIMITS = [f"--TrustedGrade.timeout={GRADE_TIMEOUT}", f"--Execute.timeout={CELL_TIMEOUT}",
-          f"--SandboxedExecute.notebook_seconds={NOTEBOOK_SECONDS}"]
+GRADE_TIMEOUT = 20.0  # the trusted grader's budget per submission (all tasks)
+CELL_TIMEOUT = 10  # per notebook cell in the kernel (the first cell past it ends the notebook stage)
+NOTEBOOK_SECONDS = 60  # the whole notebook stage of one submission
+LIMITS = [
+    f"--TrustedGrade.timeout={GRADE_TIMEOUT}",
+    f"--Execute.timeout={CELL_TIMEOUT}",
+    f"--SandboxedExecute.notebook_seconds={NOTEBOOK_SECONDS}",
+]
 VICTIM, BLANK = "victim", "blank"
 REFUSED_AT_SUBMIT = {"symbolic_links", "named_pipe"}
 MAX_PAGE_BYTES = 8 * 1024 * 1024
@@ -81,11 +87,19 @@ def digest(path: Path) -> dict[str, str]:
 
 def protected(course: Course) -> dict[str, dict]:
     root = course.root
-    return {name: digest(path) for name, path in {
-        "submitted": root / "submitted", "source": root / "source", "release": root / "release",
-        "config": root / "nbgrader_config.py", "secret": root / records.SECRET_FILE,
-        "solutions": REPO / "solutions", "library": REPO / "mlplab", "autograder": REPO / "autograder",
-    }.items()}
+    return {
+        name: digest(path)
+        for name, path in {
+            "submitted": root / "submitted",
+            "source": root / "source",
+            "release": root / "release",
+            "config": root / "nbgrader_config.py",
+            "secret": root / records.SECRET_FILE,
+            "solutions": REPO / "solutions",
+            "library": REPO / "mlplab",
+            "autograder": REPO / "autograder",
+        }.items()
+    }
 
 
 def tagged_files(tag: str, course: Course) -> list[str]:
@@ -93,8 +107,7 @@ def tagged_files(tag: str, course: Course) -> list[str]:
     found = []
     for top in (course.root, REPO, Path("/tmp"), Path("/root"), Path("/")):
         depth = [] if top in (course.root, REPO) else ["-maxdepth", "3"]
-        proc = subprocess.run(["find", str(top), *depth, "-xdev", "-name", f"*{tag}*"],
-                              capture_output=True, text=True)
+        proc = subprocess.run(["find", str(top), *depth, "-xdev", "-name", f"*{tag}*"], capture_output=True, text=True)
         for line in proc.stdout.splitlines():
             student = line.rsplit(f"{tag}-", 1)[-1]
             if not line.startswith(str(course.root / "autograded" / student) + "/"):
@@ -180,6 +193,22 @@ def plant(course: Course, student: str, folder: Path) -> None:
     subprocess.run(["cp", "-a", str(folder), str(target)], check=True)
 
 
+def without_experiments(folder: Path) -> None:
+    """Drop the experiment cells (the code cells after the first graded one that are not graded):
+    they cost seconds per student and attack nothing. The setup cells and every graded cell stay;
+    the graded cells import the exercise module in the kernel, so import-time attacks run there."""
+
+    def change(nb):
+        first = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade"))
+        nb.cells = [
+            c
+            for i, c in enumerate(nb.cells)
+            if i < first or c.cell_type != "code" or c.metadata.get("nbgrader", {}).get("grade")
+        ]
+
+    edit_notebook(folder, change)
+
+
 def build_class(course: Course, work: Path, tag: str):
     release = course.release(LAB)
     skipped = set(filter(None, os.environ.get("ZOO_SKIP", "").split(",")))
@@ -190,6 +219,7 @@ def build_class(course: Course, work: Path, tag: str):
         mutate = attack.mutate if attack else None
         folder = work / student
         shutil.copytree(release, folder)
+        without_experiments(folder)
         ctx = Context(repo=REPO, course=course.root, student=student, victim=VICTIM, tag=tag)
         if base == "reference":
             use_reference(folder, ctx)
@@ -213,27 +243,49 @@ def build_class(course: Course, work: Path, tag: str):
     return attacks, markers, refused
 
 
-def check_run(course, attacks, before, tag, label):
+# nbgrader's own command line fails on these before its pipeline runs (reading the notebook, copying a
+# pipe), so that path writes no outcome for them; it goes on with the class (mlplab-course records why)
+UNREADABLE = {"notebook_not_json", "notebook_wrong_schema", "named_pipe"}
+
+
+def check_run(course, attacks, before, tag, label, *, unreadable=()):
+    """Every attack's outcome of this run (``unreadable``: attacks nbgrader may skip with no outcome)."""
     students = [VICTIM, BLANK] + [a.name for a in attacks]
     got = scores(course, students)
     wrong = {}
     for attack in attacks:
         record = records.read_outcome(course.root, LAB, attack.name)
+        if record is None and attack.name in unreadable:
+            continue
         assert record is not None, f"{label}: {attack.name} has no outcome: the class run stopped"
         if attack.graded:
-            if record["status"] != "graded" or got[attack.name] != attack.expected(FULL) \
-                    or record["score"] != attack.expected(FULL):
-                wrong[attack.name] = (record["status"], record.get("reason"), record.get("score"),
-                                      got[attack.name], attack.expected(FULL))
+            if (
+                record["status"] != "graded"
+                or got[attack.name] != attack.expected(FULL)
+                or record["score"] != attack.expected(FULL)
+            ):
+                wrong[attack.name] = (
+                    record["status"],
+                    record.get("reason"),
+                    record.get("score"),
+                    got[attack.name],
+                    attack.expected(FULL),
+                )
             elif record.get("sandbox") != "bwrap":
                 wrong[attack.name] = ("not sandboxed", record.get("sandbox"))
         elif record["status"] == "graded" or not record.get("reason"):
             wrong[attack.name] = ("graded, must be refused", record.get("score"), got[attack.name])
     assert got[VICTIM] == FULL and got[BLANK] == 0, (label, got[VICTIM], got[BLANK])
+    looping = records.read_outcome(course.root, LAB, "ignore_interrupt_loop")
+    if looping is not None:  # the cell that ignores SIGINT ends the notebook stage at its own limit
+        assert f"ran past its {CELL_TIMEOUT} s limit" in looping["notebook"], looping["notebook"]
     assert not wrong, f"{label}: attacks with the wrong outcome: {wrong}"
     after = protected(course)
-    changed = {name: sorted(set(before[name].items()) ^ set(after[name].items()))[:5]
-               for name in before if before[name] != after[name]}
+    changed = {
+        name: sorted(set(before[name].items()) ^ set(after[name].items()))[:5]
+        for name in before
+        if before[name] != after[name]
+    }
     assert not changed, f"{label}: changed outside the students' own copies: {changed}"
     planted = tagged_files(tag, course)
     assert not planted, f"{label}: files planted by attacks: {planted}"
@@ -251,8 +303,12 @@ def check_feedback(course, attacks, markers):
     assert VICTIM in written and BLANK in written, failures
     secrets = {squeeze(line) for line in solution_lines()}
     secrets |= {s[::-1] for s in secrets}
-    checks_source = {squeeze(line) for path in (REPO / "mlplab" / "checks").glob("*.py")
-                     for line in path.read_text().splitlines() if len(line.strip()) > 40}
+    checks_source = {
+        squeeze(line)
+        for path in (REPO / "mlplab" / "course" / "checks").glob("*.py")
+        for line in path.read_text().splitlines()
+        if len(line.strip()) > 40
+    }
     course_secret = records.course_secret(course.root).decode()
     leaks = {}
     for student, page in written.items():
@@ -260,8 +316,9 @@ def check_feedback(course, attacks, markers):
         text = squeeze(page_text(html))
         found = [s for s in secrets | checks_source if s in text][:3]
         found += [m for s, m in markers.items() if s != student and m in html]
-        found += [x for x in (course_secret, os.environ[CANARY], "root:x:0:0", str(course.root), str(REPO))
-                  if x in html]
+        found += [
+            x for x in (course_secret, os.environ[CANARY], "root:x:0:0", str(course.root), str(REPO)) if x in html
+        ]
         if len(html.encode()) > MAX_PAGE_BYTES:
             found.append(f"{len(html.encode())} bytes")
         if found:
@@ -271,8 +328,6 @@ def check_feedback(course, attacks, markers):
 
 
 @pytest.mark.slow
-@pytest.mark.skip(reason="issue 9, open: the full zoo still hangs in the nbgrader notebook stage on a "
-                         "kernel whose sockets were flooded (forge_result_channel); run it by hand")
 def test_attack_zoo_through_every_grading_path(tmp_path, lowered_limits, monkeypatch, capsys):
     monkeypatch.setenv(CANARY, f"canary-{uuid.uuid4().hex}")
     tag = f"zoo{uuid.uuid4().hex[:10]}"
@@ -297,17 +352,32 @@ def test_attack_zoo_through_every_grading_path(tmp_path, lowered_limits, monkeyp
     assert not tagged_files(tag, course) and not survivors(tag)
 
     # ---- path 2: nbgrader's own command line in the course folder, the whole class at once
+    # (the outcome records of path 1 go first: each one checked below was written by this run)
+    shutil.rmtree(course.root / "grading")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLPLAB_")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     started = time.monotonic()
-    proc = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "autograde", LAB, "--force", *LIMITS],
-                          cwd=course.root, env=env, capture_output=True, text=True, timeout=1800)
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "nbgrader"), "autograde", LAB, "--force", *LIMITS],
+        cwd=course.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     print(f"nbgrader autograde of {len(attacks) + 2}: {time.monotonic() - started:.0f} s")
-    assert "Traceback" not in proc.stdout[-2000:] or proc.returncode in (0, 1), proc.stderr[-3000:]
-    check_run(course, attacks, before, tag, "nbgrader autograde")
+    # 1: some submissions failed (nbgrader says which); it went on to the last one all the same
+    assert proc.returncode == 1 and "There was an error processing assignment" in proc.stderr, proc.stderr[-3000:]
+    check_run(course, attacks, before, tag, "nbgrader autograde", unreadable=UNREADABLE)
     graded = [s for s in students if by_mlplab_course[(s, TASKS_OF_LAB[0].id)] is not None]
-    assert {k: v for k, v in gradebook(course, graded).items()} == \
-        {k: v for k, v in by_mlplab_course.items() if k[0] in graded}
+    assert {k: v for k, v in gradebook(course, graded).items()} == {
+        k: v for k, v in by_mlplab_course.items() if k[0] in graded
+    }
+    # the export says the sandbox ran for every student nbgrader's own run graded
+    rows = {r["student"]: r for r in _csv_rows(course, tmp_path / "grades.csv")}
+    graded_now = [s for s in students if rows.get(s, {}).get("status") == "graded"]
+    assert set(graded_now) == {VICTIM, BLANK} | {a.name for a in attacks if a.graded}, graded_now
+    assert {rows[s]["sandbox"] for s in graded_now} == {"bwrap"}, {s: rows[s]["sandbox"] for s in graded_now}
     assert not os.environ.get("ZOO_SKIP"), "attacks were left out (ZOO_SKIP)"
 
 
@@ -342,8 +412,10 @@ def test_killed_midway_and_concurrent_autogrades(tmp_path):
     assert len(students) == 6
 
     # two autogrades of the same course at once: one refuses at once, the other grades everyone
-    runs = [subprocess.Popen(_autograde_command(clean.root), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True) for _ in range(2)]
+    runs = [
+        subprocess.Popen(_autograde_command(clean.root), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     results = sorted((run.returncode, *output) for run, output in [(r, r.communicate(timeout=900)) for r in runs])
     (done, out, err), (refused, _, refusal) = results
     assert refused == 2 and "busy" in refusal, results

@@ -4,6 +4,7 @@ Checks that every benchmark runs and gives finite positive figures, and that
 the results file is written (to tmp_path, never bench/RESULTS.md). PyTorch is
 optional: the benchmarks must complete without it.
 """
+
 import math
 import sys
 
@@ -43,16 +44,31 @@ def test_smoke_run_prints_figures_and_writes_results(tmp_path, capsys, real_resu
     results = run.main(["--smoke", "--no-env-compare", "--output", str(output)])
 
     # notebooks and grading are not part of the smoke profile (the suite runs both for real)
-    assert set(results) == {"training_speed", "gemm", "accuracy"}
+    assert set(results) == {"training_speed", "epoch_profile", "gemm", "accuracy"}
     speed, rates, accuracy = results["training_speed"], results["gemm"], results["accuracy"]
+    profile = results["epoch_profile"]
     _check_figures(speed)
     _check_figures(rates)
     _check_figures(accuracy)
+    _check_figures(profile)
     for network in ("mlp", "bn_dropout"):
-        for key in ("mlplab epoch, min", "epoch FLOPs (total)", "mlplab achieved rate",
-                    "numpy GEMM rate, epoch shapes", "fraction of the epoch-shape GEMM rate",
-                    "fraction of the square GEMM rate"):
+        for key in (
+            "mlplab epoch, min",
+            "epoch FLOPs (total)",
+            "mlplab achieved rate",
+            "numpy GEMM rate, epoch shapes",
+            "fraction of the epoch-shape GEMM rate",
+            "fraction of the square GEMM rate",
+        ):
             assert speed[f"{network}: {key}"].is_number, f"{network}: {key}"
+        peers = ("mlplab", "torch") if timing.try_import_torch() is not None else ("mlplab",)
+        for peer in peers:
+            peak = speed[f"{network}: {peer} peak resident memory of one epoch (fresh process)"].value
+            before = speed[f"{network}: {peer} resident before the epoch (interpreter, imports, data, model)"].value
+            assert 0 < before <= peak, (network, peer, before, peak)
+        # the profile splits an epoch among the course's functions, the affine layer's among them
+        assert profile[f"{network}: profiled epoch, CPU time (cProfile overhead included)"].value > 0
+        assert f"{network}: affine.fprop" in profile
     assert 0 < accuracy["test accuracy"].value <= 1
     assert accuracy["within budget (test accuracy >= 0.9 in <= 300 s)"].value in {"yes", "NO"}
     if timing.try_import_torch() is not None:
@@ -69,8 +85,18 @@ def test_smoke_run_prints_figures_and_writes_results(tmp_path, capsys, real_resu
     assert "mlp: mlplab epoch" in printed and "== gemm" in printed
     assert "skipped: not part of the smoke profile" in printed
     text = output.read_text()
-    for expected in ("## Machine", "## training_speed", "## gemm", "## accuracy", "| figure | value | unit |",
-                     "CPU", "numpy", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "mlp: mlplab epoch"):
+    for expected in (
+        "## Machine",
+        "## training_speed",
+        "## gemm",
+        "## accuracy",
+        "| figure | value | unit |",
+        "CPU",
+        "numpy",
+        "OPENBLAS_CORETYPE",
+        "OPENBLAS_L2_SIZE",
+        "mlp: mlplab epoch",
+    ):
         assert expected in text
 
 
@@ -126,3 +152,28 @@ def test_grading_benchmark_grades_a_small_class():
     seconds = figures["lab1: reference submission, autograde wall time"].value
     assert math.isfinite(seconds) and seconds > 0
     assert figures["lab1: throughput"].value > 0
+
+
+def test_a_partial_run_keeps_the_other_benchmarks_figures_under_their_own_run():
+    first = run.render_results(
+        [
+            (
+                "",
+                {"date": "day 1"},
+                {"gemm": {"rate": timing.Figure(2.0, "GFLOP/s")}, "accuracy": {"acc": timing.Figure(0.9, "")}},
+            )
+        ],
+        "python -m bench.run",
+    )
+    kept = run.previous_sections(first, {"gemm"})
+    assert [(heading, list(sections)) for heading, _, sections in kept] == [
+        ("Kept from an earlier run: `python -m bench.run`", ["accuracy"])
+    ]
+    second = run.render_results(
+        [("", {"date": "day 2"}, {"gemm": {"rate": timing.Figure(3.0, "GFLOP/s")}})],
+        "python -m bench.run --only gemm",
+        kept,
+    )
+    new_part, old_part = second.split("# Kept from an earlier run")
+    assert "| rate | 3 | GFLOP/s |" in new_part and "day 2" in new_part and "accuracy" not in new_part
+    assert "| acc | 0.9 |  |" in old_part and "day 1" in old_part and "rate" not in old_part

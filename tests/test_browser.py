@@ -5,14 +5,13 @@ the task in the exercise file in JupyterLab's editor, saves, runs the graded cel
 same kernel and sees PASS. Chromium and its driver are Debian packages that `make test` installs
 when it runs as root; where they cannot be installed, these tests are skipped and say why.
 """
+
 import json
 import re
 import shutil
 import time
-from pathlib import Path
 
 import pytest
-
 from jupyter_servers import REPO, TOKEN, get, make_server
 
 pytestmark = pytest.mark.slow
@@ -23,8 +22,10 @@ TASK_LINE = 'raise NotImplementedError("Lab 1, task 1.1: implement fanin_uniform
 def browser():
     chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
     if not (chromium and driver_path):
-        pytest.skip("Chromium or chromedriver is not installed (Debian: apt-get install chromium "
-                    "chromium-driver; `make test` installs them when run as root)")
+        pytest.skip(
+            "Chromium or chromedriver is not installed (Debian: apt-get install chromium "
+            "chromium-driver; `make test` installs them when run as root)"
+        )
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -77,18 +78,20 @@ def cell_output(driver, text: str) -> str:
 
 
 def close_dialog(driver) -> None:
-    button = wait_for(lambda: driver.find_element("css selector", ".modal.in button[data-dismiss='modal']"),
-                      what="the formgrader's dialog")
+    button = wait_for(
+        lambda: driver.find_element("css selector", ".modal.in button[data-dismiss='modal']"),
+        what="the formgrader's dialog",
+    )
     button.click()
     wait_for(lambda: not driver.find_elements("css selector", ".modal.in"), what="the dialog to close")
 
 
 def implemented(stub: str) -> str:
-    """The stub of mlplab/initialisers.py with task 1.1 implemented (the reference's lines)."""
-    solution = (REPO / "solutions" / "mlplab" / "initialisers.py").read_text()
+    """The stub of mlplab/exercises/initialisers.py with task 1.1 implemented (the reference's lines)."""
+    solution = (REPO / "solutions" / "mlplab" / "exercises" / "initialisers.py").read_text()
     body = re.search(r"def fanin_uniform\(.*?### BEGIN SOLUTION\n(.*?)\n\s*### END SOLUTION", solution, re.S)
     indent = re.search(r"\n( *)" + re.escape(TASK_LINE), stub).group(1)
-    lines = [line[len(indent):] if line.startswith(indent) else line for line in body.group(1).split("\n")]
+    lines = [line[len(indent) :] if line.startswith(indent) else line for line in body.group(1).split("\n")]
     return stub.replace(TASK_LINE, ("\n" + indent).join(lines).lstrip())
 
 
@@ -104,25 +107,33 @@ def test_a_student_implements_a_task_in_jupyterlab_and_sees_pass_without_restart
         check = 'mlplab.check("lab1.fanin_uniform")'
         run_cell(browser, "%autoreload 2")
         run_cell(browser, "mlplab.exercise_source()")
-        wait_for(lambda: "Exercises: your own files in mlplab/" in cell_output(browser, "exercise_source()"),
-                 what="the setup cells to run")
+        wait_for(
+            lambda: "Exercises: your own files in mlplab/" in cell_output(browser, "exercise_source()"),
+            what="the setup cells to run",
+        )
         run_cell(browser, check)
-        failed = wait_for(lambda: "Self-check failed" in cell_output(browser, check) and cell_output(browser, check),
-                          what="the graded cell to fail")
+        failed = wait_for(
+            lambda: "Self-check failed" in cell_output(browser, check) and cell_output(browser, check),
+            what="the graded cell to fail",
+        )
         assert "FAIL" in failed and "not implemented yet: Lab 1, task 1.1" in failed
         assert "Traceback" not in failed and "selfcheck.py" not in failed, failed
         kernel = kernel_of(base, "lab1.ipynb")
 
         # The exercise file opens from the workspace's root; edit it in JupyterLab's editor and save.
-        exercise = work / "mlplab" / "initialisers.py"
-        browser.get(f"{base}/lab/tree/mlplab/initialisers.py?token={TOKEN}")
-        content = wait_for(lambda: browser.find_element(
-            "css selector", ".jp-FileEditor:not(.lm-mod-hidden) .cm-content"), what="the file editor")
+        exercise = work / "mlplab" / "exercises" / "initialisers.py"
+        browser.get(f"{base}/lab/tree/mlplab/exercises/initialisers.py?token={TOKEN}")
+        content = wait_for(
+            lambda: browser.find_element("css selector", ".jp-FileEditor:not(.lm-mod-hidden) .cm-content"),
+            what="the file editor",
+        )
         new_text = implemented(exercise.read_text())
         browser.execute_script(
             "const view = arguments[0].cmView.view;"
             "view.dispatch({changes: {from: 0, to: view.state.doc.length, insert: arguments[1]}});",
-            content, new_text)
+            content,
+            new_text,
+        )
         from selenium.webdriver.common.keys import Keys
 
         content.click()
@@ -131,24 +142,27 @@ def test_a_student_implements_a_task_in_jupyterlab_and_sees_pass_without_restart
 
         browser.get(f"{base}/lab/tree/lab1.ipynb?token={TOKEN}")
         run_cell(browser, check)
-        passed = wait_for(lambda: "PASS" in cell_output(browser, check) and cell_output(browser, check),
-                          what="the graded cell to pass")
+        passed = wait_for(
+            lambda: "PASS" in cell_output(browser, check) and cell_output(browser, check),
+            what="the graded cell to pass",
+        )
         assert "1/1 tasks pass" in passed and "FAIL" not in passed, passed
         assert kernel_of(base, "lab1.ipynb") == kernel, "the kernel must be the same one, not restarted"
 
 
 def test_the_instructor_autogrades_by_the_formgraders_button_and_students_read_named_feedback(browser, tmp_path):
     from autograder.course import Course
-    from mlplab.tasks import TASKS
+    from mlplab.course.tasks import TASKS
 
     course = Course(tmp_path / "course")
     release = course.release("lab1")
     folder = tmp_path / "alice"
     shutil.copytree(release, folder)
-    implemented_file = "mlplab/initialisers.py"  # tasks 1.1-1.6 implemented, the rest left as stubs
+    implemented_file = "mlplab/exercises/initialisers.py"  # tasks 1.1-1.6 implemented, the rest left as stubs
     shutil.copyfile(REPO / "solutions" / implemented_file, folder / implemented_file)
     (folder / "mlplab" / "__init__.py").write_text(  # and a self-check that claims everything passes
-        "def check(*args, **kwargs):\n    print('PASS')\n")
+        "def check(*args, **kwargs):\n    print('PASS')\n"
+    )
     course.submit("lab1", "alice", folder)
     lab1 = [t for t in TASKS if t.lab == "lab1"]
     trusted = sum(t.points for t in lab1 if t.file == implemented_file)
@@ -157,11 +171,14 @@ def test_the_instructor_autogrades_by_the_formgraders_button_and_students_read_n
         browser.get(f"{base}/login?token={TOKEN}")
         wait_for(lambda: "login" not in browser.current_url, what="the login")
         browser.get(f"{base}/formgrader/manage_submissions/lab1")
-        row = f"//tr[td[contains(@class, 'student-id') and normalize-space(.)='alice']]"
+        row = "//tr[td[contains(@class, 'student-id') and normalize-space(.)='alice']]"
         wait_for(lambda: browser.find_element("xpath", row), what="alice's submission in the formgrader")
         browser.find_element("xpath", f"{row}/td[contains(@class, 'autograde')]/a").click()
-        score = wait_for(lambda: browser.find_element("xpath", f"{row}/td[contains(@class, 'score')]").text.strip(),
-                         timeout=900, what="the autograde button's score")
+        score = wait_for(
+            lambda: browser.find_element("xpath", f"{row}/td[contains(@class, 'score')]").text.strip(),
+            timeout=900,
+            what="the autograde button's score",
+        )
         assert [float(x) for x in re.findall(r"[\d.]+", score)] == [trusted, sum(t.points for t in lab1)], score
         with course.gradebook() as gb:
             assert gb.find_submission("lab1", "alice").score == trusted

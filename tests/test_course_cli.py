@@ -1,5 +1,6 @@
 """The course commands' guarantees that need no nbgrader run: lock, refused submissions, the
 feedback guard, the failure cause, the seeds, the export's status for students not graded."""
+
 import csv
 import os
 import subprocess
@@ -11,7 +12,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from traitlets.config import Config
 
 from autograder import cli, records
-from autograder.course import Course, CourseError, course_lock, failure_cause
+from autograder.course import Course, CourseError, StudentOutcome, course_lock, failure_cause
 from autograder.course_config import CONFIG_FILE, load_config
 from autograder.feedback import FeedbackWithheld, GuardFeedback, SecretIndex, keep_only_pages, squeeze
 from autograder.generate import solution_lines
@@ -32,7 +33,7 @@ def test_course_ships_its_nbgrader_config(tmp_path):
 def _hold_lock(root):
     code = textwrap.dedent(f"""
         import fcntl, sys, time
-        handle = open({str(root / '.lock')!r}, "a+")
+        handle = open({str(root / ".lock")!r}, "a+")
         fcntl.flock(handle, fcntl.LOCK_EX)
         handle.write("autograde lab1 (pid test)"); handle.flush()
         print("locked", flush=True)
@@ -61,15 +62,26 @@ def test_a_second_autograde_or_feedback_refuses_while_one_runs(tmp_path, capsys)
         assert "autograde lab1 (pid" in (course.root / ".lock").read_text()
 
 
+def test_an_outcome_line_is_one_line_whatever_the_kernel_printed():
+    banner = (
+        "failed: DeadKernelError (the kernel process said: NOTE: When using the `ipython kernel` entry\n"
+        "point, Ctrl-C will not work.\n\x00\x1b[0m" + "x" * 2000
+    )
+    line = StudentOutcome("alice", True, "graded", 3, 17, "bwrap", banner).line()
+    assert "\n" not in line and "\x00" not in line and "\x1b" not in line
+    assert line.startswith("alice") and "3/17" in line and "the kernel process said: NOTE: When" in line
+    assert len(line) < 500
+
+
 def test_submit_refuses_symlinks_and_special_files_with_the_reason(tmp_path):
     course = Course(tmp_path / "course")
     folder = tmp_path / "work"
-    (folder / "mlplab").mkdir(parents=True)
+    (folder / "mlplab" / "exercises").mkdir(parents=True)
     (folder / "lab1.ipynb").write_text("{}")
-    (folder / "mlplab" / "initialisers.py").symlink_to(tmp_path / "elsewhere.py")
-    with pytest.raises(CourseError, match=r"mlplab/initialisers.py is a symbolic link"):
+    (folder / "mlplab" / "exercises" / "initialisers.py").symlink_to(tmp_path / "elsewhere.py")
+    with pytest.raises(CourseError, match=r"mlplab/exercises/initialisers.py is a symbolic link"):
         course.submit("lab1", "alice", folder)
-    (folder / "mlplab" / "initialisers.py").unlink()
+    (folder / "mlplab" / "exercises" / "initialisers.py").unlink()
     os.mkfifo(folder / "pipe")
     with pytest.raises(CourseError, match="pipe is not a regular file"):
         course.submit("lab1", "alice", folder)
@@ -88,7 +100,7 @@ def test_secret_lines_are_found_however_they_are_dressed():
 def _guard(tmp_path, cells, *, others=None, own=None):
     root = tmp_path / "course"
     for student, text in {**(others or {}), **({"alice": own} if own else {})}.items():
-        folder = root / "submitted" / student / "lab1" / "mlplab"
+        folder = root / "submitted" / student / "lab1" / "mlplab" / "exercises"
         folder.mkdir(parents=True)
         (folder / "initialisers.py").write_text(text)
     config = Config()
@@ -106,39 +118,52 @@ def _printing(text):
 
 
 def test_feedback_guard_withholds_solution_and_other_students_lines_only(tmp_path):
-    with pytest.raises(FeedbackWithheld, match="cell 1 of the page \\(its output\\) shows a line of a reference solution"):
+    with pytest.raises(
+        FeedbackWithheld, match="cell 1 of the page \\(its output\\) shows a line of a reference solution"
+    ):
         _guard(tmp_path / "a", [_printing("  -> " + SECRET)])
     assert "withheld" in records.read_outcome(tmp_path / "a" / "course", "lab1", "alice")["feedback"]
     bob_line = "weights = rng.normal(0.0, 17.25 / np.sqrt(fan_in), size=shape)"
     with pytest.raises(FeedbackWithheld, match="bob's submission"):
         _guard(tmp_path / "b", [_printing(bob_line)], others={"bob": bob_line})
     # the student's own line is no leak; an innocent mention of the markers neither
-    nb, root = _guard(tmp_path / "c", [_printing(bob_line), new_markdown_cell("BEGIN SOLUTION is a marker")],
-                      others={"bob": bob_line}, own=bob_line)
+    nb, root = _guard(
+        tmp_path / "c",
+        [_printing(bob_line), new_markdown_cell("BEGIN SOLUTION is a marker")],
+        others={"bob": bob_line},
+        own=bob_line,
+    )
     assert records.read_outcome(root, "lab1", "alice")["feedback"] == "written"
 
 
 def test_feedback_guard_replaces_instructor_paths_and_caps_the_page(tmp_path):
     root = (tmp_path / "course").resolve()
     big = _printing("x" * 5000)
-    nb, _ = _guard(tmp_path, [_printing(f"File {root}/autograded/alice/lab1/mlplab/initialisers.py, line 3"),
-                              big, _printing("y" * 5000)])
-    assert nb.cells[0].outputs[0].text == "File <your submission>/mlplab/initialisers.py, line 3"
+    nb, _ = _guard(
+        tmp_path,
+        [
+            _printing(f"File {root}/autograded/alice/lab1/mlplab/exercises/initialisers.py, line 3"),
+            big,
+            _printing("y" * 5000),
+        ],
+    )
+    assert nb.cells[0].outputs[0].text == "File <your submission>/mlplab/exercises/initialisers.py, line 3"
     config = Config()
     config.CourseDirectory.root = str(root)
     config.GuardFeedback.max_page_bytes = 6000
     nb = new_notebook(cells=[_printing("x" * 5000), _printing("y" * 5000)])
     nb, _ = GuardFeedback(config=config).preprocess(
-        nb, {"nbgrader": {"assignment": "lab1", "student": "alice", "notebook": "lab1"}})
+        nb, {"nbgrader": {"assignment": "lab1", "student": "alice", "notebook": "lab1"}}
+    )
     assert "y" * 100 not in nb.cells[1].outputs[0].text
     assert "left off this page" in nb.cells[1].outputs[0].text
 
 
 def test_feedback_folders_keep_the_page_only(tmp_path, monkeypatch):
     folder = tmp_path / "feedback" / "alice" / "lab1"
-    (folder / "mlplab").mkdir(parents=True)
+    (folder / "mlplab" / "exercises").mkdir(parents=True)
     (folder / "lab1.html").write_text("<html></html>")
-    (folder / "mlplab" / "initialisers.py").write_text("x = 1")
+    (folder / "mlplab" / "exercises" / "initialisers.py").write_text("x = 1")
     (folder / "stolen.txt").write_text("secret")
     (folder / "timestamp.txt").write_text("2026-12-02 10:00:00.000000 UTC")
     (folder / "mlplab" / "timestamp.txt").write_text("2026-12-02 10:00:00.000000 UTC")
@@ -148,10 +173,14 @@ def test_feedback_folders_keep_the_page_only(tmp_path, monkeypatch):
 
 
 def test_failure_cause_names_the_exception_not_the_generic_message():
-    log = ("[INFO] Autograding\n[ERROR] There was an error processing assignment: x\n[ERROR] Traceback "
-           "(most recent call last):\n      File \"a.py\", line 1, in f\n    nbclient.exceptions.DeadKernelError: "
-           "Kernel died\n[ERROR] Please see the the above traceback for details on the specific errors\n")
-    error = "Traceback (most recent call last):\n  File x\nnbgrader.converters.base.NbGraderException: Please see the above"
+    log = (
+        "[INFO] Autograding\n[ERROR] There was an error processing assignment: x\n[ERROR] Traceback "
+        '(most recent call last):\n      File "a.py", line 1, in f\n    nbclient.exceptions.DeadKernelError: '
+        "Kernel died\n[ERROR] Please see the the above traceback for details on the specific errors\n"
+    )
+    error = (
+        "Traceback (most recent call last):\n  File x\nnbgrader.converters.base.NbGraderException: Please see the above"
+    )
     assert failure_cause({"log": log, "error": error}) == "DeadKernelError: Kernel died"
 
 
@@ -172,9 +201,24 @@ def test_seed_is_reproducible_secret_and_follows_the_content(tmp_path):
 
 def test_export_says_why_a_student_was_not_graded(tmp_path):
     course = Course(tmp_path / "course")
-    records.update_outcome(course.root, "lab1", "carol", status="not graded",
-                           reason="the submission is refused: mlplab/x.py is a symbolic link", notebook="not run")
+    records.update_outcome(
+        course.root,
+        "lab1",
+        "carol",
+        status="not graded",
+        reason="the submission is refused: mlplab/x.py is a symbolic link",
+        notebook="not run",
+    )
     rows = list(csv.DictReader(course.export(tmp_path / "grades.csv").open()))
-    assert rows == [{"student": "carol", "lab": "lab1", "score": "", "max_score": "",
-                     "status": "not graded: the submission is refused: mlplab/x.py is a symbolic link",
-                     "sandbox": "", "notebook": "not run", "overridden": ""}]
+    assert rows == [
+        {
+            "student": "carol",
+            "lab": "lab1",
+            "score": "",
+            "max_score": "",
+            "status": "not graded: the submission is refused: mlplab/x.py is a symbolic link",
+            "sandbox": "",
+            "notebook": "not run",
+            "overridden": "",
+        }
+    ]

@@ -1,4 +1,5 @@
 """Tests of mlplab.data: the shipped MNIST subset, IDX files, data set search and providers."""
+
 from __future__ import annotations
 
 import gzip
@@ -15,8 +16,8 @@ from mlplab.data import (
     DataError,
     MinibatchProvider,
     Split,
-    fit_normalisation,
     find_idx_dataset,
+    fit_normalisation,
     idx_providers,
     load_idx_dataset,
     load_mnist5k,

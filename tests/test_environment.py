@@ -1,4 +1,5 @@
 """The set-up files agree with each other and with what is installed."""
+
 import re
 import tomllib
 from importlib.metadata import version

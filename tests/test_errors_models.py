@@ -1,4 +1,5 @@
 """Tests of the error functions, softmax (mlplab.errors) and the layered model (mlplab.models)."""
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -81,8 +82,7 @@ def test_softmax_does_not_modify_its_input():
 # --- cross-entropy -----------------------------------------------------------------------------------
 
 
-@given(hnp.arrays(np.float64, (4, 3), elements=st.floats(-30, 30)),
-       hnp.arrays(np.int64, 4, elements=st.integers(0, 2)))
+@given(hnp.arrays(np.float64, (4, 3), elements=st.floats(-30, 30)), hnp.arrays(np.int64, 4, elements=st.integers(0, 2)))
 def test_cross_entropy_matches_direct_float64_formula(logits, labels):
     targets = one_hot(labels, 3)
     probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
@@ -158,9 +158,14 @@ WHOLE_MODEL_TOLERANCE = 1e-5
 
 
 def small_model(dtype=np.float64, hidden=TanhLayer, seed=0):
-    return mlp([4, 6, 5, 3], hidden=hidden, rng=np.random.default_rng(seed),
-               weights_init=lambda shape, rng: rng.normal(0, 0.5, shape),
-               biases_init=lambda shape, rng: rng.normal(0, 0.5, shape), dtype=dtype)
+    return mlp(
+        [4, 6, 5, 3],
+        hidden=hidden,
+        rng=np.random.default_rng(seed),
+        weights_init=lambda shape, rng: rng.normal(0, 0.5, shape),
+        biases_init=lambda shape, rng: rng.normal(0, 0.5, shape),
+        dtype=dtype,
+    )
 
 
 def test_fprop_returns_inputs_then_every_layer_output():
@@ -232,7 +237,7 @@ def test_mlp_structure_and_dtype():
     model = mlp([784, 512, 512, 10], rng=np.random.default_rng(0))
     kinds = [type(layer) for layer in model.layers]
     assert kinds == [AffineLayer, ReluLayer, AffineLayer, ReluLayer, AffineLayer]
-    assert [(l.input_dim, l.output_dim) for l in model.layers[::2]] == [(784, 512), (512, 512), (512, 10)]
+    assert [(layer.input_dim, layer.output_dim) for layer in model.layers[::2]] == [(784, 512), (512, 512), (512, 10)]
     assert all(p.dtype == np.float32 for p in model.params)
     assert len(mlp([3, 2], rng=np.random.default_rng(0)).layers) == 1
     assert "AffineLayer(input_dim=784, output_dim=512)" in repr(model) and "ReluLayer()" in repr(model)

@@ -1,4 +1,5 @@
 """One source of truth: generated files are fresh, stubs are faithful, nothing leaks."""
+
 import ast
 from pathlib import Path
 
@@ -6,7 +7,8 @@ import nbformat
 import pytest
 
 from autograder import generate as gen
-from mlplab.tasks import TASKS, exercise_files
+from mlplab.course.questions import get_question, questions_of
+from mlplab.course.tasks import LABS, TASKS, exercise_files
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -49,11 +51,21 @@ def test_every_exercise_file_and_notebook_is_generated():
     for relpath in exercise_files("lab1"):
         assert (REPO / relpath).is_file()
     nb = nbformat.read(REPO / "labs" / "lab1.ipynb", as_version=4)
-    graded = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    graded = [
+        c.metadata["nbgrader"]["grade_id"]
+        for c in nb.cells
+        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
+    ]
     assert graded == [t.cell_id for t in TASKS if t.lab == "lab1"]
-    points = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
-              for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
-    assert points == {t.cell_id: t.points for t in TASKS if t.lab == "lab1"}
+    points = {
+        c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    }
+    assert points == {
+        **{t.cell_id: t.points for t in TASKS if t.lab == "lab1"},
+        **{q.cell_id: q.points for q in questions_of("lab1")},
+    }
     for cell in nb.cells:
         assert "HIDDEN" not in cell.source and "assert_task" not in cell.source
 
@@ -61,16 +73,66 @@ def test_every_exercise_file_and_notebook_is_generated():
 def test_graded_cells_of_the_source_notebook_only_self_check():
     """Nothing in a graded cell judges: the trusted grader's verdict replaces its output at autograde."""
     nb = gen.build_source_notebook("lab1")
-    graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    graded = [c for c in nb.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
     assert [c.source for c in graded] == [f'import mlplab\nmlplab.check("{t.id}")' for t in TASKS if t.lab == "lab1"]
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_answer_cells_are_empty_in_the_student_notebook_and_hold_the_model_answer_in_the_source(lab):
+    """Each written question: a manually graded markdown cell, in the order of mlplab/course/questions.py."""
+
+    def answers(nb):
+        return [
+            (c.metadata["nbgrader"]["grade_id"], c.source)
+            for c in nb.cells
+            if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("solution")
+        ]
+
+    source = answers(gen.build_source_notebook(lab))
+    student = nbformat.read(REPO / "labs" / f"{lab}.ipynb", as_version=4)
+    assert [grade_id for grade_id, _ in source] == [q.cell_id for q in questions_of(lab)]
+    assert answers(student) == [(grade_id, "YOUR ANSWER HERE") for grade_id, _ in source]
+    for cell in student.cells:
+        if cell.cell_type == "markdown" and cell.metadata.get("nbgrader", {}).get("solution"):
+            assert cell.metadata["nbgrader"]["grade"] and not cell.metadata["nbgrader"]["locked"]
+    released = {line.strip() for cell in student.cells for line in cell.source.split("\n")}
+    for grade_id, text in source:
+        model = [line for line in text.split("\n")[1:-1] if len(line.strip()) >= 16]
+        assert model, f"{grade_id}: no model answer"
+        assert not [line for line in model if line.strip() in released], f"{grade_id}: the model answer is released"
+
+
+def test_model_answers_count_as_solution_lines():
+    """A model answer copied into a student's notebook is a leak, like a line of a solution."""
+    model = gen.build_source_notebook("lab2").cells
+    text = next(
+        c.source
+        for c in model
+        if c.metadata.get("nbgrader", {}).get("grade_id") == get_question("lab2.batchnorm_outputs").cell_id
+    )
+    lines = [line for line in text.split("\n")[1:-1] if len(line.strip()) >= 16]
+    assert lines and all(line.strip() in gen.solution_lines() for line in lines)
+
+
+def test_answer_cells_must_hold_just_a_model_answer(tmp_path):
+    with pytest.raises(gen.SourceError, match="lab1.depth_product must be a model answer between"):
+        gen.answer_cell(get_question("lab1.depth_product"), ["# ### BEGIN SOLUTION", "# ### END SOLUTION"], "lab1.py")
+    with pytest.raises(gen.SourceError, match="must be a model answer between"):
+        gen.answer_cell(
+            get_question("lab1.depth_product"),
+            ["# Your answer:", "# ### BEGIN SOLUTION", "# yes", "# ### END SOLUTION"],
+            "lab1.py",
+        )
+    with pytest.raises(gen.SourceError, match=r"lab9.py:1: unknown question id 'lab1.nope'"):
+        gen.parse_percent("# %% [answer lab1.nope]\n", "lab9.py")
 
 
 def test_leak_detector_finds_markers_and_solution_lines(tmp_path):
     secret = sorted(gen.solution_lines())
     assert secret, "no solution lines found: the detector would be blind"
     (tmp_path / "marker.py").write_text("x = 1\n### BEGIN SOLUTION\n")
-    (tmp_path / "mlplab").mkdir()
-    (tmp_path / "mlplab" / "initialisers.py").write_text(f"def f():\n    {secret[0]}\n")
+    (tmp_path / "mlplab" / "exercises").mkdir(parents=True)
+    (tmp_path / "mlplab" / "exercises" / "initialisers.py").write_text(f"def f():\n    {secret[0]}\n")
     found = gen.find_leaks([tmp_path])
     assert any("marker.py" in p and "BEGIN SOLUTION" in p for p in found)
     assert any("initialisers.py" in p and "solution line" in p for p in found)

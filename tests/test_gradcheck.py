@@ -1,4 +1,5 @@
 """Tests of the numerical gradient checks themselves (mlplab.gradcheck)."""
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -59,7 +60,9 @@ def test_rel_error_formula():
     assert rel_error(np.zeros(3), np.full(3, 1e-12)) == pytest.approx(1e-4)  # the 1e-8 floor
 
 
-@given(hnp.arrays(np.float64, 5, elements=st.floats(-1e6, 1e6)), hnp.arrays(np.float64, 5, elements=st.floats(-1e6, 1e6)))
+@given(
+    hnp.arrays(np.float64, 5, elements=st.floats(-1e6, 1e6)), hnp.arrays(np.float64, 5, elements=st.floats(-1e6, 1e6))
+)
 def test_rel_error_is_symmetric_and_at_most_one(x, y):
     assert rel_error(x, y) == rel_error(y, x)
     assert 0.0 <= rel_error(x, y) <= 1.0

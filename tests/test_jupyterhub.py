@@ -7,6 +7,7 @@ collects, autogrades with ``mlplab-course autograde`` and returns feedback; each
 fetches feedback whose score is the gradebook's. Needs root (the hub switches to the
 students' accounts), JupyterHub and npm's configurable-http-proxy (``make test`` installs both).
 """
+
 from __future__ import annotations
 
 import json
@@ -21,11 +22,10 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from urllib.parse import quote
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
-
 from submissions import make_submission
 
 REPO = Path(__file__).resolve().parents[1]
@@ -68,8 +68,9 @@ class Hub:
 
     def call(self, method: str, path: str, body: dict | bytes | None = None, timeout: float = 60):
         data = json.dumps(body).encode() if isinstance(body, dict) else body
-        request = urllib.request.Request(self.url + path, data=data, method=method,
-                                         headers={"Authorization": f"token {self.token}"})
+        request = urllib.request.Request(
+            self.url + path, data=data, method=method, headers={"Authorization": f"token {self.token}"}
+        )
         with urllib.request.urlopen(request, timeout=timeout) as response:
             text = response.read().decode()
         return json.loads(text) if text else None
@@ -98,27 +99,37 @@ class Hub:
     def assignments(self, user: str, action: str) -> dict:
         """POST the Assignments tab's action (fetch, submit, fetch_feedback) in ``user``'s server."""
         body = f"course_id={COURSE_ID}&assignment_id={LAB}".encode()
-        request = urllib.request.Request(f"{self.url}/user/{user}/assignments/{action}", data=body,
-                                         method="POST", headers={"Authorization": f"token {self.token}"})
+        request = urllib.request.Request(
+            f"{self.url}/user/{user}/assignments/{action}",
+            data=body,
+            method="POST",
+            headers={"Authorization": f"token {self.token}"},
+        )
         with urllib.request.urlopen(request, timeout=120) as response:
             answer = json.loads(response.read().decode())
         assert answer.get("success"), f"{action} as {user} failed: {answer.get('value', answer)}"
         return answer
 
     def write_file(self, user: str, relpath: str, text: str) -> None:
-        self.call("PUT", f"/user/{user}/api/contents/{quote(relpath)}",
-                  {"type": "file", "format": "text", "content": text})
+        self.call(
+            "PUT", f"/user/{user}/api/contents/{quote(relpath)}", {"type": "file", "format": "text", "content": text}
+        )
 
     def read_file(self, user: str, relpath: str) -> str:
         return self.call("GET", f"/user/{user}/api/contents/{quote(relpath)}?content=1")["content"]
 
     def listing(self, user: str, relpath: str) -> list[str]:
-        return [item["path"] for item in self.call("GET", f"/user/{user}/api/contents/{quote(relpath)}?content=1")["content"]]
+        return [
+            item["path"]
+            for item in self.call("GET", f"/user/{user}/api/contents/{quote(relpath)}?content=1")["content"]
+        ]
 
 
 def _run(cmd: list[str], *, env: dict, cwd: Path, timeout: float = 600) -> str:
     proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    assert proc.returncode == 0, f"{' '.join(cmd)} exited with {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    assert proc.returncode == 0, (
+        f"{' '.join(cmd)} exited with {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    )
     return proc.stdout
 
 
@@ -140,14 +151,22 @@ def class_machine(request):
     try:
         if accounts == "system":
             for name in students:
-                subprocess.run(["useradd", "--create-home", "--home-dir", str(base / "home" / name),
-                                "--shell", "/bin/bash", name], check=True, capture_output=True)
+                subprocess.run(
+                    ["useradd", "--create-home", "--home-dir", str(base / "home" / name), "--shell", "/bin/bash", name],
+                    check=True,
+                    capture_output=True,
+                )
                 made.append(name)
-            probe = subprocess.run(["runuser", "-u", students[0], "--", sys.executable, "-c", "import nbgrader"],
-                                   capture_output=True, text=True)
+            probe = subprocess.run(
+                ["runuser", "-u", students[0], "--", sys.executable, "-c", "import nbgrader"],
+                capture_output=True,
+                text=True,
+            )
             if probe.returncode != 0:
-                pytest.skip(f"a student account cannot run this environment's Python ({sys.prefix}): "
-                            f"{probe.stderr.strip()[-300:]}")
+                pytest.skip(
+                    f"a student account cannot run this environment's Python ({sys.prefix}): "
+                    f"{probe.stderr.strip()[-300:]}"
+                )
         etc = base / "etc-jupyter"
         etc.mkdir()
         shutil.copyfile(DEPLOY / "nbgrader_config.py", etc / "nbgrader_config.py")
@@ -164,16 +183,29 @@ def class_machine(request):
             f"c.ConfigurableHTTPProxy.command = [{proxy!r}]\n"
             f"c.JupyterHub.services = [{{'name': 'class-test', 'api_token': {token!r}}}]\n"
             "c.JupyterHub.load_roles.append({'name': 'class-test', 'services': ['class-test'],\n"
-            "    'scopes': ['admin:users', 'admin:servers', 'access:servers']})\n")
-        env = {**os.environ, "MLPLAB_ROSTER": str(base / "roster.txt"), "MLPLAB_HUB_STATE": str(state),
-               "MLPLAB_HUB_IP": "127.0.0.1", "MLPLAB_HUB_PORT": str(port), "MLPLAB_HUB_ACCOUNTS": accounts,
-               "MLPLAB_HUB_HOMES": str(base / "home"),
-               "MLPLAB_EXCHANGE": str(base / "exchange"), "JUPYTER_CONFIG_PATH": str(etc),
-               "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+            "    'scopes': ['admin:users', 'admin:servers', 'access:servers']})\n"
+        )
+        env = {
+            **os.environ,
+            "MLPLAB_ROSTER": str(base / "roster.txt"),
+            "MLPLAB_HUB_STATE": str(state),
+            "MLPLAB_HUB_IP": "127.0.0.1",
+            "MLPLAB_HUB_PORT": str(port),
+            "MLPLAB_HUB_ACCOUNTS": accounts,
+            "MLPLAB_HUB_HOMES": str(base / "home"),
+            "MLPLAB_EXCHANGE": str(base / "exchange"),
+            "JUPYTER_CONFIG_PATH": str(etc),
+            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        }
         log = state / "hub.log"
         with log.open("w") as handle:
-            process = subprocess.Popen([str(BIN / "jupyterhub"), "-f", str(state / "test_config.py")],
-                                       cwd=state, env=env, stdout=handle, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(
+                [str(BIN / "jupyterhub"), "-f", str(state / "test_config.py")],
+                cwd=state,
+                env=env,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+            )
         hub = Hub(f"http://127.0.0.1:{port}", token)
         hub.wait_until_up(process, log)
         yield hub, students, base, env

@@ -1,11 +1,12 @@
 """Every claim of the Lab 2 notebook, asserted on the reference solutions.
 
-Each test calls the experiment function the notebook calls (``mlplab.experiments.lab2``) with the
+Each test calls the experiment function the notebook calls (``mlplab.course.experiments.lab2``) with the
 notebook's seed and default sizes, and checks the statement made under "What you should see" in
 ``solutions/labs/lab2.py`` with an explicit threshold. Experiments run in float64, where the
 results do not depend on how many threads the matrix products use (the notebook uses one, like
 the tests, see conftest.py).
 """
+
 from __future__ import annotations
 
 import math
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlplab.experiments import lab2
+from mlplab.course.experiments import lab2
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "solutions" / "labs" / "lab2.py"
@@ -24,6 +25,7 @@ EPOCHS, NUM_TRAIN = 3, 3000  # the notebook's defaults
 
 
 # ---------------------------------------------------------------- the notebook itself
+
 
 def _notebook_text() -> str:
     return NOTEBOOK.read_text()
@@ -40,8 +42,9 @@ def test_notebook_seed_and_switches():
 
 def test_experiments_are_deterministic():
     a = lab2.activation_distributions(num_steps=12, record_every=4, num_train=200, seed=3, progress=False)
-    b = lab2.activation_distributions(num_steps=12, record_every=4, num_train=200,
-                                      seed=np.random.default_rng(3), progress=False)
+    b = lab2.activation_distributions(
+        num_steps=12, record_every=4, num_train=200, seed=np.random.default_rng(3), progress=False
+    )
     c = lab2.activation_distributions(num_steps=12, record_every=4, num_train=200, seed=4, progress=False)
     for version in lab2.VERSIONS:
         np.testing.assert_array_equal(a[version]["drift"], b[version]["drift"])
@@ -49,6 +52,7 @@ def test_experiments_are_deterministic():
 
 
 # ---------------------------------------------------------------- 2. the transform
+
 
 def test_forward_demo_standardises_every_unit():
     demo = lab2.forward_demo(seed=SEED)
@@ -65,6 +69,7 @@ def test_forward_demo_standardises_every_unit():
 
 # ---------------------------------------------------------------- 3. the backward pass
 
+
 def test_gradient_check_of_the_layer():
     check = lab2.gradient_check(seed=SEED)
     assert check["inputs"] < 1e-7
@@ -74,6 +79,7 @@ def test_gradient_check_of_the_layer():
 
 
 # ---------------------------------------------------------------- 4. training and inference
+
 
 def test_folding_removes_the_batch_norm_layers_and_changes_nothing():
     folded = lab2.fold_into_affine_layers(num_epochs=EPOCHS, num_train=NUM_TRAIN, seed=SEED)
@@ -129,6 +135,7 @@ def test_the_correction_matters_for_small_batches(stats):
 
 
 # ---------------------------------------------------------------- 5. learning rates and initialisation
+
 
 @pytest.fixture(scope="module")
 def sweep():
@@ -201,7 +208,57 @@ def test_with_batch_norm_the_distributions_stay_put(distributions):
     assert len(bn["samples_start"]) == len(bn["samples_end"]) == 3
 
 
+@pytest.fixture(scope="module", params=[SEED, 1])
+def relu_distributions(request):
+    """Lab 1's bias problem: the notebook's run and one with another seed."""
+    return lab2.activation_distributions(
+        hidden="relu",
+        num_hidden_layers=5,
+        learning_rate=0.05,
+        num_steps=200,
+        num_train=3000,
+        seed=request.param,
+        progress=False,
+    )
+
+
+@pytest.mark.slow
+def test_relu_means_drift_more_with_depth_without_batch_norm_and_not_with_it(relu_distributions):
+    plain, bn = relu_distributions["plain"]["drift"][-1], relu_distributions["batch norm"]["drift"][-1]
+    assert relu_distributions["plain"]["steps"][-1] == 200 and plain.shape == (5,)
+    assert np.all(np.diff(plain) > 0) and plain[-1] > 1.0, plain
+    assert np.all(bn < 0.05), bn
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [SEED, 1])
+def test_noisy_batch_norm_trains_like_batch_norm_despite_unstable_inputs(seed):
+    runs = lab2.noisy_batch_norm(num_epochs=3, num_train=3000, seed=seed, progress=False)
+    plain, bn, noisy = (runs[v] for v in lab2.NOISY_VERSIONS)
+    assert not np.all(np.isfinite(plain["train_error"])) and plain["valid_acc"] < 0.15
+    assert bn["valid_acc"] > 0.88 and noisy["valid_acc"] > 0.88
+    assert abs(bn["valid_acc"] - noisy["valid_acc"]) < 0.02
+    assert noisy["step_change"].shape == (5,) and np.all(noisy["step_change"] > 10 * bn["step_change"])
+    assert noisy["steps"][-1] == 180
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [SEED, 1])
+def test_batch_norm_regularises_with_small_batches(seed):
+    runs = lab2.small_training_set(num_epochs=30, seed=seed, progress=False)
+    small, large = runs[10], runs[50]
+    gain = {size: r["plain"].valid_error[-1] - r["batch norm"].valid_error[-1] for size, r in runs.items()}
+    for r in (small, large):
+        assert len(r["plain"].epoch) == 30 and r["plain"].train_error[-1] < 0.01
+    assert small["batch norm"].train_error[-1] > 0.1
+    assert gain[10] > 0.05
+    assert abs(small["plain"].valid_acc[-1] - small["batch norm"].valid_acc[-1]) < 0.05
+    assert large["batch norm"].train_error[-1] < small["batch norm"].train_error[-1]
+    assert gain[50] < gain[10]
+
+
 # ---------------------------------------------------------------- 6. the loss landscape
+
 
 def test_batch_norm_smooths_the_loss_along_the_gradient():
     landscape = lab2.loss_landscape(num_steps=300, seed=SEED, progress=False)
@@ -212,6 +269,7 @@ def test_batch_norm_smooths_the_loss_along_the_gradient():
 
 
 # ---------------------------------------------------------------- 7. spatial batch norm
+
 
 def test_spatial_batch_norm_is_per_channel_and_keeps_the_pattern():
     spatial = lab2.spatial_statistics(seed=SEED)

@@ -1,12 +1,13 @@
 """Every claim of the Lab 3 notebook, asserted on the reference solutions.
 
-Each test calls the experiment function the notebook calls (``mlplab.experiments.lab3``)
+Each test calls the experiment function the notebook calls (``mlplab.course.experiments.lab3``)
 with the notebook's seed and default sizes, and checks the statement made under
 "What you should see" in ``solutions/labs/lab3.py`` with an explicit threshold.
 Experiments that several tests read run once per module (fixtures). The notebook trains
 the dropout runs in three calls; every run draws its seeds afresh from ``SEED``, so one
 call with all four regularisers gives the same runs.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlplab.experiments import lab3
+from mlplab.course.experiments import lab3
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "solutions" / "labs" / "lab3.py"
@@ -26,6 +27,7 @@ pytestmark = pytest.mark.xdist_group("lab3-claims")  # one worker trains the sha
 
 
 # ---------------------------------------------------------------- infrastructure
+
 
 def test_experiments_are_deterministic():
     first = lab3.dropconnect_vs_dropout(num_masks=300, seed=7)
@@ -58,10 +60,17 @@ def test_notebook_seed_and_sizes_match():
 
 # ---------------------------------------------------------------- 1-2. overfitting and dropout
 
+
 @pytest.fixture(scope="module")
 def runs():
-    return lab3.train_dropout_networks(regularisers=(NO, HIDDEN_DROP, BOTH, ANNEALED), num_train=NUM_TRAIN,
-                                       hidden_dim=WIDTH, num_epochs=NUM_EPOCHS, seed=SEED, progress=False)
+    return lab3.train_dropout_networks(
+        regularisers=(NO, HIDDEN_DROP, BOTH, ANNEALED),
+        num_train=NUM_TRAIN,
+        hidden_dim=WIDTH,
+        num_epochs=NUM_EPOCHS,
+        seed=SEED,
+        progress=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -111,8 +120,9 @@ def test_input_dropout_keeps_about_p_of_the_ink():
 
 
 def test_averaging_sub_networks_approaches_the_scaled_network(runs, valid500):
-    result = lab3.mask_averaging(runs[BOTH]["model"], valid500["inputs"], valid500["labels"],
-                                 num_masks=(1, 2, 5, 10, 20, 50), seed=SEED)
+    result = lab3.mask_averaging(
+        runs[BOTH]["model"], valid500["inputs"], valid500["labels"], num_masks=(1, 2, 5, 10, 20, 50), seed=SEED
+    )
     assert result["single_acc"] < result["scaled_acc"] - 0.04
     assert np.all(np.diff(result["ensemble_error"]) < 0)
     assert result["ensemble_error"][-1] < result["scaled_error"] + 0.05
@@ -122,8 +132,14 @@ def test_averaging_sub_networks_approaches_the_scaled_network(runs, valid500):
 
 def test_dropout_networks_survive_the_removal_of_units(runs, valid500):
     names = (NO, HIDDEN_DROP, BOTH)
-    removal = lab3.unit_removal({name: runs[name]["model"] for name in names}, valid500["inputs"],
-                                valid500["labels"], fractions=(0.0, 0.25, 0.5, 0.75), repeats=5, seed=SEED)
+    removal = lab3.unit_removal(
+        {name: runs[name]["model"] for name in names},
+        valid500["inputs"],
+        valid500["labels"],
+        fractions=(0.0, 0.25, 0.5, 0.75),
+        repeats=5,
+        seed=SEED,
+    )
     assert removal[NO][0] - removal[NO][2] > 0.2
     for name in (HIDDEN_DROP, BOTH):
         assert removal[name][0] - removal[name][2] < 0.06
@@ -131,6 +147,7 @@ def test_dropout_networks_survive_the_removal_of_units(runs, valid500):
 
 
 # ---------------------------------------------------------------- 3. DropConnect
+
 
 def test_dropconnect_and_dropout_have_the_same_mean_and_variance_but_not_the_same_correlation():
     result = lab3.dropconnect_vs_dropout(incl_prob=0.5, input_dim=100, output_dim=20, num_masks=4000, seed=SEED)
@@ -143,6 +160,7 @@ def test_dropconnect_and_dropout_have_the_same_mean_and_variance_but_not_the_sam
 
 
 # ---------------------------------------------------------------- 4. annealed dropout
+
 
 def test_annealed_dropout_ends_close_to_the_complete_network(runs):
     probs = runs[ANNEALED]["incl_probs"]
@@ -159,6 +177,7 @@ def test_annealed_dropout_ends_close_to_the_complete_network(runs):
 
 
 # ---------------------------------------------------------------- 5. maxout
+
 
 def test_maxout_contains_relu_and_abs():
     check = lab3.maxout_as_relu()
@@ -189,6 +208,7 @@ def test_maxout_and_relu_networks_of_similar_size():
 
 # ---------------------------------------------------------------- 6. data augmentation
 
+
 def test_augmented_digits_keep_shape_and_range():
     examples = lab3.augmentation_examples(num_images=8, seed=SEED)
     for name in ("shift", "rotation", "noise", "elastic", "all", "flip", "upside down"):
@@ -200,8 +220,9 @@ def test_augmented_digits_keep_shape_and_range():
 
 @pytest.fixture(scope="module")
 def augmented():
-    return lab3.train_with_augmentation(num_train=500, hidden_dim=WIDTH, num_epochs=50, elastic=False, seed=SEED,
-                                        progress=False)
+    return lab3.train_with_augmentation(
+        num_train=500, hidden_dim=WIDTH, num_epochs=50, elastic=False, seed=SEED, progress=False
+    )
 
 
 def test_augmentation_lowers_the_validation_error(augmented):
@@ -214,8 +235,9 @@ def test_augmentation_lowers_the_validation_error(augmented):
 
 def test_augmentation_teaches_invariance_to_shifts_but_not_to_flips(augmented):
     valid = lab3.validation_digits(1000)
-    plain = lab3.transformed_accuracy(augmented["no augmentation"]["model"], valid["inputs"], valid["labels"],
-                                      seed=SEED)
+    plain = lab3.transformed_accuracy(
+        augmented["no augmentation"]["model"], valid["inputs"], valid["labels"], seed=SEED
+    )
     aug = lab3.transformed_accuracy(augmented["augmented"]["model"], valid["inputs"], valid["labels"], seed=SEED)
     assert plain["shift"] < 0.7 and 0.85 < plain["original"] < 0.91
     assert aug["shift"] > 0.8

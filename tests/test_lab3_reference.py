@@ -1,9 +1,10 @@
 """The Lab 3 reference solutions: conventions of the docstrings, gradients, statistics of the random parts.
 
-The test process runs on the reference (conftest.py sets MLPLAB_REFERENCE=1). Statistical
+The test process runs on the reference (conftest.py points MLPLAB_EXERCISES at solutions/). Statistical
 assertions use fixed seeds, so they are deterministic; their thresholds are still many standard
 errors wide, so that they describe the distribution rather than one draw.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,7 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlplab.augmentation import (
+from mlplab.course.checks import checks_of
+from mlplab.data import MinibatchProvider
+from mlplab.errors import CrossEntropySoftmaxError
+from mlplab.exercises.augmentation import (
     AugmentedProvider,
     check_images,
     elastic_deformation,
@@ -22,13 +26,10 @@ from mlplab.augmentation import (
     random_rotation,
     random_shift,
 )
-from mlplab.checks import checks_of
-from mlplab.data import MinibatchProvider
-from mlplab.errors import CrossEntropySoftmaxError
+from mlplab.exercises.dropout import DropConnectLayer, DropoutLayer, annealed_incl_prob, check_incl_prob
+from mlplab.exercises.maxout import MaxoutLayer
 from mlplab.gradcheck import check_layer_bprop, check_layer_param_grads, numerical_vjp, rel_error
 from mlplab.layers import AffineLayer, ReluLayer, StochasticLayer
-from mlplab.layers.dropout import DropConnectLayer, DropoutLayer, annealed_incl_prob, check_incl_prob
-from mlplab.layers.maxout import MaxoutLayer
 from mlplab.learning_rules import GradientDescentLearningRule
 from mlplab.models import MultipleLayerModel
 from mlplab.training import Trainer
@@ -45,6 +46,7 @@ def same_global_state(a, b) -> bool:
 
 
 # ----------------------------------------------------------------------------- dropout
+
 
 @pytest.mark.parametrize("inverted", [True, False])
 @given(seed=st.integers(0, 2**32 - 1), p=st.floats(0.05, 1.0))
@@ -134,10 +136,17 @@ def test_dropout_is_a_linear_layer_with_a_fixed_mask():
 
 # ----------------------------------------------------------------------------- DropConnect
 
+
 def make_dropconnect(seed, weights, biases, p):
-    return DropConnectLayer(weights.shape[1], weights.shape[0], np.random.default_rng(seed), p,
-                            weights_init=lambda s, r: weights.copy(), biases_init=lambda s, r: biases.copy(),
-                            dtype=np.float64)
+    return DropConnectLayer(
+        weights.shape[1],
+        weights.shape[0],
+        np.random.default_rng(seed),
+        p,
+        weights_init=lambda s, r: weights.copy(),
+        biases_init=lambda s, r: biases.copy(),
+        dtype=np.float64,
+    )
 
 
 @given(seed=st.integers(0, 2**32 - 1), p=st.floats(0.1, 1.0))
@@ -211,12 +220,19 @@ def test_a_network_with_dropconnect_and_dropout_trains():
     inputs = rng.standard_normal((200, 10)).astype(np.float32)
     labels = (inputs[:, 0] + inputs[:, 1] > 0).astype(np.int64)
     provider = MinibatchProvider(inputs, labels, 20, rng=np.random.default_rng(14), num_classes=2)
-    model = MultipleLayerModel([
-        AffineLayer(10, 32, rng=rng), ReluLayer(), DropoutLayer(np.random.default_rng(15), 0.8),
-        DropConnectLayer(32, 2, np.random.default_rng(16), 0.7, weights_init=lambda s, r: 0.1 * r.standard_normal(s)),
-    ])
+    model = MultipleLayerModel(
+        [
+            AffineLayer(10, 32, rng=rng),
+            ReluLayer(),
+            DropoutLayer(np.random.default_rng(15), 0.8),
+            DropConnectLayer(
+                32, 2, np.random.default_rng(16), 0.7, weights_init=lambda s, r: 0.1 * r.standard_normal(s)
+            ),
+        ]
+    )
     history = Trainer(model, CrossEntropySoftmaxError(), GradientDescentLearningRule(0.2), provider, provider).train(
-        15, progress=False)
+        15, progress=False
+    )
     assert history.valid_acc[-1] > 0.9
     with pytest.raises(TypeError, match="default_rng"):
         DropConnectLayer(3, 2, None)
@@ -225,6 +241,7 @@ def test_a_network_with_dropconnect_and_dropout_trains():
 
 
 # ----------------------------------------------------------------------------- annealed dropout
+
 
 @given(p0=st.floats(0.01, 1.0), num=st.integers(1, 50))
 @FAST
@@ -245,9 +262,9 @@ def test_annealed_schedule_example_and_errors():
 
 # ----------------------------------------------------------------------------- maxout
 
+
 def test_maxout_groups_consecutive_units_and_breaks_ties_to_the_first():
-    x = np.array([[1.0, 3.0, 2.0, -1.0, -1.0, -5.0],
-                  [0.0, 0.0, 0.0, 4.0, 7.0, 7.0]])
+    x = np.array([[1.0, 3.0, 2.0, -1.0, -1.0, -5.0], [0.0, 0.0, 0.0, 4.0, 7.0, 7.0]])
     layer = MaxoutLayer(pool_size=3)
     y = layer.fprop(x)
     np.testing.assert_array_equal(y, [[3.0, -1.0], [0.0, 7.0]])
@@ -281,8 +298,9 @@ def test_maxout_shape_errors_name_the_sizes_and_dtype_is_kept():
 
 def test_maxout_network_gradients():
     rng = np.random.default_rng(17)
-    model = MultipleLayerModel([AffineLayer(5, 8, rng=rng, dtype=np.float64), MaxoutLayer(4),
-                                AffineLayer(2, 3, rng=rng, dtype=np.float64)])
+    model = MultipleLayerModel(
+        [AffineLayer(5, 8, rng=rng, dtype=np.float64), MaxoutLayer(4), AffineLayer(2, 3, rng=rng, dtype=np.float64)]
+    )
     x = rng.standard_normal((6, 5))
     activations = model.fprop(x)
     grads = model.grads_wrt_params(activations, np.ones((6, 3)))
@@ -290,6 +308,7 @@ def test_maxout_network_gradients():
 
 
 # ----------------------------------------------------------------------------- augmentation
+
 
 def distinct_images(seed, shape=(50, 10, 12)):
     rng = np.random.default_rng(seed)
@@ -305,8 +324,12 @@ def test_shift_is_a_zero_filled_translation_within_range(seed, m):
     np.testing.assert_array_equal(images, saved)
     assert out.shape == images.shape and out.dtype == images.dtype
     for image, moved in zip(images, out):
-        found = [(dy, dx) for dy in range(-m, m + 1) for dx in range(-m, m + 1)
-                 if np.array_equal(moved, np.pad(image, m)[m - dy:m - dy + 10, m - dx:m - dx + 12])]
+        found = [
+            (dy, dx)
+            for dy in range(-m, m + 1)
+            for dx in range(-m, m + 1)
+            if np.array_equal(moved, np.pad(image, m)[m - dy : m - dy + 10, m - dx : m - dx + 12])
+        ]
         assert len(found) == 1
 
 
@@ -385,9 +408,11 @@ def test_augmented_provider_keeps_shapes_targets_and_pairing():
     for (x, t), (x_ref, t_ref) in zip(identity, reference):
         np.testing.assert_array_equal(x, x_ref)
         np.testing.assert_array_equal(t, t_ref)
-    shifted = AugmentedProvider(MinibatchProvider(inputs, labels, 5, rng=np.random.default_rng(11)),
-                                [partial(random_shift, max_shift=1), partial(pixel_noise, std=0.05)],
-                                np.random.default_rng(13))
+    shifted = AugmentedProvider(
+        MinibatchProvider(inputs, labels, 5, rng=np.random.default_rng(11)),
+        [partial(random_shift, max_shift=1), partial(pixel_noise, std=0.05)],
+        np.random.default_rng(13),
+    )
     for (x, t), (x_ref, t_ref) in zip(shifted, MinibatchProvider(inputs, labels, 5, rng=np.random.default_rng(11))):
         assert x.shape == x_ref.shape and x.dtype == np.float32
         np.testing.assert_array_equal(t, t_ref)
@@ -400,6 +425,7 @@ def test_augmented_provider_keeps_shapes_targets_and_pairing():
 
 
 # ----------------------------------------------------------------------------- the checks themselves
+
 
 @pytest.mark.parametrize("check", checks_of("lab3"), ids=lambda c: c.task_id)
 def test_the_reference_passes_its_own_check_for_independent_randomness(check):

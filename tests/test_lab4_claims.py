@@ -1,9 +1,10 @@
 """Every claim of the Lab 4 notebook, asserted on the reference solutions.
 
-Each test calls the experiment function the notebook calls (``mlplab.experiments.lab4``)
+Each test calls the experiment function the notebook calls (``mlplab.course.experiments.lab4``)
 with the notebook's seed and default sizes, and checks the statement made under
 "What you should see" in ``solutions/labs/lab4.py`` with an explicit threshold.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlplab.experiments import lab4
+from mlplab.course.experiments import lab4
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "solutions" / "labs" / "lab4.py"
@@ -24,14 +25,16 @@ pytestmark = pytest.mark.xdist_group("lab4-claims")
 
 # ---------------------------------------------------------------- infrastructure
 
+
 def _notebook_text() -> str:
     return NOTEBOOK.read_text()
 
 
 def test_experiments_are_deterministic():
     first = lab4.bagged_perceptrons(num_models=4, num_train=20, num_test=50, num_steps=20, grid_size=5, seed=7)
-    again = lab4.bagged_perceptrons(num_models=4, num_train=20, num_test=50, num_steps=20, grid_size=5,
-                                    seed=np.random.default_rng(7))
+    again = lab4.bagged_perceptrons(
+        num_models=4, num_train=20, num_test=50, num_steps=20, grid_size=5, seed=np.random.default_rng(7)
+    )
     other = lab4.bagged_perceptrons(num_models=4, num_train=20, num_test=50, num_steps=20, grid_size=5, seed=8)
     np.testing.assert_array_equal(first["predictions"], again["predictions"])
     assert not np.array_equal(first["predictions"], other["predictions"])
@@ -49,18 +52,20 @@ def test_notebook_seed_and_sizes_match():
 
 # ---------------------------------------------------------------- 1. bootstrap samples
 
+
 def test_a_bootstrap_sample_contains_about_63_percent_of_the_data():
     boot = lab4.bootstrap_statistics(sizes=(5, 20, 100, 1000), num_samples=500, seed=SEED)
     assert np.all(np.abs(boot["distinct"] - boot["theory"]) < 0.01)
-    assert abs(boot["distinct"][0] - 0.67) < 0.01                     # "0.67 for 5 examples"
+    assert abs(boot["distinct"][0] - 0.67) < 0.01  # "0.67 for 5 examples"
     assert abs(boot["distinct"][-1] - (1 - math.exp(-1))) < 0.005
     assert np.all(np.abs(boot["multiplicities"] - boot["poisson"]) < 0.01)
     left_out, once, twice, three = boot["multiplicities"][:4]
-    assert abs(left_out - 0.37) < 0.01 and abs(once - 0.37) < 0.01    # "about 37% ... 37% drawn once"
-    assert abs(twice - 0.18) < 0.01 and abs(three - 0.06) < 0.01      # "18% twice and 6% three times"
+    assert abs(left_out - 0.37) < 0.01 and abs(once - 0.37) < 0.01  # "about 37% ... 37% drawn once"
+    assert abs(twice - 0.18) < 0.01 and abs(three - 0.06) < 0.01  # "18% twice and 6% three times"
 
 
 # ---------------------------------------------------------------- 3-4. bagged perceptrons and the theorem
+
 
 @pytest.fixture(scope="module")
 def perceptrons():
@@ -85,13 +90,14 @@ def test_the_bagging_identities_hold_to_rounding_error(perceptrons):
 def test_bagging_stable_perceptrons_gains_little(perceptrons):
     p = perceptrons
     assert p["bagged_error"] < p["mean_error"]
-    assert p["bagged_error"] > 0.8 * p["mean_error"]          # "by less than 20%"
+    assert p["bagged_error"] > 0.8 * p["mean_error"]  # "by less than 20%"
     assert p["bias_squared"] < 0.01
     assert p["cross_term"] > 10 * p["variance_term"]
     assert np.all(p["bagged_errors"] <= p["mean_errors"] + 1e-15)  # the theorem, for every K
 
 
 # ---------------------------------------------------------------- 5. correlated members
+
 
 @pytest.fixture(scope="module")
 def correlated():
@@ -112,10 +118,12 @@ def test_only_uncorrelated_members_approach_the_bias_floor(correlated):
 
 # ---------------------------------------------------------------- 6. bagged networks
 
+
 @pytest.fixture(scope="module")
 def nets():
-    return lab4.bagged_mlps(num_models=NUM_NETWORKS, num_train=NUM_DIGITS, hidden_dim=100, num_epochs=NUM_EPOCHS,
-                            seed=SEED, progress=False)
+    return lab4.bagged_mlps(
+        num_models=NUM_NETWORKS, num_train=NUM_DIGITS, hidden_dim=100, num_epochs=NUM_EPOCHS, seed=SEED, progress=False
+    )
 
 
 def test_bagged_networks_beat_the_typical_and_the_best_member(nets):

@@ -1,9 +1,10 @@
 """The Lab 4 reference solutions: conventions of the docstrings, the bagging identities, statistics of the samples.
 
-The test process runs on the reference (conftest.py sets MLPLAB_REFERENCE=1). Statistical
+The test process runs on the reference (conftest.py points MLPLAB_EXERCISES at solutions/). Statistical
 assertions use fixed seeds, so they are deterministic; their thresholds are still many standard
 errors wide.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlplab.bagging import (
+from mlplab.course.checks import checks_of
+from mlplab.exercises.bagging import (
     bag_models,
     bagged_error_terms,
     bagged_predictions,
@@ -25,7 +27,6 @@ from mlplab.bagging import (
     tanh_perceptron,
     tanh_perceptron_grads,
 )
-from mlplab.checks import checks_of
 from mlplab.gradcheck import numerical_gradient, rel_error
 
 FAST = settings(max_examples=30, deadline=None)
@@ -43,6 +44,7 @@ def ensemble(seed: int, num_models: int, num_points: int, bias: float = 0.0):
 
 
 # ----------------------------------------------------------------------------- 4.1 bootstrap
+
 
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 200))
 @FAST
@@ -72,10 +74,11 @@ def test_bootstrap_draws_with_replacement_uniformly():
     # each count ~ Binomial(100000, 1/500): mean 200, sd 14; the extreme of 500 stays within 6 sd
     assert np.all(np.abs(counts - repeats) < 6 * math.sqrt(repeats))
     left_out = np.mean([out_of_bag_mask(bootstrap_indices(n, rng), n).mean() for _ in range(repeats)])
-    assert abs(left_out - (1 - 1 / n) ** n) < 0.005   # standard error about 0.0015
+    assert abs(left_out - (1 - 1 / n) ** n) < 0.005  # standard error about 0.0015
 
 
 # ----------------------------------------------------------------------------- 4.2 tanh perceptron
+
 
 @given(seed=st.integers(0, 2**32 - 1))
 @FAST
@@ -98,12 +101,13 @@ def test_tanh_perceptron_output_and_threshold():
     w = np.array([0.5, 0.25])
     y = tanh_perceptron(x, w, 1.0)
     assert y.shape == (3,) and np.all((0 < y) & (y < 1))
-    assert y[0] == pytest.approx(0.5)             # on the hyperplane w . x = theta
+    assert y[0] == pytest.approx(0.5)  # on the hyperplane w . x = theta
     assert y[1] == pytest.approx(0.5 * (1 + math.tanh(-1.0)))
     assert isinstance(tanh_perceptron_grads(x, np.ones(3), w, 1.0)[1], float)
 
 
 # ----------------------------------------------------------------------------- 4.3 bagged ensemble
+
 
 def test_bag_models_trains_each_model_on_its_own_sample():
     x = np.arange(20, dtype=float)[:, None]
@@ -130,8 +134,8 @@ def test_bag_models_trains_each_model_on_its_own_sample():
 
 # ----------------------------------------------------------------------------- 4.4-4.6 the theorem
 
-@given(seed=st.integers(0, 2**32 - 1), k=st.integers(1, 12), p=st.integers(1, 80),
-       bias=st.floats(-1.0, 1.0))
+
+@given(seed=st.integers(0, 2**32 - 1), k=st.integers(1, 12), p=st.integers(1, 80), bias=st.floats(-1.0, 1.0))
 @FAST
 def test_bagging_identities_hold_exactly(seed, k, p, bias):
     predictions, targets = ensemble(seed, k, p, bias)
@@ -160,7 +164,9 @@ def test_error_correlations_and_the_equal_correlation_formula():
     rng = np.random.default_rng(2)
     num_models, num_points, rho = 30, 20000, 0.4
     targets = rng.random(num_points)
-    noise = math.sqrt(rho) * rng.normal(size=num_points) + math.sqrt(1 - rho) * rng.normal(size=(num_models, num_points))
+    noise = math.sqrt(rho) * rng.normal(size=num_points) + math.sqrt(1 - rho) * rng.normal(
+        size=(num_models, num_points)
+    )
     predictions = targets + 0.1 + 0.3 * noise
     correlations = error_correlations(predictions, targets)
     assert correlations.shape == (num_models, num_models)
@@ -173,6 +179,7 @@ def test_error_correlations_and_the_equal_correlation_formula():
 
 
 # ----------------------------------------------------------------------------- 4.7 combination rules
+
 
 def test_combination_rules():
     p = np.array([[[0.7, 0.2, 0.1]], [[0.1, 0.5, 0.4]], [[0.45, 0.45, 0.1]]])
@@ -197,6 +204,7 @@ def test_combined_rows_are_distributions(seed):
 
 
 # ----------------------------------------------------------------------------- the checks themselves
+
 
 @pytest.mark.parametrize("check", checks_of("lab4"), ids=lambda c: c.task_id)
 def test_the_reference_passes_its_own_check_for_independent_randomness(check):

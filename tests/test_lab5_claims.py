@@ -1,10 +1,11 @@
 """Every claim of the Lab 5 notebook, asserted on the reference solutions.
 
-Each test calls the experiment function the notebook calls (``mlplab.experiments.lab5``)
+Each test calls the experiment function the notebook calls (``mlplab.course.experiments.lab5``)
 with the notebook's seed and default sizes, and checks the statement made under
 "What you should see" in ``solutions/labs/lab5.py`` with an explicit threshold.
 Experiments that several tests read run once per module (fixtures).
 """
+
 from __future__ import annotations
 
 import re
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlplab.experiments import lab5
+from mlplab.course.experiments import lab5
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "solutions" / "labs" / "lab5.py"
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.xdist_group("lab5-claims")  # one worker trains the sha
 
 
 # ---------------------------------------------------------------- infrastructure
+
 
 def test_experiments_are_deterministic():
     first = lab5.corruption_examples(num_images=20, seed=7)
@@ -59,6 +61,7 @@ def test_notebook_seed_and_sizes_match():
 
 # ---------------------------------------------------------------- 1. corruptions
 
+
 def test_corruptions_change_what_they_should():
     stats = lab5.corruption_examples(num_images=100, seed=SEED)["stats"]
     gaussian, masking, salt = stats["gaussian 0.3"], stats["masking 0.3"], stats["salt and pepper 0.2"]
@@ -72,10 +75,12 @@ def test_corruptions_change_what_they_should():
 
 # ---------------------------------------------------------------- 2. autoencoders
 
+
 @pytest.fixture(scope="module")
 def autoencoders():
-    return lab5.train_autoencoders(("none", "masking 0.3"), code_dim=64, num_train=NUM_TRAIN,
-                                   num_epochs=AE_EPOCHS, seed=SEED, progress=False)
+    return lab5.train_autoencoders(
+        ("none", "masking 0.3"), code_dim=64, num_train=NUM_TRAIN, num_epochs=AE_EPOCHS, seed=SEED, progress=False
+    )
 
 
 @pytest.fixture(scope="module")
@@ -88,9 +93,9 @@ def test_training_error_falls_fast_then_slowly(autoencoders):
     for r in autoencoders.values():
         e = r["train_errors"]
         assert len(e) == AE_EPOCHS and np.all(np.isfinite(e))
-        assert e[2] < 0.7 * e[0]               # falls quickly in the first epochs
-        assert e[-1] < e[-2] < e[-3]           # still falling after 20 epochs
-        assert e[-2] - e[-1] < 0.05 * e[-1]    # but slowly
+        assert e[2] < 0.7 * e[0]  # falls quickly in the first epochs
+        assert e[-1] < e[-2] < e[-3]  # still falling after 20 epochs
+        assert e[-2] - e[-1] < 0.05 * e[-1]  # but slowly
 
 
 def test_autoencoders_beat_the_mean_digit(errors):
@@ -127,9 +132,11 @@ def test_filters_become_smooth_and_denoising_ones_smoother(autoencoders):
 
 # ---------------------------------------------------------------- 3. pretraining
 
+
 def _pretraining(seed):
-    return lab5.pretraining_vs_random(num_labelled=200, num_unlabelled=NUM_TRAIN, pretrain_epochs=5,
-                                      finetune_epochs=50, seed=seed, progress=False)
+    return lab5.pretraining_vs_random(
+        num_labelled=200, num_unlabelled=NUM_TRAIN, pretrain_epochs=5, finetune_epochs=50, seed=seed, progress=False
+    )
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +164,7 @@ def test_pretraining_advantage_holds_for_other_seeds(seed):
 
 # ---------------------------------------------------------------- 4. tied weights
 
+
 def test_notebook_tied_run_uses_the_notebook_sizes():
     assert "lab5.tied_vs_untied(num_train=NUM_TRAIN, num_epochs=AE_EPOCHS, seed=SEED)" in _notebook_text()
 
@@ -169,7 +177,7 @@ def test_tied_autoencoder_learns_faster_and_generalises_as_well_with_half_the_we
     assert tied["num_params"] == 784 * 64 + 64 + 784
     gap = np.array(untied["train_errors"]) - np.array(tied["train_errors"])
     assert len(gap) == AE_EPOCHS and np.all(np.isfinite(gap))
-    assert np.all(gap[:10] > 1.0)                # lower in each of the first 10 epochs, by more than 1
-    assert abs(gap[-1]) < 1.0 and gap[-1] < gap[1]   # the untied one catches up
+    assert np.all(gap[:10] > 1.0)  # lower in each of the first 10 epochs, by more than 1
+    assert abs(gap[-1]) < 1.0 and gap[-1] < gap[1]  # the untied one catches up
     ratio = tied["valid_error"] / untied["valid_error"]
-    assert 0.9 < ratio < 1.1                     # validation reconstruction within 10% of each other
+    assert 0.9 < ratio < 1.1  # validation reconstruction within 10% of each other

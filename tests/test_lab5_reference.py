@@ -1,9 +1,10 @@
 """The Lab 5 reference solutions: conventions of the docstrings, statistics of the corruptions, training.
 
-The test process runs on the reference (conftest.py sets MLPLAB_REFERENCE=1). Statistical
+The test process runs on the reference (conftest.py points MLPLAB_EXERCISES at solutions/). Statistical
 assertions use fixed seeds, so they are deterministic; their thresholds are still many standard
 errors wide, so that they describe the distribution rather than one draw.
 """
+
 from __future__ import annotations
 
 from functools import partial
@@ -13,25 +14,24 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlplab.autoencoders import (
+from mlplab.course.checks import checks_of
+from mlplab.data import MinibatchProvider
+from mlplab.errors import SumOfSquaredDiffsError
+from mlplab.exercises.autoencoders import (
     DenoisingProvider,
     TiedAutoencoder,
     TiedDecoderLayer,
     autoencoder,
-    encode,
     gaussian_corruption,
     masking_corruption,
     pretrain_stack,
     pretrained_classifier,
     salt_and_pepper_corruption,
     tied_autoencoder,
-    train_autoencoder,
 )
-from mlplab.checks import checks_of
-from mlplab.data import MinibatchProvider
-from mlplab.errors import SumOfSquaredDiffsError
 from mlplab.gradcheck import numerical_gradient, numerical_vjp, rel_error
 from mlplab.layers import AffineLayer, ReluLayer, SigmoidLayer, TanhLayer
+from mlplab.training import encode, train_autoencoder
 
 FAST = settings(max_examples=25, deadline=None)
 CORRUPTIONS = {
@@ -46,6 +46,7 @@ def same_global_state(a, b) -> bool:
 
 
 # ----------------------------------------------------------------------------- corruptions
+
 
 @pytest.mark.parametrize("name", CORRUPTIONS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -94,6 +95,7 @@ def test_salt_and_pepper_sets_a_fraction_q_to_zero_or_one_evenly():
 
 # ----------------------------------------------------------------------------- the autoencoder
 
+
 def test_autoencoder_layers_and_defaults():
     model = autoencoder(12, 5, np.random.default_rng(0))
     assert [type(layer) for layer in model.layers] == [AffineLayer, SigmoidLayer, AffineLayer, SigmoidLayer]
@@ -111,12 +113,14 @@ def test_autoencoder_gradients_agree_with_central_differences():
     x, error = rng.uniform(0, 1, (4, 7)), SumOfSquaredDiffsError()
     grads = model.grads_wrt_params(model.fprop(x), error.grad(model.fprop(x)[-1], x))
     for param, grad in zip(model.params, grads):
+
         def loss(values, param=param):
             saved = param.copy()
             param[...] = values
             value = error(model.fprop(x)[-1], x)
             param[...] = saved
             return value
+
         assert rel_error(grad, numerical_gradient(loss, param.copy())) < 1e-7
 
 
@@ -140,12 +144,20 @@ def test_denoising_provider_yields_corrupted_inputs_and_clean_targets():
 def test_training_an_autoencoder_lowers_the_reconstruction_error():
     x = np.random.default_rng(0).uniform(0, 1, (60, 16)).astype(np.float32) ** 3
     model = autoencoder(16, 4, np.random.default_rng(1), weights_init=lambda s, r: r.normal(0, 0.3, s))
-    errors = train_autoencoder(model, x, np.random.default_rng(2), num_epochs=30, learning_rate=1.0, batch_size=10,
-                               corruption=partial(masking_corruption, drop_prob=0.2))
+    errors = train_autoencoder(
+        model,
+        x,
+        np.random.default_rng(2),
+        num_epochs=30,
+        learning_rate=1.0,
+        batch_size=10,
+        corruption=partial(masking_corruption, drop_prob=0.2),
+    )
     assert len(errors) == 30 and errors[-1] < 0.7 * errors[0]
 
 
 # ----------------------------------------------------------------------------- pretraining
+
 
 def test_pretrain_stack_trains_each_autoencoder_on_the_codes_of_the_previous():
     x = np.random.default_rng(0).uniform(0, 1, (40, 10))
@@ -157,8 +169,9 @@ def test_pretrain_stack_trains_each_autoencoder_on_the_codes_of_the_previous():
         seen.append((data.copy(), before))
 
     build = partial(autoencoder, weights_init=lambda s, r: r.normal(0, 0.5, s), dtype=np.float64)
-    models = pretrain_stack(x, [6, 3], np.random.default_rng(1), build=build, train=train, num_epochs=3,
-                            learning_rate=1.0, batch_size=8)
+    models = pretrain_stack(
+        x, [6, 3], np.random.default_rng(1), build=build, train=train, num_epochs=3, learning_rate=1.0, batch_size=8
+    )
     assert [(m.layers[0].input_dim, m.layers[0].output_dim) for m in models] == [(10, 6), (6, 3)]
     np.testing.assert_array_equal(seen[0][0], x)
     np.testing.assert_allclose(seen[1][0], encode(models[0].layers[:2], x), rtol=1e-12)
@@ -198,8 +211,9 @@ def test_the_reference_passes_its_own_check_for_independent_randomness(check):
         assert check.compare(student, expected, inputs)
 
 
-@pytest.mark.parametrize("check", [c for c in checks_of("lab5") if c.task_id not in STOCHASTIC],
-                         ids=lambda c: c.task_id)
+@pytest.mark.parametrize(
+    "check", [c for c in checks_of("lab5") if c.task_id not in STOCHASTIC], ids=lambda c: c.task_id
+)
 def test_the_deterministic_checks_give_the_same_outputs_twice(check):
     for seed in (1, 2):
         inputs = check.make_inputs(np.random.default_rng(seed))
@@ -212,6 +226,7 @@ def test_the_deterministic_checks_give_the_same_outputs_twice(check):
 
 
 # ----------------------------------------------------------------------------- tied weights
+
 
 def scaled_error(actual: np.ndarray, numerical: np.ndarray) -> float:
     """``max |actual - numerical|`` over ``max |numerical|``: entries near 0 do not blow it up (the check's measure)."""
@@ -230,7 +245,9 @@ def test_tied_decoder_gradients_agree_with_central_differences(seed, batch, code
     np.testing.assert_allclose(y, h @ layer.weights + layer.biases, rtol=1e-12)
     assert scaled_error(layer.bprop(h, y, g), numerical_vjp(layer.fprop, h.copy(), g)) < 1e-7
     (dc,) = layer.grads_wrt_params(h, g)
-    assert scaled_error(dc, numerical_vjp(lambda _: layer.fprop(h), layer.biases, g)) < 1e-6  # a small sum: central-difference noise
+    assert (
+        scaled_error(dc, numerical_vjp(lambda _: layer.fprop(h), layer.biases, g)) < 1e-6
+    )  # a small sum: central-difference noise
     assert scaled_error(layer.grads_wrt_weights(h, g), numerical_vjp(lambda _: layer.fprop(h), layer.weights, g)) < 1e-7
     assert [p is layer.biases for p in layer.params] == [True]
 
@@ -252,8 +269,9 @@ def test_tied_autoencoder_shares_w_and_lists_it_once():
 @pytest.mark.parametrize("output", [SigmoidLayer, None])
 def test_tied_autoencoder_gradients_sum_both_uses_of_w(output):
     rng = np.random.default_rng(5)
-    model = tied_autoencoder(7, 3, rng, hidden=TanhLayer, output=output,
-                             weights_init=lambda s, r: r.normal(0, 0.7, s), dtype=np.float64)
+    model = tied_autoencoder(
+        7, 3, rng, hidden=TanhLayer, output=output, weights_init=lambda s, r: r.normal(0, 0.7, s), dtype=np.float64
+    )
     model.params[1][...] = rng.normal(0, 0.3, 3)
     model.params[2][...] = rng.normal(0, 0.3, 7)
     x, error = rng.uniform(0, 1, (4, 7)), SumOfSquaredDiffsError()
@@ -269,7 +287,9 @@ def test_tied_autoencoder_gradients_sum_both_uses_of_w(output):
 
 def test_training_a_tied_autoencoder_updates_both_uses_of_w():
     rng = np.random.default_rng(2)
-    x = (1 / (1 + np.exp(-rng.normal(0, 1, (200, 3)) @ rng.normal(0, 2, (3, 16))))).astype(np.float32)  # rank-3 structure
+    x = (1 / (1 + np.exp(-rng.normal(0, 1, (200, 3)) @ rng.normal(0, 2, (3, 16))))).astype(
+        np.float32
+    )  # rank-3 structure
     model = tied_autoencoder(16, 4, rng)
     errors = train_autoencoder(model, x, rng, num_epochs=15, learning_rate=0.5, batch_size=20)
     assert errors[-1] < 0.9 * errors[0]

@@ -1,9 +1,10 @@
 """Every claim of the Lab 6 notebook, asserted on the reference solutions.
 
-Each test calls the experiment function the notebook calls (``mlplab.experiments.lab6``) with the
+Each test calls the experiment function the notebook calls (``mlplab.course.experiments.lab6``) with the
 notebook's seed and default sizes, and checks the statement made under "What you should see" in
 ``solutions/labs/lab6.py`` with an explicit threshold.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlplab.experiments import lab6
-from mlplab.optimisers import exponential_decay, step_decay, warmup_cosine
+from mlplab.course.experiments import lab6
+from mlplab.exercises.optimisers import exponential_decay, step_decay, warmup_cosine
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "solutions" / "labs" / "lab6.py"
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.xdist_group("lab6-claims")
 
 
 # ---------------------------------------------------------------- infrastructure
+
 
 def _notebook_text() -> str:
     return NOTEBOOK.read_text()
@@ -55,6 +57,7 @@ def test_experiments_are_deterministic_and_refuse_unknown_names():
 
 # ---------------------------------------------------------------- 1. the stability limit of SGD
 
+
 def test_sgd_is_stable_exactly_below_two_over_lambda_max():
     limit = lab6.largest_stable_sgd_rate()
     assert limit == 2.0
@@ -67,6 +70,7 @@ def test_sgd_is_stable_exactly_below_two_over_lambda_max():
 
 
 # ---------------------------------------------------------------- 2. momentum
+
 
 def test_momentum_and_nesterov_are_much_faster_than_sgd():
     race = lab6.optimiser_race(names=("SGD", "momentum", "Nesterov"))
@@ -92,7 +96,23 @@ def test_momentum_schedule_values():
     assert lab6.momentum_schedule(np.array([4999]), 0.99)[0] < 0.99
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [SEED, 1])
+def test_the_momentum_schedule_on_a_deep_net(seed):
+    runs = lab6.momentum_on_a_deep_net(num_epochs=15, seed=seed, progress=False)
+    error = {label: r["train_error"] for label, r in runs.items()}
+    scheduled, half = error["schedule, max 0.99"], error["alpha = 0.5"]
+    assert all(len(e) == 15 for e in error.values()) and len(runs["alpha = 0.5"]["mom_coeff"]) == 900
+    np.testing.assert_allclose(runs["schedule, max 0.99"]["mom_coeff"][[0, 249, 250, 899]], [0.5, 0.5, 0.75, 0.875])
+    np.testing.assert_array_equal(scheduled[:4], half[:4])  # 240 steps at alpha = 0.5
+    assert scheduled[-1] < 0.7 * half[-1]
+    assert int(np.sum(np.diff(error["alpha = 0.99"]) > 0)) >= 2  # erratic
+    assert error["alpha = 0.99"][-1] > 2 * scheduled[-1]
+    assert error["alpha = 0.9"][-1] == min(e[-1] for e in error.values())
+
+
 # ---------------------------------------------------------------- 3. AdaGrad and RMSProp
+
 
 def test_adagrad_rates_only_shrink_and_rmsprop_rates_recover():
     rates = lab6.effective_learning_rates(seed=SEED)
@@ -105,6 +125,7 @@ def test_adagrad_rates_only_shrink_and_rmsprop_rates_recover():
 
 
 # ---------------------------------------------------------------- 4. Adam
+
 
 def test_adam_bias_correction():
     adam = lab6.adam_bias_correction(num_steps=40, seed=SEED)
@@ -132,6 +153,7 @@ def test_adam_first_step_is_the_same_in_both_directions():
 
 # ---------------------------------------------------------------- 6. MNIST
 
+
 @pytest.fixture(scope="module")
 def histories():
     return lab6.train_with_optimisers(num_epochs=NUM_EPOCHS, seed=SEED, progress=False)
@@ -157,6 +179,7 @@ def test_validation_errors_are_close_together(histories):
 
 # ---------------------------------------------------------------- 7. schedules
 
+
 def test_schedule_curves_have_their_documented_shape():
     curves = lab6.schedule_curves(num_epochs=40, initial_rate=0.1)
     step = curves["step decay (x0.5 every 10)"]
@@ -180,7 +203,45 @@ def test_decaying_schedules_beat_the_noise_floor_of_a_constant_rate():
     for name in ("step decay", "exponential", "warm-up + cosine"):
         assert noisy[name][-1] < constant[-1] / 4, name
     text = _notebook_text()
-    for snippet in ('"constant 0.5": lambda t: 0.5,', '"step decay": lambda t: step_decay(t, 0.5, 0.5, 10),',
-                    '"exponential": lambda t: exponential_decay(t, 0.5, 0.05),',
-                    '"warm-up + cosine": lambda t: warmup_cosine(t, 0.5, 39, 5, 0.005),'):
+    for snippet in (
+        '"constant 0.5": lambda t: 0.5,',
+        '"step decay": lambda t: step_decay(t, 0.5, 0.5, 10),',
+        '"exponential": lambda t: exponential_decay(t, 0.5, 0.05),',
+        '"warm-up + cosine": lambda t: warmup_cosine(t, 0.5, 39, 5, 0.005),',
+    ):
         assert snippet in text  # the notebook runs these very schedules
+
+
+# ---------------------------------------------------------------- 8. Adam's relatives
+
+
+@pytest.mark.parametrize("seed", [SEED, 1])
+def test_amsgrad_steps_stay_small_after_the_gradients_shrink(seed):
+    drop = lab6.step_sizes_after_a_drop(seed=seed)
+    before = {name: drop[name][100:150].mean() for name in ("Adam", "AMSGrad", "AdaMax", "Nadam")}
+    late = {name: drop[name][300:400].mean() for name in before}
+    assert all(drop[name][150:160].mean() < drop[name][140:150].mean() for name in before)  # all shrink at once
+    assert late["Adam"] > 2 * late["AMSGrad"]
+    assert late["AMSGrad"] < 0.2 * before["AMSGrad"]
+
+
+@pytest.mark.parametrize("seed", [SEED, 1])
+def test_adamw_decays_every_parameter_alike_and_adam_with_l2_does_not(seed):
+    decay = lab6.decoupled_weight_decay(seed=seed)
+    assert decay["pure decay"] == pytest.approx(0.999**1000)
+    for group in ("large gradients", "small gradients"):
+        assert abs(decay["AdamW"][group] - decay["pure decay"]) < 0.15, group
+    coupled = decay["Adam + L2"]
+    assert abs(coupled["large gradients"] - decay["AdamW"]["large gradients"]) < 0.1
+    assert coupled["small gradients"] < 0.1 * coupled["large gradients"]
+
+
+# ---------------------------------------------------------------- 9. gradient clipping
+
+
+def test_clipping_bounds_the_loss_but_does_not_make_the_run_converge():
+    clipping = lab6.clipping_on_the_bowl(learning_rate=2.2, max_norm=1.0, num_steps=200)
+    assert len(clipping["plain"]) == len(clipping["clipped"]) == 201
+    assert clipping["plain"][-1] > 1e12
+    assert np.all(clipping["clipped"] < 1.5 * clipping["clipped"][0])
+    assert clipping["clipped"][-1] > 0.4

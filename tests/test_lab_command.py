@@ -1,13 +1,16 @@
 """`make lab` and `make instructor` open real JupyterLab servers: the student's workspace without
 the instructor's tools, and the course folder with the formgrader."""
+
 import json
 
 import pytest
-
 from jupyter_servers import disabled_extensions, get, make_server
 
-INSTRUCTOR_PLUGINS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
-                      "@jupyter/nbgrader:course-list")
+INSTRUCTOR_PLUGINS = (
+    "@jupyter/nbgrader:formgrader",
+    "@jupyter/nbgrader:create-assignment",
+    "@jupyter/nbgrader:course-list",
+)
 
 
 @pytest.mark.slow
@@ -16,7 +19,7 @@ def test_make_lab_opens_the_workspace_without_instructor_tools(tmp_path):
     with make_server("lab", tmp_path, WORK=str(work)) as base:
         names = {item["name"] for item in json.loads(get(f"{base}/api/contents")[1])["content"]}
         assert {"lab1.ipynb", "lab6.ipynb", "mlplab", "README.md", "test_selfcheck.py"} <= names
-        status, body = get(f"{base}/api/contents/mlplab/layers/hidden_units.py")
+        status, body = get(f"{base}/api/contents/mlplab/exercises/hidden_units.py")
         assert status == 200 and b"NotImplementedError" in body, "the exercise files must be visible"
         status, page = get(f"{base}/lab")
         assert status == 200 and b"JupyterLab" in page

@@ -1,28 +1,32 @@
 """Every lab through the real nbgrader pipeline: release, autograde, gradebook, feedback, export.
 
 One course folder per lab, one test per lab (the pipeline is expensive and its steps
-depend on each other): the blank release must score 0, the reference 100%, bug-zoo
+depend on each other): the blank release must score 0, the reference 100% of the tasks (its
+notebook executed in the sandbox; the others are graded scores only, ``--no-notebooks``), written
+answers wait for a grader (blank ones score 0) and count once graded by hand, bug-zoo
 submissions each lose exactly their task with feedback that names the mistake, and broken
 submissions are reported while the others are graded. The other grading paths (nbgrader's own
 command line, NbGraderAPI) and the class-run guarantees are in test_course_pipeline.py.
 """
+
 import csv
 import shutil
 
 import nbformat
 import pytest
-
-from autograder.course import Course, CourseError
 from bugzoo import all_of
-from mlplab.tasks import TASKS, exercise_files
-from autograder.generate import find_leaks
 from submissions import REPO, with_bug
 
-LABS = sorted({t.lab for t in TASKS if (REPO / "labs" / f"{t.lab}.ipynb").is_file()})
+from autograder.course import Course, CourseError
+from autograder.generate import find_leaks
+from mlplab.course.questions import questions_of
+from mlplab.course.tasks import TASKS, exercise_files
+
+LABS = sorted({t.lab for t in TASKS})
 
 
-# How many bug-zoo submissions go through nbgrader per lab, one per task (each one executes the
-# notebook through the sandboxed pipeline, 10-60 s); every bug of the zoo also goes through the real grader in test_grading.py.
+# How many bug-zoo submissions go through nbgrader per lab, one per task (scores only: only the
+# reference's notebook is executed); every bug of the zoo also goes through the real grader in test_grading.py.
 NBGRADER_BUGS = 3
 
 
@@ -46,13 +50,17 @@ def test_lab_through_nbgrader(lab, tmp_path):
     # release: stubs, no solutions, no hidden tests
     release = course.release(lab)
     for relpath in exercise_files():
-        if (REPO / relpath).is_file():
-            assert (release / relpath).read_text() == (REPO / relpath).read_text(), relpath
+        assert (release / relpath).read_text() == (REPO / relpath).read_text(), relpath
     nb = nbformat.read(release / f"{lab}.ipynb", as_version=4)
     assert not any("HIDDEN" in c.source or "assert_task" in c.source for c in nb.cells)
     assert (release / "mlplab" / "data" / "mnist5k.npz").is_file()
-    # no solution of any lab in the course's source folder either
-    assert not find_leaks([course.root / "source"])
+    # every written question is an empty, manually graded answer cell (release() found no model answer)
+    answers = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    questions = questions_of(lab)
+    assert [c.metadata.nbgrader.grade_id for c in answers] == [q.cell_id for q in questions]
+    assert all(c.cell_type == "markdown" and c.source == "YOUR ANSWER HERE" for c in answers)
+    # no solution of any lab in the course's source library either
+    assert not find_leaks([course.root / "source" / "mlplab"])
 
     def submit(student, mutate=None):
         folder = tmp_path / "work" / student
@@ -70,19 +78,37 @@ def test_lab_through_nbgrader(lab, tmp_path):
             reference(folder)
             for relpath, text in with_bug(bug).items():
                 (folder / relpath).write_text(text)
+
         return mutate
+
+    def written(folder):
+        reference(folder)
+        path = folder / f"{lab}.ipynb"
+        answered = nbformat.read(path, as_version=4)
+        for cell in answered.cells:
+            if cell.metadata.get("nbgrader", {}).get("solution"):
+                cell.source = "My prediction, then what I saw and why."
+        nbformat.write(answered, path)
 
     submit("blank")
     submit("ref", reference)
+    submit("writer", written)
     for number, bug in enumerate(bugs):
         submit(f"bug{number}", buggy(bug))
     submit("notjson", lambda f: (f / f"{lab}.ipynb").write_text("this is not a notebook {"))
     submit("nonotebook", lambda f: (f / f"{lab}.ipynb").unlink())
-    outcomes = {o.student: o for o in course.autograde(lab)}
+    # the reference's notebook is executed in the sandbox; the others' scores only (the same scores
+    # either way; the feedback's verdicts come from the grader, not from the kernel)
+    scores_only = Course(course.root, notebooks=False)
+    outcomes = {o.student: o for o in scores_only.autograde(lab, [s for s in course.students(lab) if s != "ref"])}
+    (outcomes["ref"],) = course.autograde(lab, ["ref"])
+    assert outcomes["ref"].notebook == "executed", outcomes["ref"]
+    assert outcomes["blank"].notebook.startswith("not executed (scores only"), outcomes["blank"]
 
     # scores: blank 0, reference full, the bug loses exactly its task
     assert outcomes["blank"].ok and outcomes["blank"].score == 0, outcomes["blank"]
     assert outcomes["ref"].ok and outcomes["ref"].score == full, outcomes["ref"]
+    assert outcomes["writer"].ok and outcomes["writer"].score == full, outcomes["writer"]
     for number, bug in enumerate(bugs):
         outcome = outcomes[f"bug{number}"]
         bug_points = next(t.points for t in tasks if t.id == bug.task_id)
@@ -100,6 +126,23 @@ def test_lab_through_nbgrader(lab, tmp_path):
                 expected = 0 if task.id == bug.task_id else task.points
                 assert gb.find_grade(task.cell_id, lab, lab, f"bug{number}").score == expected, bug.name
         assert gb.find_submission(lab, "ref").score == full
+        # written answers: blank ones score 0 and need no grader, the others wait for one
+        for question in questions:
+            for student in ("blank", "ref"):
+                row = gb.find_grade(question.cell_id, lab, lab, student)
+                assert row.score == 0 and not row.needs_manual_grade, (student, question.id)
+            row = gb.find_grade(question.cell_id, lab, lab, "writer")
+            assert row.auto_score is None and row.needs_manual_grade, question.id
+        assert gb.find_submission(lab, "writer").needs_manual_grade
+        assert not gb.find_submission(lab, "ref").needs_manual_grade
+        assert gb.find_submission(lab, "writer").max_score == full + sum(q.points for q in questions)
+        # a grader scores one answer in the formgrader: it counts, and the notebook needs no more grading
+        # of that cell
+        graded = gb.find_grade(questions[0].cell_id, lab, lab, "writer")
+        graded.manual_score = questions[0].points
+        graded.needs_manual_grade = False
+        gb.db.commit()
+        assert gb.find_submission(lab, "writer").score == full + questions[0].points
         assert "notjson" not in [s.student.id for s in gb.assignment_submissions(lab)]
 
     # feedback: HTML only, no hidden tests, names the mistake
@@ -113,18 +156,22 @@ def test_lab_through_nbgrader(lab, tmp_path):
         assert "BEGIN HIDDEN TESTS" not in html and "assert_task" not in html
         assert str(course.root) not in html
     for number, bug in enumerate(bugs):
-        html = (course.root / "feedback" / f"bug{number}" / lab / f"{lab}.html").read_text().lower()
-        assert bug.feedback.lower() in html, bug.name
+        # without whitespace: the hint is wrapped to a width (textwrap, which also breaks after hyphens)
+        html = "".join((course.root / "feedback" / f"bug{number}" / lab / f"{lab}.html").read_text().lower().split())
+        assert "".join(bug.feedback.lower().split()) in html, bug.name
 
     # export: one row per graded submission, a column per task
     rows = {r["student"]: r for r in csv.DictReader(course.export(tmp_path / "grades.csv").open())}
-    assert set(rows) == {"blank", "ref", "notjson", "nonotebook", *(f"bug{n}" for n in range(len(bugs)))}
+    assert set(rows) == {"blank", "ref", "writer", "notjson", "nonotebook", *(f"bug{n}" for n in range(len(bugs)))}
     assert float(rows["ref"]["score"]) == full and float(rows["blank"]["score"]) == 0
     assert rows["ref"]["status"] == "graded" and rows["ref"]["sandbox"] in ("bwrap", "none")
     assert rows["notjson"]["status"].startswith("not graded: ") and "not a valid notebook" in rows["notjson"]["status"]
     assert rows["notjson"]["score"] == ""
     for number, bug in enumerate(bugs):
         assert float(rows[f"bug{number}"][bug.task_id]) == 0 and float(rows["ref"][bug.task_id]) > 0
+    assert float(rows["writer"][questions[0].cell_id]) == questions[0].points
+    assert all(rows["writer"][q.cell_id] == "to grade" for q in questions[1:])
+    assert all(float(rows["ref"][q.cell_id]) == 0 for q in questions)
 
 
 def test_unknown_lab_and_missing_release_are_clear_errors(tmp_path):

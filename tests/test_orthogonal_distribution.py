@@ -4,12 +4,13 @@ A uniformly (Haar) distributed orthogonal matrix is a rotation or a reflection w
 each, and every entry has mean 0 (its distribution is unchanged by flipping the sign of a row).
 The SVD's ``U`` alone fails both: LAPACK fixes the signs of the singular vectors.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from mlplab.initialisers import orthogonal
+from mlplab.exercises.initialisers import orthogonal
 
 DRAWS = 4000
 Z = 5.0  # standard errors: a false alarm has probability below 1e-6 per statistic

@@ -5,6 +5,7 @@ release, a submission without its notebook) is copied three times and graded ser
 two local processes, and on a Dask LocalCluster of two workers, one of which is killed during
 the run.
 """
+
 from __future__ import annotations
 
 import os
@@ -12,12 +13,12 @@ import shutil
 import signal
 
 import pytest
+from bugzoo import lab1
+from submissions import submit_class, with_bug
 
 from autograder import parallel
 from autograder.course import Course
-from bugzoo import lab1
-from mlplab.tasks import TASKS
-from submissions import make_submission, with_bug
+from mlplab.course.tasks import TASKS
 
 LAB = "lab1"
 BUGS = [lab1.BUGS[14]]
@@ -31,22 +32,17 @@ def released(tmp_path_factory):
     """A course folder with lab 1 released and the class submitted, not yet graded."""
     base = tmp_path_factory.mktemp("parallel")
     course = Course(base / "course")
-    release = course.release(LAB)
-    work = base / "work"
+    course.release(LAB)
     class_ = {"reference": {}, "blank": None, "nonotebook": {}}
     class_.update({student: with_bug(bug) for student, bug in zip(BUGS_STUDENTS, BUGS)})
-    for student, replace in class_.items():
-        folder = shutil.copytree(release, work / student)
-        if replace is not None:
-            make_submission(folder, LAB, replace=replace)
-        if student == "nonotebook":
-            (folder / f"{LAB}.ipynb").unlink()
-        course.submit(LAB, student, folder)
+    submit_class(course, LAB, base / "work", class_)
     return course.root
 
 
-def _copy(root, tmp_path, name) -> Course:
-    return Course(shutil.copytree(root, tmp_path / name))
+def _copy(root, tmp_path, name, *, notebooks: bool = False) -> Course:
+    """A copy of the course; its autogrades record scores only unless ``notebooks`` (they are the
+    same either way: the serial and Dask runs skip the notebooks, the local jobs execute them)."""
+    return Course(shutil.copytree(root, tmp_path / name), notebooks=notebooks)
 
 
 def gradebook_scores(course: Course) -> dict:
@@ -71,12 +67,13 @@ def serial(released, tmp_path_factory):
 
 
 def test_two_local_jobs_write_the_serial_gradebook(released, serial, tmp_path):
-    course = _copy(released, tmp_path, "course")
+    course = _copy(released, tmp_path, "course", notebooks=True)
     outcomes = parallel.autograde(course, LAB, jobs=2)
     assert [o.student for o in outcomes] == course.students(LAB)
+    assert {o.notebook for o in outcomes if o.ok} == {"executed"}
     assert gradebook_scores(course) == serial
     again = ["reference", BUGS_STUDENTS[0]]  # graded again, as after an interrupted run: no change
-    rerun = parallel.autograde(course, LAB, again, jobs=2)
+    rerun = parallel.autograde(Course(course.root, notebooks=False), LAB, again, jobs=2)
     assert [o.score for o in rerun] == [serial["outcomes"][s][1] for s in again]
     assert gradebook_scores(course) == serial
 
@@ -84,9 +81,12 @@ def test_two_local_jobs_write_the_serial_gradebook(released, serial, tmp_path):
 def test_dask_cluster_with_a_killed_worker_writes_the_serial_gradebook(released, serial, tmp_path):
     distributed = pytest.importorskip("distributed")
     course = _copy(released, tmp_path, "course")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster, set_as_default=False) as client:  # autograde makes its own
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster, set_as_default=False) as client,
+    ):  # autograde makes its own
         pids = list(client.run(os.getpid).values())
         killed = []
 

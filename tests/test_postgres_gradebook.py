@@ -5,6 +5,7 @@ account, releases lab 1 into it, and has two graders write at once: one serially
 course folder, one with ``--jobs 2`` from a copy of it, each for half of the class. Every
 graded submission's scores in the database are its trusted verdict's, task for task.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,12 +18,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from bugzoo import lab1
+from submissions import submit_class, with_bug
 
 from autograder.course import Course
 from autograder.course_config import GRADEBOOK_URL_FILE
-from bugzoo import lab1
-from mlplab.tasks import TASKS
-from submissions import make_submission, with_bug
+from mlplab.course.tasks import TASKS
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 LAB = "lab1"
@@ -52,16 +53,30 @@ def postgres_url():
         port = s.getsockname()[1]
     started = False
     try:
-        init = _as_server_account([str(PG_BIN / "initdb"), "-D", str(data), "--auth=trust", "--username=grader",
-                                   "--no-sync"])
+        init = _as_server_account(
+            [str(PG_BIN / "initdb"), "-D", str(data), "--auth=trust", "--username=grader", "--no-sync"]
+        )
         assert init.returncode == 0, init.stderr
-        start = _as_server_account([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-w",
-                                    "-t", "60", "-o", f"-c listen_addresses=127.0.0.1 -p {port} -k {base}",
-                                    "start"])
+        start = _as_server_account(
+            [
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(base / "log"),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                f"-c listen_addresses=127.0.0.1 -p {port} -k {base}",
+                "start",
+            ]
+        )
         assert start.returncode == 0, start.stderr + (base / "log").read_text()
         started = True
-        made = _as_server_account([str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "grader",
-                                   "mlplab"])
+        made = _as_server_account(
+            [str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "grader", "mlplab"]
+        )
         assert made.returncode == 0, made.stderr
         yield f"postgresql://grader@127.0.0.1:{port}/mlplab"
     finally:
@@ -75,24 +90,56 @@ def test_two_graders_write_one_postgres_gradebook_at_once(postgres_url, tmp_path
     first.mkdir()
     (first / GRADEBOOK_URL_FILE).write_text(postgres_url + "\n")
     course = Course(first)
-    release = course.release(LAB)
-    class_ = {"reference": {}, "blank": None, "bug": with_bug(lab1.BUGS[14]), "nonotebook": {}}
-    for student, replace in class_.items():
-        folder = shutil.copytree(release, tmp_path / "work" / student)
-        if replace is not None:
-            make_submission(folder, LAB, replace=replace)
-        if student == "nonotebook":
-            (folder / f"{LAB}.ipynb").unlink()
-        course.submit(LAB, student, folder)
+    course.release(LAB)
+    submit_class(
+        course,
+        LAB,
+        tmp_path / "work",
+        {"reference": {}, "blank": None, "bug": with_bug(lab1.BUGS[14]), "nonotebook": {}},
+    )
     second = shutil.copytree(first, tmp_path / "grader2")
     assert not (first / "gradebook.db").exists()
 
     cli = [str(BIN / "mlplab-course")]
-    graders = [subprocess.Popen([*cli, "--course", str(first), "autograde", LAB, "--student", "reference",
-                                 "--student", "blank"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True),
-               subprocess.Popen([*cli, "--course", str(second), "autograde", LAB, "--jobs", "2", "--student", "bug",
-                                 "--student", "nonotebook"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True)]
+    # scores only (--no-notebooks): the notebook stage writes nothing into the database
+    graders = [
+        subprocess.Popen(
+            [
+                *cli,
+                "--course",
+                str(first),
+                "autograde",
+                LAB,
+                "--no-notebooks",
+                "--student",
+                "reference",
+                "--student",
+                "blank",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        ),
+        subprocess.Popen(
+            [
+                *cli,
+                "--course",
+                str(second),
+                "autograde",
+                LAB,
+                "--no-notebooks",
+                "--jobs",
+                "2",
+                "--student",
+                "bug",
+                "--student",
+                "nonotebook",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        ),
+    ]
     outputs = [g.communicate(timeout=900)[0] for g in graders]
     assert graders[0].returncode == 0, outputs[0]
     assert graders[1].returncode == 2 and "nonotebook" in outputs[1] and "NOT GRADED" in outputs[1], outputs[1]
@@ -105,8 +152,9 @@ def test_two_graders_write_one_postgres_gradebook_at_once(postgres_url, tmp_path
             verdicts[student] = {r["task_id"]: r["points"] for r in record["verdict"]["results"]}
     with Course(first).gradebook() as gb:
         assert "postgresql" in str(gb.db.bind.url)
-        in_database = {s.student.id: {t.id: gb.find_grade(t.cell_id, LAB, LAB, s.student.id).score
-                                      for t in TASKS if t.lab == LAB}
-                       for s in gb.assignment_submissions(LAB)}
+        in_database = {
+            s.student.id: {t.id: gb.find_grade(t.cell_id, LAB, LAB, s.student.id).score for t in TASKS if t.lab == LAB}
+            for s in gb.assignment_submissions(LAB)
+        }
     assert {s: in_database[s] for s in verdicts} == verdicts
     assert sum(verdicts["reference"].values()) > sum(verdicts["bug"].values()) > sum(verdicts["blank"].values())

@@ -6,6 +6,7 @@ notebook's first cells run in a Jupyter kernel, ``mlplab.check`` and ``pytest`` 
 Python versions: ``python3.11`` (the course's version) by default; set ``MLPLAB_RELEASE_PYTHONS``
 (e.g. ``"python3.11 python3.12 python3.13"``) to try others.
 """
+
 import json
 import os
 import shutil
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from autograder.course import Course
+from mlplab.course.tasks import exercise_files
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHONS = os.environ.get("MLPLAB_RELEASE_PYTHONS", "python3.11").split()
@@ -30,7 +32,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 nb = nbformat.read("lab1.ipynb", as_version=4)
-first_graded = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade"))
+first_graded = next(i for i, c in enumerate(nb.cells)
+                    if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade"))
 nb.cells = nb.cells[:first_graded + 1]
 client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": "."}})
 try:
@@ -67,6 +70,12 @@ def release(tmp_path_factory):
     return Course(tmp_path_factory.mktemp("course")).release("lab1")
 
 
+def test_the_released_exercises_folder_holds_exactly_the_student_files(release):
+    folder = release / "mlplab" / "exercises"
+    found = {p.relative_to(release).as_posix() for p in folder.rglob("*") if p.is_file()}
+    assert found == set(exercise_files())
+
+
 @pytest.mark.parametrize("python", PYTHONS)
 def test_a_release_works_in_a_fresh_environment_outside_the_repository(release, python, tmp_path):
     found = shutil.which(python)
@@ -79,8 +88,12 @@ def test_a_release_works_in_a_fresh_environment_outside_the_repository(release, 
 
     proc = _run([python, "-m", "venv", str(env)], folder, timings, "make the environment")
     assert proc.returncode == 0, proc.stderr
-    proc = _run([env / "bin" / "pip", "install", "-q", "-r", "requirements.txt"], folder, timings,
-                "pip install -r requirements.txt")
+    proc = _run(
+        [env / "bin" / "pip", "install", "-q", "-r", "requirements.txt"],
+        folder,
+        timings,
+        "pip install -r requirements.txt",
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     proc = _run([env / "bin" / "python", "-c", "import autograder"], folder, timings, "no grader")
     assert proc.returncode != 0, "the grader must not be importable in a student's environment"
@@ -90,19 +103,31 @@ def test_a_release_works_in_a_fresh_environment_outside_the_repository(release, 
     assert "GRADED CELL FAILED" in proc.stdout and "not implemented yet: Lab 1, task 1.1" in proc.stdout
     failure = json.loads(proc.stdout.split("GRADED CELL FAILED:", 1)[1].splitlines()[0])
     assert len(failure) == 1 and "Traceback" not in proc.stdout, f"a one-line message, not {failure}"
-    assert "Exercises: your own files in mlplab/ (next to this notebook)" in proc.stdout
+    assert "Exercises: your own files in mlplab/exercises/ (next to this notebook)" in proc.stdout
 
-    proc = _run([env / "bin" / "python", "-c", "import mlplab; r = mlplab.check('lab1'); print(r.passed)"],
-                folder, timings, "mlplab.check('lab1') on the stubs")
+    proc = _run(
+        [env / "bin" / "python", "-c", "import mlplab; r = mlplab.check('lab1'); print(r.passed)"],
+        folder,
+        timings,
+        "mlplab.check('lab1') on the stubs",
+    )
     assert proc.returncode == 0 and "0/11 tasks pass" in proc.stdout, proc.stdout + proc.stderr
 
-    solution = REPO / "solutions" / "mlplab" / "initialisers.py"  # the student implements tasks 1.1-1.6
-    shutil.copyfile(solution, folder / "mlplab" / "initialisers.py")
-    proc = _run([env / "bin" / "pytest", "-v", "-k", "lab1.glorot_uniform or lab1.elu"], folder, timings,
-                "pytest -k ... after implementing")
+    solution = REPO / "solutions" / "mlplab" / "exercises" / "initialisers.py"  # the student implements tasks 1.1-1.6
+    shutil.copyfile(solution, folder / "mlplab" / "exercises" / "initialisers.py")
+    proc = _run(
+        [env / "bin" / "pytest", "-v", "-k", "lab1.glorot_uniform or lab1.elu"],
+        folder,
+        timings,
+        "pytest -k ... after implementing",
+    )
     assert "test_selfcheck.py::test_task[lab1.glorot_uniform] PASSED" in proc.stdout, proc.stdout
     assert "lab1.elu: not implemented yet: Lab 1, task 1.7" in proc.stdout, proc.stdout
-    proc = _run([env / "bin" / "python", "-c", "import mlplab; mlplab.check('lab1.glorot_uniform')"],
-                folder, timings, "mlplab.check('lab1.glorot_uniform')")
+    proc = _run(
+        [env / "bin" / "python", "-c", "import mlplab; mlplab.check('lab1.glorot_uniform')"],
+        folder,
+        timings,
+        "mlplab.check('lab1.glorot_uniform')",
+    )
     assert proc.returncode == 0 and "PASS  Glorot uniform" in proc.stdout, proc.stdout + proc.stderr
     print(f"\n{python}: " + "; ".join(f"{label} {seconds:.1f} s" for label, seconds in timings))

@@ -1,4 +1,5 @@
 """The sandbox, attacked directly: what code inside can see, write, start and keep running."""
+
 import hashlib
 import io
 import json
@@ -15,14 +16,15 @@ import pytest
 
 from autograder import sandbox
 from autograder.paths import REPOSITORY
-from mlplab.checks import pack, unpack
+from mlplab.course.checks import pack, unpack
 
 pytestmark = pytest.mark.skipif(sandbox.status() != "bwrap", reason="the bwrap sandbox is not usable here")
 
 
-def run_inside(code: str, *, reads=None, writes=(), limits=sandbox.Limits(), timeout=60):
-    cmd = sandbox.launcher_argv([sandbox.sandbox_python(), "-c", code], reads=reads, writes=writes,
-                                limits=limits)
+def run_inside(code: str, *, reads=None, writes=(), limits=None, timeout=60):
+    cmd = sandbox.launcher_argv(
+        [sandbox.sandbox_python(), "-c", code], reads=reads, writes=writes, limits=limits or sandbox.Limits()
+    )
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
 
 
@@ -47,14 +49,14 @@ def test_the_self_test_passes_here():
 
 def test_it_sees_python_and_a_clean_library_but_not_the_repository_passwd_or_environment(monkeypatch):
     monkeypatch.setenv("MLPLAB_INSTRUCTOR_SECRET", "s3cret")
-    code = f'''
+    code = f"""
 import json, os, mlplab, autograder
 paths = {json.dumps([str(REPOSITORY / n) for n in ("solutions", "tests", ".git", "course", "mlplab")])}
 print(json.dumps({{"visible": [p for p in paths if os.path.exists(p)], "mlplab": mlplab.__file__,
                   "library": sorted(os.listdir("/opt/mlplab/python")), "passwd": open("/etc/passwd").read(),
                   "env": dict(os.environ), "home": os.path.exists("/root/.bash_history"),
                   "uid": [os.getuid(), os.getgid(), os.getgroups()]}}))
-'''
+"""
     seen = report(run_inside(code))
     assert seen["visible"] == []
     assert seen["mlplab"] == "/opt/mlplab/python/mlplab/__init__.py"
@@ -70,7 +72,7 @@ def test_it_cannot_write_outside_its_folder_nor_remount_nor_hold_capabilities(tm
     readable.mkdir(), writable.mkdir()
     (readable / "gradebook.db").write_text("precious")
     before = [digest(readable), digest(REPOSITORY / "solutions")]
-    code = f'''
+    code = f"""
 import ctypes, json, os, subprocess
 wrote = []
 for folder in ("/", "/usr", "/etc", "/opt/mlplab/python/mlplab", "/ro", {sys.prefix!r}, {str(REPOSITORY)!r}):
@@ -92,7 +94,7 @@ nested = subprocess.run(["unshare", "-r", "mount", "-o", "remount,rw,bind", "/us
 status = dict(l.split(":\\t") for l in open("/proc/self/status").read().splitlines() if ":\\t" in l)
 print(json.dumps({{"wrote": wrote, "remounted": remounted, "tool": tool, "nested": nested,
                   "caps": [status[c].strip() for c in ("CapEff", "CapPrm", "CapBnd")]}}))
-'''
+"""
     seen = report(run_inside(code, reads={str(readable): "/ro"}, writes=[writable]))
     assert seen["wrote"] == [] and seen["remounted"] == []
     assert seen["tool"] != 0 and seen["nested"] != 0
@@ -102,7 +104,7 @@ print(json.dumps({{"wrote": wrote, "remounted": remounted, "tool": tool, "nested
 
 
 def test_it_cannot_see_or_signal_the_grader_nor_reach_the_network():
-    code = f'''
+    code = f"""
 import json, os, signal, socket
 pids = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
 try:
@@ -117,14 +119,14 @@ except OSError:
     net = False
 print(json.dumps({{"pids": pids, "signalled": signalled, "net": net,
                   "interfaces": [n for _, n in socket.if_nameindex()]}}))
-'''
+"""
     seen = report(run_inside(code))
     assert len(seen["pids"]) <= 3, seen  # bwrap's init, this python, maybe setpriv's leftovers
     assert not seen["signalled"] and not seen["net"] and seen["interfaces"] == ["lo"]
 
 
 def test_a_fork_bomb_stops_at_the_process_limit():
-    code = '''
+    code = """
 import os, time
 n = 0
 try:
@@ -135,7 +137,7 @@ try:
         n += 1
 except OSError as e:
     print(n, e.errno)
-'''
+"""
     start = time.monotonic()
     proc = run_inside(code, limits=sandbox.Limits(processes=32), timeout=60)
     forks, errno = map(int, proc.stdout.split())
@@ -144,7 +146,7 @@ except OSError as e:
 
 
 def test_memory_file_size_and_tmp_are_bounded(tmp_path):
-    code = f'''
+    code = f"""
 import json, numpy as np
 out = {{}}
 try:
@@ -161,7 +163,7 @@ for name, path in (("file", {str(tmp_path)!r} + "/big"), ("tmp", "/tmp/big")):
     except OSError as e:
         out[name] = e.errno
 print(json.dumps(out))
-'''
+"""
     limits = sandbox.Limits(memory_bytes=2 * 1024**3, file_bytes=8 * 1024**2, tmp_bytes=16 * 1024**2)
     seen = report(run_inside(code, writes=[tmp_path], limits=limits))
     assert seen == {"10GB": "MemoryError", "file": 27, "tmp": 27}  # EFBIG (file size limit) both
@@ -170,7 +172,7 @@ print(json.dumps(out))
 
 def test_nothing_it_starts_survives_it():
     marker = f"mlplab-daemon-{uuid.uuid4().hex}"
-    code = f'''
+    code = f"""
 import os, subprocess, sys
 subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", {marker!r}],
                  start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -179,27 +181,52 @@ if os.fork() == 0:
     os.setsid()
     os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(120)", {marker!r}])
 print("started")
-'''
+"""
     assert run_inside(code).stdout.strip() == "started"
     time.sleep(0.5)
-    survivors = []
+    assert tagged(marker) == []
+
+
+def tagged(marker: str) -> list[str]:
+    found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             if marker.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
-                survivors.append(pid)
+                found.append(pid)
         except OSError:
             pass
-    assert survivors == []
+    return found
+
+
+@pytest.mark.parametrize("dies_after", [0.0, 3.0])
+def test_a_sandbox_dies_with_the_process_that_started_it(dies_after):
+    """The grader SIGKILLed while its sandbox's launcher still starts (0 s), or once it runs (3 s)."""
+    marker = f"mlplab-orphan-{uuid.uuid4().hex}"
+    starter = f"""
+import os, subprocess, time
+from autograder import sandbox
+subprocess.Popen(sandbox.launcher_argv([sandbox.sandbox_python(), "-c", "import time; time.sleep(120)", {marker!r}]))
+time.sleep({dies_after})
+os.kill(os.getpid(), 9)
+"""
+    subprocess.run([sys.executable, "-c", starter], cwd=REPOSITORY, timeout=60)
+    deadline = time.monotonic() + 10
+    while (alive := tagged(marker)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert alive == []
 
 
 def test_grading_refuses_without_a_working_sandbox_unless_told(monkeypatch, tmp_path):
-    from autograder.grading import grade
     from submissions import make_submission
+
+    from autograder.grading import grade
 
     monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
     monkeypatch.setattr(sandbox, "_STATUS", None)
     assert "bwrap is not installed" in sandbox.self_test()[0]
-    with pytest.raises(sandbox.SandboxUnavailable, match="refusing to run student code unsandboxed.*bwrap is not installed"):
+    with pytest.raises(
+        sandbox.SandboxUnavailable, match="refusing to run student code unsandboxed.*bwrap is not installed"
+    ):
         grade(make_submission(tmp_path, base="stubs"), "lab1", seed=1)
     verdict = grade(make_submission(tmp_path, base="stubs"), "lab1", seed=1, allow_unsandboxed=True)
     assert verdict.sandbox == "none" and verdict.score == 0
@@ -211,8 +238,9 @@ def _bomb() -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         with archive.open("lab1.elu/outputs/y.npy", "w", force_zip64=True) as member:
             header = io.BytesIO()
-            np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False,
-                                                          "shape": (32 * 1024**2,)})
+            np.lib.format.write_array_header_1_0(
+                header, {"descr": "<f8", "fortran_order": False, "shape": (32 * 1024**2,)}
+            )
             member.write(header.getvalue())
             for _ in range(256):
                 member.write(bytes(1024**2))
@@ -239,8 +267,7 @@ def test_bounded_unpack_refuses_zip_bombs_and_lying_headers():
     liar = io.BytesIO()
     with zipfile.ZipFile(liar, "w", zipfile.ZIP_STORED) as archive:
         header = io.BytesIO()
-        np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False,
-                                                      "shape": (10**9,)})
+        np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (10**9,)})
         archive.writestr("lab1.elu/outputs/y.npy", header.getvalue() + bytes(64))
         archive.writestr("__meta__.npy", _meta())
     with pytest.raises(ValueError, match="header does not match"):
@@ -250,38 +277,46 @@ def test_bounded_unpack_refuses_zip_bombs_and_lying_headers():
 
 
 def test_the_kernel_writes_only_its_folder_and_cannot_see_the_grader(tmp_path):
-    from jupyter_client.manager import KernelManager
-    from traitlets.config import Config
+    """The kernel as nbgrader's pipeline starts it (SandboxedKernelManager over IPC sockets)."""
+    import asyncio
 
-    from autograder import kernel_sandbox
+    from autograder.preprocessors import SandboxedKernelManager
 
-    workdir, victim = tmp_path / "autograded", tmp_path / "gradebook.db"
+    workdir, runtime, victim = tmp_path / "autograded", tmp_path / "runtime", tmp_path / "gradebook.db"
+    workdir.mkdir()
+    runtime.mkdir()
     victim.write_text("precious")
-    config = Config()
-    env = kernel_sandbox.kernel_config(config, state_dir=tmp_path / "state", workdir=workdir)
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    manager = KernelManager(kernel_name=kernel_sandbox.KERNEL_NAME, transport="ipc",
-                            ip=config.KernelManager.ip, connection_file=config.KernelManager.connection_file)
-    try:
-        manager.start_kernel()
-        client = manager.client()
-        client.start_channels()
-        client.wait_for_ready(timeout=60)
-        code = (f"import os, json\nopen('here.txt', 'w').write('ok')\n"
-                f"try:\n    open({str(victim)!r}, 'w').write('0')\nexcept OSError as e:\n    print('refused', e.errno)\n"
-                f"print(json.dumps([os.getuid(), os.path.exists({str(REPOSITORY / 'solutions')!r}), "
-                f"len([p for p in os.listdir('/proc') if p.isdigit()])]))\n")
-        outputs = []
-        client.execute_interactive(code, timeout=60, output_hook=lambda m: outputs.append(
-            m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
-        client.stop_channels()
-    finally:
-        manager.shutdown_kernel(now=True)
-        for k, v in old.items():
-            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    code = (
+        f"import os, json\nopen('here.txt', 'w').write('ok')\n"
+        f"try:\n    open({str(victim)!r}, 'w').write('0')\nexcept OSError as e:\n    print('refused', e.errno)\n"
+        f"print(json.dumps([os.getuid(), os.path.exists({str(REPOSITORY / 'solutions')!r}), "
+        f"len([p for p in os.listdir('/proc') if p.isdigit()])]))\n"
+    )
+    outputs = []
+
+    async def run_in_the_kernel():
+        manager = SandboxedKernelManager(transport="ipc", connection_file=str(runtime / "connection.json"))
+        manager.sandbox_argv = sandbox.kernel_argv(workdir, runtime)
+        await manager.start_kernel()
+        try:
+            client = manager.client()
+            client.start_channels()
+            await client.wait_for_ready(timeout=60)
+            await client.execute_interactive(
+                code,
+                timeout=60,
+                output_hook=lambda m: (
+                    outputs.append(m["content"].get("text", "")) if m["msg_type"] == "stream" else None
+                ),
+            )
+            client.stop_channels()
+        finally:
+            await manager.shutdown_kernel(now=True)
+
+    asyncio.run(run_in_the_kernel())
     text = "".join(outputs)
     assert "refused" in text and victim.read_text() == "precious"
+    assert (workdir / "here.txt").read_text() == "ok"
     uid, sees_solutions, processes = json.loads(text.strip().splitlines()[-1])
     assert uid == 65534 and not sees_solutions and processes <= 4
     assert (workdir / "here.txt").read_text() == "ok"
@@ -290,13 +325,23 @@ def test_the_kernel_writes_only_its_folder_and_cannot_see_the_grader(tmp_path):
 def test_the_trusted_side_reads_a_worker_with_caps():
     from autograder import grading
 
-    flood = ("import os\nfor _ in range(100):\n    os.write(1, bytes(1024**2))\n    os.write(2, bytes(1024**2))\n")
-    proc = subprocess.Popen([sys.executable, "-c", flood], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    flood = "import os\nfor _ in range(100):\n    os.write(1, bytes(1024**2))\n    os.write(2, bytes(1024**2))\n"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", flood],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     out, err, problem = grading._communicate(proc, b"", time.monotonic() + 60)
     assert (out, problem) == (None, "too large") and len(err) <= grading.STDERR_TAIL_BYTES
-    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     start = time.monotonic()
     assert grading._communicate(proc, b"", start + 1)[2] == "timeout"
     assert time.monotonic() - start < 5 and proc.returncode is not None

@@ -1,4 +1,5 @@
 """The student's self-check and the reference switch."""
+
 import os
 import subprocess
 import sys
@@ -7,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import mlplab
-from mlplab.tasks import TASKS, UnknownTaskError
+from mlplab.course.tasks import TASKS, UnknownTaskError
 
 SOLUTIONS = str(Path(__file__).resolve().parents[1] / "solutions")
 
@@ -17,8 +18,9 @@ SOLUTIONS = os.environ["MLPLAB_SOLUTIONS"]  # tests/conftest.py; the library doe
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("MLPLAB_")}
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env={**clean, **env}, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**clean, **env}, timeout=120
+    )
 
 
 def test_reference_passes_its_own_self_check(capsys):
@@ -39,7 +41,9 @@ def test_stubs_fail_every_task_with_the_task_number():
     proc = run_python("import mlplab; r = mlplab.check('lab1'); print('PASSED' if r.passed else 'FAILED')")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("FAIL ") == len(LAB1) and proc.stdout.strip().endswith("FAILED")
-    assert "not implemented yet: Lab 1, task 1.7: implement ELULayer.fprop" in proc.stdout.replace("\n             ", " ")
+    assert "not implemented yet: Lab 1, task 1.7: implement ELULayer.fprop" in proc.stdout.replace(
+        "\n             ", " "
+    )
     assert proc.stderr == ""
 
 
@@ -50,7 +54,7 @@ def test_a_single_task_check_raises_so_a_graded_cell_fails():
 
 
 def test_a_failed_check_shows_as_one_line_in_a_notebook():
-    from mlplab.checks.selfcheck import SelfCheckFailed
+    from mlplab.course.checks.selfcheck import SelfCheckFailed
 
     error = SelfCheckFailed("lab1.elu: not implemented yet: Lab 1, task 1.7")
     assert isinstance(error, AssertionError)  # nbgrader and Run All treat it as a failing cell
@@ -59,29 +63,29 @@ def test_a_failed_check_shows_as_one_line_in_a_notebook():
 
 
 def test_reference_mode_is_announced(tmp_path):
-    proc = run_python("import mlplab; print(mlplab.exercise_source()); mlplab.check('lab1.elu')",
-                      MLPLAB_REFERENCE="1", MLPLAB_SOLUTIONS=SOLUTIONS)
+    proc = run_python(
+        "import mlplab; print(mlplab.exercise_source()); mlplab.check('lab1.elu')", MLPLAB_EXERCISES=SOLUTIONS
+    )
     assert proc.stdout.count("REFERENCE MODE: the exercises are loaded from") == 2, proc.stdout + proc.stderr
     proc = run_python("import mlplab; print(mlplab.exercise_source())")
     assert proc.stdout.startswith("Exercises: your own files in") and "REFERENCE" not in proc.stdout
 
 
-def test_use_reference_switches_before_import_and_refuses_after():
+def test_use_exercises_switches_before_import_and_refuses_after():
     proc = run_python(
         "import numpy as np, mlplab\n"
-        "mlplab.use_reference()\n"
-        "from mlplab import initialisers\n"
-        "print(initialisers.he_normal((3, 4), np.random.default_rng(0)).shape)\n", MLPLAB_SOLUTIONS=SOLUTIONS)
+        f"mlplab.use_exercises({SOLUTIONS!r})\n"
+        "from mlplab.exercises import initialisers\n"
+        "print(initialisers.__file__, initialisers.he_normal((3, 4), np.random.default_rng(0)).shape)\n"
+    )
     assert proc.returncode == 0 and "(3, 4)" in proc.stdout, proc.stderr
-    proc = run_python("import mlplab.initialisers, mlplab; mlplab.use_reference()", MLPLAB_SOLUTIONS=SOLUTIONS)
+    assert proc.stdout.startswith(str(Path(SOLUTIONS) / "mlplab" / "exercises")), proc.stdout
+    proc = run_python(f"import mlplab.exercises.initialisers, mlplab; mlplab.use_exercises({SOLUTIONS!r})")
     assert "restart the kernel" in proc.stderr
 
 
-def test_reference_environment_variable_and_missing_solutions_folder(tmp_path):
-    proc = run_python("import mlplab; print(mlplab.check('lab1').passed)", MLPLAB_REFERENCE="1",
-                      MLPLAB_SOLUTIONS=SOLUTIONS)
+def test_the_environment_variable_and_a_folder_without_exercises(tmp_path):
+    proc = run_python("import mlplab; print(mlplab.check('lab1').passed)", MLPLAB_EXERCISES=SOLUTIONS)
     assert proc.stdout.strip().endswith("True"), proc.stderr
-    proc = run_python("import mlplab", MLPLAB_REFERENCE="1")  # nothing says where: a clear error
-    assert "where are the reference solutions? set MLPLAB_SOLUTIONS" in proc.stderr
-    proc = run_python("import mlplab", MLPLAB_REFERENCE="1", MLPLAB_SOLUTIONS=str(tmp_path))
-    assert "reference solutions not found" in proc.stderr
+    proc = run_python("import mlplab", MLPLAB_EXERCISES=str(tmp_path))  # a wrong folder: a clear error
+    assert f"no exercise files in {tmp_path}" in proc.stderr, proc.stderr

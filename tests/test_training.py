@@ -1,4 +1,5 @@
 """Tests of the learning rule, the training loop (mlplab.training) and the plotting helpers."""
+
 import math
 
 import matplotlib
@@ -28,7 +29,7 @@ class ArrayProvider:
         n = len(self.inputs)
         order = self.rng.permutation(n) if self.rng is not None else np.arange(n)
         for start in range(0, n, self.batch_size):
-            batch = order[start:start + self.batch_size]
+            batch = order[start : start + self.batch_size]
             yield self.inputs[batch], self.targets[batch]
 
 
@@ -119,7 +120,8 @@ def test_valid_statistics_are_evaluated_in_eval_mode_after_each_epoch():
     history = trainer.train(2, progress=False)
     assert trainer.model.training  # back in training mode after evaluation
     assert evaluate(trainer.model, trainer.error, trainer.valid_data) == pytest.approx(
-        (history.valid_error[-1], history.valid_acc[-1]))
+        (history.valid_error[-1], history.valid_acc[-1])
+    )
 
 
 def test_early_stopping_restores_the_best_parameters():
@@ -192,11 +194,19 @@ def test_progress_bar_runs():
 
 
 def test_history_as_dict():
-    history = History(epoch=[1], train_error=[0.5], train_acc=[0.9], valid_error=[0.6], valid_acc=[0.8],
-                      time=[0.1], best_epoch=1)
+    history = History(
+        epoch=[1], train_error=[0.5], train_acc=[0.9], valid_error=[0.6], valid_acc=[0.8], time=[0.1], best_epoch=1
+    )
     assert history.as_dict() == {
-        "epoch": [1], "train_error": [0.5], "train_acc": [0.9], "valid_error": [0.6], "valid_acc": [0.8],
-        "time": [0.1], "diverged": False, "best_epoch": 1, "stopped_early": False,
+        "epoch": [1],
+        "train_error": [0.5],
+        "train_acc": [0.9],
+        "valid_error": [0.6],
+        "valid_acc": [0.8],
+        "time": [0.1],
+        "diverged": False,
+        "best_epoch": 1,
+        "stopped_early": False,
     }
 
 
@@ -228,8 +238,9 @@ def test_plotting_helpers_return_their_figures():
         ax = plot_history({"sgd": history, "no valid": make_trainer(valid=None).train(2, progress=False)})
         assert isinstance(ax, Axes) and len(ax.lines) == 3  # the all-NaN valid curve is skipped
 
-        fig = plot_layer_histograms([np.random.default_rng(0).standard_normal((10, 5)), np.zeros(4),
-                                     np.full(3, np.nan)], title="activations")
+        fig = plot_layer_histograms(
+            [np.random.default_rng(0).standard_normal((10, 5)), np.zeros(4), np.full(3, np.nan)], title="activations"
+        )
         assert isinstance(fig, Figure) and len(fig.axes) == 3
 
         ax = plot_per_layer({"a": [1.0, 0.1, 0.01], "b": [1.0, 1.0, 1.0]}, ylabel="gradient norm", logy=True)

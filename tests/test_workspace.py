@@ -1,4 +1,5 @@
 """The student's workspace (``make lab``'s ``work/``) and ``make generate`` never touch a student's code."""
+
 import os
 import subprocess
 import sys
@@ -14,8 +15,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _pytest_in(folder: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLPLAB_")}
-    return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=folder, capture_output=True,
-                          text=True, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", *args], cwd=folder, capture_output=True, text=True, env=env, timeout=300
+    )
 
 
 def test_workspace_holds_every_lab_and_keeps_the_students_files(tmp_path):
@@ -24,14 +26,14 @@ def test_workspace_holds_every_lab_and_keeps_the_students_files(tmp_path):
     assert {p.name for p in work.glob("*.ipynb")} == {f"lab{n}.ipynb" for n in range(1, 7)}
     for name in ("README.md", "requirements.txt", "test_selfcheck.py", "pytest.ini"):
         assert (work / name).is_file(), name
-    mine = work / "mlplab" / "layers" / "hidden_units.py"
-    mine.write_text((REPO / "solutions" / "mlplab" / "layers" / "hidden_units.py").read_text())
+    mine = work / "mlplab" / "exercises" / "hidden_units.py"
+    mine.write_text((REPO / "solutions" / "mlplab" / "exercises" / "hidden_units.py").read_text())
     notebook = work / "lab1.ipynb"
     notebook.write_text(notebook.read_text().replace("Lab 1", "My lab 1"))
     library = work / "mlplab" / "training.py"
     library.write_text("broken")
     make_workspace(work)  # the next `make lab`
-    assert mine.read_text() == (REPO / "solutions" / "mlplab" / "layers" / "hidden_units.py").read_text()
+    assert mine.read_text() == (REPO / "solutions" / "mlplab" / "exercises" / "hidden_units.py").read_text()
     assert "My lab 1" in notebook.read_text()
     assert library.read_text() == (REPO / "mlplab" / "training.py").read_text(), "provided code is refreshed"
 
@@ -40,13 +42,14 @@ def test_workspace_holds_every_lab_and_keeps_the_students_files(tmp_path):
 def test_pytest_in_the_workspace_runs_one_test_per_task_with_the_self_check_messages(tmp_path):
     work = tmp_path / "work"
     make_workspace(work)
-    solution = REPO / "solutions" / "mlplab" / "layers" / "hidden_units.py"
-    (work / "mlplab" / "layers" / "hidden_units.py").write_text(solution.read_text())
+    solution = REPO / "solutions" / "mlplab" / "exercises" / "hidden_units.py"
+    (work / "mlplab" / "exercises" / "hidden_units.py").write_text(solution.read_text())
     proc = _pytest_in(work, "-v", "-k", "lab1.elu or lab1.fanin_uniform")
     assert "test_selfcheck.py::test_task[lab1.elu] PASSED" in proc.stdout, proc.stdout
     assert "1 failed, 1 passed" in proc.stdout, proc.stdout
-    assert ("lab1.fanin_uniform: not implemented yet: Lab 1, task 1.1: implement fanin_uniform"
-            in proc.stdout), proc.stdout
+    assert "lab1.fanin_uniform: not implemented yet: Lab 1, task 1.1: implement fanin_uniform" in proc.stdout, (
+        proc.stdout
+    )
     assert "Traceback" not in proc.stdout
     assert not (work / ".pytest_cache").exists()
 
@@ -85,7 +88,7 @@ def test_generate_never_overwrites_a_hand_edited_file(tmp_path, monkeypatch):
 
 
 def test_the_workspace_is_ignored_by_git_and_by_the_test_suite():
-    for path in ("work/lab1.ipynb", "work/mlplab/initialisers.py"):
+    for path in ("work/lab1.ipynb", "work/mlplab/exercises/initialisers.py"):
         proc = subprocess.run(["git", "-C", str(REPO), "check-ignore", "-q", path])
         assert proc.returncode == 0, f"git must ignore {path}: a student's edits never touch tracked files"
     import tomllib

@@ -21,6 +21,7 @@ The exchange (where students fetch and submit) and the course id come from nbgra
 global configuration, ``deploy/jupyterhub/nbgrader_config.py`` installed as
 ``/etc/jupyter/nbgrader_config.py``; docs/jupyterhub.md walks a course team through it.
 """
+
 import os
 import sys
 from pathlib import Path
@@ -70,12 +71,12 @@ c.Spawner.cmd = [str(ENV_BIN / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
 c.Spawner.environment = {
     "PATH": f"{ENV_BIN}:/usr/local/bin:/usr/bin:/bin",
-    "OMP_NUM_THREADS": "1",          # hundreds of kernels share the machine's cores
+    "OMP_NUM_THREADS": "1",  # hundreds of kernels share the machine's cores
     "OPENBLAS_NUM_THREADS": "1",
     "MLPLAB_STUDENT": lambda spawner: spawner.user.name if spawner.user.name in STUDENTS else "",
 }
 c.Spawner.env_keep = ["LANG", "LC_ALL", "JUPYTER_CONFIG_PATH", "MLPLAB_EXCHANGE"]
-c.Spawner.mem_limit = "2G"          # advisory for LocalProcessSpawner; enforced by container spawners
+c.Spawner.mem_limit = "2G"  # advisory for LocalProcessSpawner; enforced by container spawners
 c.Spawner.http_timeout = 60
 c.Spawner.start_timeout = 120
 
@@ -86,7 +87,9 @@ c.JupyterHub.load_groups = {
     "instructors": {"users": sorted(INSTRUCTORS)},
 }
 c.JupyterHub.load_roles = [
-    {"name": "instructor", "groups": ["instructors"],
-     "scopes": ["admin-ui", "admin:users", "admin:servers", "list:users", "read:users:activity",
-                "access:servers"]},
+    {
+        "name": "instructor",
+        "groups": ["instructors"],
+        "scopes": ["admin-ui", "admin:users", "admin:servers", "list:users", "read:users:activity", "access:servers"],
+    },
 ]

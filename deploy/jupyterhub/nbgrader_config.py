@@ -8,6 +8,7 @@ course folder's own settings (the trusted grading chain) live in the course fold
     MLPLAB_EXCHANGE   the exchange folder, on a disk every account can reach [/srv/nbgrader/exchange]
     MLPLAB_STUDENT    the student's hub user name (set by jupyterhub_config.py)
 """
+
 import os
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)

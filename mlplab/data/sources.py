@@ -14,6 +14,7 @@ Conversion to floats, normalisation and one-hot targets happen in
   images before them (50,000 by default) and the test split the official
   10,000 test images.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from mlplab.data.errors import DataError
+from mlplab.data.exceptions import DataError
 from mlplab.data.idx import read_idx
 
 SPLITS = ("train", "valid", "test")
@@ -234,9 +235,7 @@ def _existing_file(directory: Path, stem: str) -> Path | None:
 def _read_pair(images_path: Path, labels_path: Path) -> Split:
     images, labels = read_idx(images_path), read_idx(labels_path)
     if images.ndim != 3:
-        raise DataError(
-            f"{images_path}: expected IDX images (N, rows, cols), found labels of shape {images.shape}"
-        )
+        raise DataError(f"{images_path}: expected IDX images (N, rows, cols), found labels of shape {images.shape}")
     if labels.ndim != 1:
         raise DataError(f"{labels_path}: expected IDX labels (N,), found images of shape {labels.shape}")
     if images.shape[1:] != (28, 28):

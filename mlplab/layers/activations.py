@@ -4,6 +4,7 @@ Each maps ``(batch_size, dim)`` to ``(batch_size, dim)`` and keeps the input
 dtype. Their ``bprop`` multiplies ``grads_wrt_outputs`` elementwise by the
 derivative, written in terms of the outputs ``y`` where that is simpler.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -32,9 +33,7 @@ class SigmoidLayer(Layer):
         numerator = np.where(inputs >= 0, 1, exp_minus_abs)
         return numerator / (1 + exp_minus_abs)
 
-    def bprop(
-        self, inputs: np.ndarray, outputs: np.ndarray, grads_wrt_outputs: np.ndarray
-    ) -> np.ndarray:
+    def bprop(self, inputs: np.ndarray, outputs: np.ndarray, grads_wrt_outputs: np.ndarray) -> np.ndarray:
         """``dE/dx = y * (1 - y) * dE/dy``, all shapes ``(batch_size, dim)``."""
         return grads_wrt_outputs * outputs * (1 - outputs)
 
@@ -46,9 +45,7 @@ class TanhLayer(Layer):
         """Computes ``y = tanh(x)`` elementwise, shape ``(batch_size, dim)``."""
         return np.tanh(inputs)
 
-    def bprop(
-        self, inputs: np.ndarray, outputs: np.ndarray, grads_wrt_outputs: np.ndarray
-    ) -> np.ndarray:
+    def bprop(self, inputs: np.ndarray, outputs: np.ndarray, grads_wrt_outputs: np.ndarray) -> np.ndarray:
         """``dE/dx = (1 - y**2) * dE/dy``, all shapes ``(batch_size, dim)``."""
         return grads_wrt_outputs * (1 - outputs**2)
 
@@ -60,9 +57,7 @@ class ReluLayer(Layer):
         """Computes ``y = max(x, 0)`` elementwise, shape ``(batch_size, dim)``."""
         return np.maximum(inputs, 0)
 
-    def bprop(
-        self, inputs: np.ndarray, outputs: np.ndarray, grads_wrt_outputs: np.ndarray
-    ) -> np.ndarray:
+    def bprop(self, inputs: np.ndarray, outputs: np.ndarray, grads_wrt_outputs: np.ndarray) -> np.ndarray:
         """``dE/dx = (x > 0) * dE/dy`` (the derivative at 0 is taken to be 0)."""
         return (inputs > 0) * grads_wrt_outputs
 
@@ -77,8 +72,6 @@ class IdentityLayer(Layer):
         """Returns ``inputs`` unchanged."""
         return inputs
 
-    def bprop(
-        self, inputs: np.ndarray, outputs: np.ndarray, grads_wrt_outputs: np.ndarray
-    ) -> np.ndarray:
+    def bprop(self, inputs: np.ndarray, outputs: np.ndarray, grads_wrt_outputs: np.ndarray) -> np.ndarray:
         """Returns ``grads_wrt_outputs`` unchanged."""
         return grads_wrt_outputs

@@ -1,4 +1,5 @@
 """The affine (fully connected) layer: ``outputs = inputs @ W.T + b``."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -86,17 +87,12 @@ class AffineLayer(LayerWithParameters):
             ValueError: if ``inputs`` does not have shape ``(batch_size, input_dim)``.
         """
         if inputs.ndim != 2 or inputs.shape[1] != self.input_dim:
-            raise ValueError(
-                f"AffineLayer expects inputs of shape (batch_size, {self.input_dim}), "
-                f"got {inputs.shape}"
-            )
+            raise ValueError(f"AffineLayer expects inputs of shape (batch_size, {self.input_dim}), got {inputs.shape}")
         outputs = inputs @ self.weights.T
         outputs += self.biases
         return outputs
 
-    def bprop(
-        self, inputs: np.ndarray, outputs: np.ndarray, grads_wrt_outputs: np.ndarray
-    ) -> np.ndarray:
+    def bprop(self, inputs: np.ndarray, outputs: np.ndarray, grads_wrt_outputs: np.ndarray) -> np.ndarray:
         """Back propagates: ``dE/d(inputs) = dE/d(outputs) @ W``.
 
         Args:
@@ -109,9 +105,7 @@ class AffineLayer(LayerWithParameters):
         """
         return grads_wrt_outputs @ self.weights
 
-    def grads_wrt_params(
-        self, inputs: np.ndarray, grads_wrt_outputs: np.ndarray
-    ) -> list[np.ndarray]:
+    def grads_wrt_params(self, inputs: np.ndarray, grads_wrt_outputs: np.ndarray) -> list[np.ndarray]:
         """Gradients with respect to the weights and biases.
 
         ``dE/dW = dE/d(outputs).T @ inputs`` and ``dE/db = sum over the batch of dE/d(outputs)``.

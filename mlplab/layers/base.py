@@ -15,6 +15,7 @@ Every layer has an explicit mode: ``layer.training`` is ``True`` after
 ignore it; dropout and batch normalisation behave differently in the two modes.
 Layers that draw random numbers take an injected ``np.random.Generator``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,9 +37,7 @@ class Layer:
         """
         raise NotImplementedError(f"{type(self).__name__}.fprop")
 
-    def bprop(
-        self, inputs: np.ndarray, outputs: np.ndarray, grads_wrt_outputs: np.ndarray
-    ) -> np.ndarray:
+    def bprop(self, inputs: np.ndarray, outputs: np.ndarray, grads_wrt_outputs: np.ndarray) -> np.ndarray:
         """Back propagates gradients through the layer.
 
         Args:
@@ -51,12 +50,12 @@ class Layer:
         """
         raise NotImplementedError(f"{type(self).__name__}.bprop")
 
-    def train(self) -> "Layer":
+    def train(self) -> Layer:
         """Switches to training mode (stochastic layers draw masks, batch norm uses batch statistics)."""
         self.training = True
         return self
 
-    def eval(self) -> "Layer":
+    def eval(self) -> Layer:
         """Switches to evaluation mode (deterministic outputs)."""
         self.training = False
         return self
@@ -68,9 +67,7 @@ class Layer:
 class LayerWithParameters(Layer):
     """A layer whose output depends on parameters that are learned."""
 
-    def grads_wrt_params(
-        self, inputs: np.ndarray, grads_wrt_outputs: np.ndarray
-    ) -> list[np.ndarray]:
+    def grads_wrt_params(self, inputs: np.ndarray, grads_wrt_outputs: np.ndarray) -> list[np.ndarray]:
         """Gradients of the error with respect to each array in ``params``, in the same order.
 
         Args:

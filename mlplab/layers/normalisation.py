@@ -2,7 +2,7 @@
 
 ``BatchNormLayer`` holds the parameters ``gamma`` and ``beta`` and the
 statistics used at inference, and delegates the computations to your
-functions in ``mlplab/layers/batch_norm.py`` (Lab 2): ``fprop`` calls
+functions in ``mlplab/exercises/batch_norm.py`` (Lab 2): ``fprop`` calls
 ``batchnorm_fprop`` (task 2.6), ``bprop`` and ``grads_wrt_params`` call
 ``batchnorm_backward`` (task 2.2). Those functions are imported when they are
 first needed, never when this module is imported.
@@ -14,6 +14,7 @@ Typical use, a batch norm layer between each affine layer and its nonlinearity::
     use_population_statistics(model, train_data)            # the lecture's inference statistics
     model.eval()                                            # evaluation mode: stored statistics
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
@@ -53,8 +54,7 @@ class BatchNormLayer(LayerWithParameters):
         running_mean, running_var: the statistics used in evaluation mode, shape ``(D,)``.
     """
 
-    def __init__(self, num_units: int, eps: float = 1e-5, momentum: float = 0.9,
-                 dtype: npt.DTypeLike = np.float32):
+    def __init__(self, num_units: int, eps: float = 1e-5, momentum: float = 0.9, dtype: npt.DTypeLike = np.float32):
         if not 0 <= momentum < 1:
             raise ValueError(f"momentum must be in [0, 1), got {momentum}")
         if not eps > 0:
@@ -70,11 +70,13 @@ class BatchNormLayer(LayerWithParameters):
 
     def _check(self, inputs: np.ndarray) -> None:
         if inputs.ndim != 2 or inputs.shape[1] != self.num_units:
-            raise ValueError(f"BatchNormLayer expects inputs of shape (batch_size, {self.num_units}), "
-                             f"got {inputs.shape}")
+            raise ValueError(
+                f"BatchNormLayer expects inputs of shape (batch_size, {self.num_units}), got {inputs.shape}"
+            )
         if self.training and inputs.shape[0] < 2:
-            raise ValueError("in training mode batch norm needs at least 2 examples per batch "
-                             "(the variance of one example is 0)")
+            raise ValueError(
+                "in training mode batch norm needs at least 2 examples per batch (the variance of one example is 0)"
+            )
 
     def fprop(self, inputs: np.ndarray) -> np.ndarray:
         """Normalises the minibatch in the layer's mode (``batchnorm_fprop``, task 2.6).
@@ -87,25 +89,36 @@ class BatchNormLayer(LayerWithParameters):
         Returns:
             outputs of the same shape.
         """
-        from mlplab.layers.batch_norm import batchnorm_fprop
+        from mlplab.exercises.batch_norm import batchnorm_fprop
 
         self._check(inputs)
         outputs, running_mean, running_var = batchnorm_fprop(
-            inputs, self.gamma, self.beta, self.running_mean, self.running_var,
-            training=self.training, momentum=self.momentum, eps=self.eps)
+            inputs,
+            self.gamma,
+            self.beta,
+            self.running_mean,
+            self.running_var,
+            training=self.training,
+            momentum=self.momentum,
+            eps=self.eps,
+        )
         self.running_mean = np.asarray(running_mean, dtype=self.gamma.dtype)
         self.running_var = np.asarray(running_var, dtype=self.gamma.dtype)
         return outputs
 
     def _backward(self, inputs: np.ndarray, grads_wrt_outputs: np.ndarray):
         """``batchnorm_backward`` (task 2.2), computed once for ``grads_wrt_params`` and ``bprop``."""
-        from mlplab.layers.batch_norm import batchnorm_backward
+        from mlplab.exercises.batch_norm import batchnorm_backward
 
         if not self.training:
             raise RuntimeError("BatchNormLayer: gradients are computed in training mode (call layer.train())")
         cache = self._cache
-        if (cache is not None and cache[0] is inputs and cache[1] is grads_wrt_outputs
-                and np.array_equal(cache[2], self.gamma)):
+        if (
+            cache is not None
+            and cache[0] is inputs
+            and cache[1] is grads_wrt_outputs
+            and np.array_equal(cache[2], self.gamma)
+        ):
             return cache[3]
         result = batchnorm_backward(inputs, self.gamma, grads_wrt_outputs, self.eps)
         self._cache = (inputs, grads_wrt_outputs, self.gamma.copy(), result)
@@ -138,8 +151,9 @@ class BatchNormLayer(LayerWithParameters):
     def params(self, values: list[np.ndarray]) -> None:
         gamma, beta = values
         if gamma.shape != self.gamma.shape or beta.shape != self.beta.shape:
-            raise ValueError(f"BatchNormLayer params must have shape {self.gamma.shape}, "
-                             f"got {gamma.shape} and {beta.shape}")
+            raise ValueError(
+                f"BatchNormLayer params must have shape {self.gamma.shape}, got {gamma.shape} and {beta.shape}"
+            )
         self.gamma, self.beta = gamma, beta
 
     def __repr__(self) -> str:
@@ -214,7 +228,7 @@ def collect_batch_statistics(model, data: Iterable) -> tuple[int, list[tuple[np.
         ``(m, statistics)``: the batch size and, per batch norm layer,
         ``(batch_means, batch_vars)`` of shape ``(K, D)`` for ``K`` minibatches.
     """
-    from mlplab.layers.batch_norm import batchnorm_forward
+    from mlplab.exercises.batch_norm import batchnorm_forward
 
     layers = batch_norm_layers(model)
     if not layers:
@@ -259,11 +273,13 @@ def estimate_population_statistics(model, data: Iterable) -> list[tuple[np.ndarr
     Returns:
         Per batch norm layer, ``(mean, var)`` of shape ``(D,)``.
     """
-    from mlplab.layers.batch_norm import population_statistics
+    from mlplab.exercises.batch_norm import population_statistics
 
     batch_size, statistics = collect_batch_statistics(model, data)
-    return [tuple(np.asarray(s, dtype=np.float64) for s in population_statistics(means, variances, batch_size))
-            for means, variances in statistics]
+    return [
+        tuple(np.asarray(s, dtype=np.float64) for s in population_statistics(means, variances, batch_size))
+        for means, variances in statistics
+    ]
 
 
 def set_inference_statistics(model, statistics: Sequence[tuple[np.ndarray, np.ndarray]]) -> None:

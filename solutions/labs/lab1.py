@@ -24,8 +24,8 @@
 # ## How to work
 #
 # * The exercises are **functions in the `mlplab` package**, not cells of this notebook:
-#   `mlplab/initialisers.py` (tasks 1.1–1.6), `mlplab/layers/hidden_units.py` (tasks 1.7–1.9) and
-#   `mlplab/preprocessing.py` (tasks 1.10–1.11). Open the file, read the docstring of the
+#   `mlplab/exercises/initialisers.py` (tasks 1.1–1.6), `mlplab/exercises/hidden_units.py` (tasks 1.7–1.9) and
+#   `mlplab/exercises/preprocessing.py` (tasks 1.10–1.11). Open the file, read the docstring of the
 #   function, and replace the `raise NotImplementedError(...)` line with your code.
 # * After each task, run the graded cell that follows its description. It runs the self-check
 #   `mlplab.check("lab1.<task>")`, which compares your function with stored reference outputs and
@@ -33,10 +33,14 @@
 # * Python imports a module only once. The first code cell below switches on `autoreload`, so
 #   your edits are picked up when you run the next cell. If anything behaves strangely, restart the
 #   kernel (*Kernel → Restart*) and run the cells from the top.
-# * The experiments are provided code (`mlplab/experiments/lab1.py`); they call *your* functions.
+# * The experiments are provided code (`mlplab/course/experiments/lab1.py`); they call *your* functions.
 #   Each experiment is preceded by a question: write down your guess before running it.
 #   Every claim under "What you should see" is checked by the course's tests on the reference
 #   solution, so if your plot disagrees, look for a bug.
+# * **Written answers (graded by hand).** Below every question is an answer cell worth 1 point. Write
+#   your prediction there *before* you run the experiment and, afterwards, one or two sentences on
+#   what you saw and why. A grader reads it: a wrong guess with a right explanation afterwards earns
+#   the point, an empty cell scores 0. (Double-click the cell to edit it.)
 # * The default sizes keep the whole notebook under a minute. Set `FULL_RUN = True` for longer
 #   training runs.
 
@@ -56,7 +60,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import mlplab
-from mlplab.experiments import budget, lab1
+from mlplab.course.experiments import budget, lab1
 from mlplab.plotting import plot_history, plot_layer_histograms, plot_per_layer, show_images
 
 SEED = 0          # every experiment is seeded from this number
@@ -90,6 +94,15 @@ plt.rcParams["figure.figsize"] = (7, 4)
 #
 # **Question.** With $L = 30$ layers, by how much does $W = 2I$ multiply the norm of the input? And
 # $W = 0.5I$? Which layers receive the largest gradients in each case?
+
+# %% [answer lab1.depth_product]
+# ### BEGIN SOLUTION
+# With $W = 2I$ every layer doubles the signal, so after 30 layers the norm of the input is
+# multiplied by $2^{30} \approx 10^9$; with $W = 0.5I$ it is divided by the same factor. Backwards the
+# gradient is multiplied by $2^{30-l}$ (or $2^{-(30-l)}$) on its way down to layer $l$: with $2I$ the
+# first layers get the largest gradients (they explode), with $0.5I$ the last layers do and the first
+# ones hardly learn (they vanish).
+# ### END SOLUTION
 
 # %%
 chain = lab1.deep_linear_chain(scales=(0.5, 1.0, 2.0), num_layers=30, seed=SEED)
@@ -132,6 +145,14 @@ for s, r in chain.items():
 # weights and once from small random weights. How many *different* hidden units will the first
 # network have at the end?
 
+# %% [answer lab1.zero_init_units]
+# ### BEGIN SOLUTION
+# One. All hidden units start identical, receive the same error signal and the same update, so
+# they remain copies of each other however long we train: the weights move, but the layer behaves
+# like a single unit, and the network is much worse than the randomly initialised one, whose 32
+# units are all different.
+# ### END SOLUTION
+
 # %%
 symmetry = lab1.zero_init_symmetry(inits=("zeros", "N(0, 0.01^2)"), hidden_dim=32,
                                    num_epochs=budget(2, 1), num_train=budget(1000, 300), seed=SEED)
@@ -147,6 +168,14 @@ for name, r in symmetry.items():
 #
 # **Question.** The same network with tanh units, again started from all-zero weights: which of its
 # parameters will change during training?
+
+# %% [answer lab1.zero_init_tanh]
+# ### BEGIN SOLUTION
+# Only the output biases. With zero weights every hidden output is $\tanh(0) = 0$, so the output
+# weights get a zero gradient ($\delta_k h_j = 0$), and zero output weights pass no error signal back,
+# so the first-layer weights get none either. Both weight matrices stay exactly zero; the output
+# biases learn the class frequencies.
+# ### END SOLUTION
 
 # %%
 tanh_symmetry = lab1.zero_init_symmetry(inits=("zeros",), hidden="tanh", hidden_dim=32,
@@ -189,7 +218,7 @@ print(f"tanh, zeros: first-layer weights moved by {r['first_layer_change']},"
 # %% [markdown]
 # ### Task 1.1: Fan-in uniform initialisation (1 point)
 #
-# In `mlplab/initialisers.py`, implement `fanin_uniform(shape, rng)`: an array of the given shape
+# In `mlplab/exercises/initialisers.py`, implement `fanin_uniform(shape, rng)`: an array of the given shape
 # with entries drawn independently from $U\!\left(-\sqrt{3/n_\text{in}}, \sqrt{3/n_\text{in}}\right)$.
 
 # %% [task lab1.fanin_uniform]
@@ -198,6 +227,14 @@ print(f"tanh, zeros: first-layer weights moved by {r['first_layer_change']},"
 # **Question.** We measure $\mathrm{Var}(y)$ for inputs with $\mathrm{Var}(x) = 4$ and fan-ins of
 # 10, 100 and 1000. Which weights keep $\mathrm{Var}(y) \approx 4$ for every fan-in: $\mathcal N(0, 0.01^2)$,
 # $\mathcal N(0, 1)$ or your fan-in uniform weights?
+
+# %% [answer lab1.variance_fan_in]
+# ### BEGIN SOLUTION
+# Only the fan-in uniform weights: $\mathrm{Var}(y) = n_\text{in}\mathrm{Var}(w)\mathrm{Var}(x)$ and
+# they have $\mathrm{Var}(w) = 1/n_\text{in}$, so $\mathrm{Var}(y) \approx 4$ for every fan-in. With
+# $\mathcal N(0, 1)$ weights the variance is about $4 n_\text{in}$ (40 to 4000), with
+# $\mathcal N(0, 0.01^2)$ about $4\cdot 10^{-4} n_\text{in}$, far below 4 even for 1000 inputs.
+# ### END SOLUTION
 
 # %%
 variance = lab1.linear_unit_variance(inits=("N(0, 0.01^2)", "N(0, 1)", "fan-in uniform"),
@@ -237,7 +274,7 @@ for name, r in variance.items():
 # %% [markdown]
 # ### Task 1.2: Glorot uniform initialisation (1 point)
 #
-# In `mlplab/initialisers.py`, implement `glorot_uniform(shape, rng, gain=1.0)`: entries drawn
+# In `mlplab/exercises/initialisers.py`, implement `glorot_uniform(shape, rng, gain=1.0)`: entries drawn
 # independently from $U(-a, a)$ with $a = \text{gain}\cdot\sqrt{6/(n_\text{in}+n_\text{out})}$.
 
 # %% [task lab1.glorot_uniform]
@@ -245,7 +282,7 @@ for name, r in variance.items():
 # %% [markdown]
 # ### Task 1.3: Glorot normal initialisation (1 point)
 #
-# In `mlplab/initialisers.py`, implement `glorot_normal(shape, rng, gain=1.0)`: entries drawn
+# In `mlplab/exercises/initialisers.py`, implement `glorot_normal(shape, rng, gain=1.0)`: entries drawn
 # independently from a normal distribution with mean 0 and standard deviation
 # $\text{gain}\cdot\sqrt{2/(n_\text{in}+n_\text{out})}$.
 
@@ -260,6 +297,15 @@ for name, r in variance.items():
 #
 # **Question.** For weights $\mathcal N(0, 0.01^2)$, $\mathcal N(0, 1)$ and Glorot normal, what will
 # the histograms of the tenth layer look like? Think of $0.01\sqrt{500}$ and $\sqrt{500}$.
+
+# %% [answer lab1.tanh_depth_histograms]
+# ### BEGIN SOLUTION
+# $\mathcal N(0, 0.01^2)$: each layer scales the signal by about $0.01\sqrt{500} \approx 0.22$, so
+# by layer 10 the histogram is a spike at zero (about a millionth of the first layer's spread).
+# $\mathcal N(0, 1)$: pre-activations of size $\sqrt{500} \approx 22$ push almost every unit to
+# $\pm 1$, a histogram with two spikes where $\tanh' \approx 0$. Glorot: the histogram stays wide in
+# every layer, shrinking only slowly because tanh is slightly contracting.
+# ### END SOLUTION
 
 # %%
 tanh_stats = lab1.activation_statistics("tanh", inits=("N(0, 0.01^2)", "N(0, 1)", "Glorot normal"),
@@ -303,7 +349,7 @@ plot_per_layer({name: r["saturated"] for name, r in tanh_stats.items()}, "fracti
 # %% [markdown]
 # ### Task 1.4: He normal initialisation (1 point)
 #
-# In `mlplab/initialisers.py`, implement `he_normal(shape, rng)`: entries drawn independently from a
+# In `mlplab/exercises/initialisers.py`, implement `he_normal(shape, rng)`: entries drawn independently from a
 # normal distribution with mean 0 and standard deviation $\sqrt{2/n_\text{in}}$.
 
 # %% [task lab1.he_normal]
@@ -311,6 +357,14 @@ plot_per_layer({name: r["saturated"] for name, r in tanh_stats.items()}, "fracti
 # %% [markdown]
 # **Question.** The same 10-layer experiment with ReLU units: by what factor per layer will the
 # standard deviation change with Glorot weights? With He weights?
+
+# %% [answer lab1.relu_depth_factor]
+# ### BEGIN SOLUTION
+# A ReLU zeroes half of its inputs, which halves the second moment, so Glorot weights (designed for
+# units that keep the variance) lose a factor of about $1/\sqrt 2 \approx 0.71$ in standard deviation
+# per layer, more than 10 over ten layers. He weights double $\mathrm{Var}(w)$ to $2/n_\text{in}$,
+# which compensates exactly: the factor per layer stays close to 1.
+# ### END SOLUTION
 
 # %%
 relu_stats = lab1.activation_statistics("relu", inits=("Glorot normal", "He normal"), num_layers=budget(10, 5),
@@ -350,7 +404,7 @@ plot_per_layer({name: r["std"] for name, r in relu_stats.items()}, "std of ReLU 
 # %% [markdown]
 # ### Task 1.5: Orthogonal initialisation via the SVD (2 points)
 #
-# In `mlplab/initialisers.py`, implement `orthogonal(shape, rng, gain=1.0)`: draw a Gaussian matrix
+# In `mlplab/exercises/initialisers.py`, implement `orthogonal(shape, rng, gain=1.0)`: draw a Gaussian matrix
 # with `rng`, take its SVD, and return `gain` times $U V^\top$. The docstring explains why not $U$ alone.
 
 # %% [task lab1.orthogonal]
@@ -359,6 +413,14 @@ plot_per_layer({name: r["std"] for name, r in relu_stats.items()}, "std of ReLU 
 # **Question.** A 50-layer linear network of width 64: how do the singular values of the
 # end-to-end matrix $W^{(50)} \cdots W^{(1)}$ compare for fan-in normal weights ($\mathrm{Var}(w) = 1/n$)
 # and for orthogonal weights?
+
+# %% [answer lab1.orthogonal_singular_values]
+# ### BEGIN SOLUTION
+# An orthogonal matrix keeps every vector's norm, and so does a product of them: all singular
+# values of the 50-layer orthogonal product are 1. Fan-in normal weights keep the norm only on
+# average; the product of 50 random matrices has singular values spread over many orders of
+# magnitude, so some input directions are stretched far more than others.
+# ### END SOLUTION
 
 # %%
 deep_random = lab1.deep_linear_random(inits=("fan-in normal", "orthogonal"), num_layers=50, dim=64, seed=SEED)
@@ -397,6 +459,15 @@ axes[1].set_title("norm of 256 random inputs, layer by layer");
 # (first hidden layer) compare with $\|\boldsymbol\delta^{(8)}\|$ (last hidden layer) for sigmoid units
 # with $\mathcal N(0, 0.01^2)$ weights, sigmoid and tanh with Glorot weights, and ReLU with He weights?
 
+# %% [answer lab1.per_layer_gradients]
+# ### BEGIN SOLUTION
+# Going down one sigmoid layer multiplies the error signal by $\sigma' \le 1/4$ and by the weights:
+# with $\mathcal N(0, 0.01^2)$ weights $\|\boldsymbol\delta^{(1)}\|$ is many orders of magnitude
+# (about $10^{-10}$) below $\|\boldsymbol\delta^{(8)}\|$, and even with Glorot weights it is more
+# than a hundred times smaller. Tanh with Glorot and ReLU with He have derivatives near 1 at the
+# start, so their first and last hidden layers get gradients within a factor of 10.
+# ### END SOLUTION
+
 # %%
 grad_norms = lab1.gradient_norms(num_hidden_layers=8, width=budget(256, 64), batch_size=budget(500, 100), seed=SEED)
 plot_per_layer({label: r["delta_norm"] for label, r in grad_norms.items()},
@@ -411,6 +482,52 @@ for label, r in grad_norms.items():
 # with Glorot weights it is less than a hundredth (about $10^{-4.5}$, roughly a factor 4 lost per
 # layer). With tanh and Glorot, or ReLU and He, the gradient norms of the first and the last hidden
 # layers are within a factor of 10 of each other.
+
+# %% [markdown]
+# ### Histograms of the error signals, layer by layer
+#
+# A norm sums a whole layer up in one number. A histogram per layer shows more: how the error signals
+# of single examples, $\delta^{(l)}_i = \partial E/\partial a^{(l)}_i$ for each unit and each example,
+# are spread. Because they span many orders of magnitude, we plot the histograms of
+# $\log_{10}|\delta|$ for layers 1, 4 and 8 of the same untrained networks, and count the error signals
+# that are exactly zero (which have no logarithm).
+#
+# **Question.** Where will the histograms of the three layers lie relative to each other for the
+# sigmoid networks, and for tanh and ReLU? Which network has many error signals that are exactly
+# zero, and about what fraction?
+
+# %% [answer lab1.gradient_histograms]
+# ### BEGIN SOLUTION
+# For sigmoid units each layer down multiplies the error signals by $\sigma' \le 1/4$ and by the
+# weights, so the whole histogram moves to the left by a constant amount per layer: more than a
+# decade per layer with $\mathcal N(0, 0.01^2)$ weights, about half a decade with Glorot weights.
+# For tanh (Glorot) and ReLU (He) the three histograms overlap. A ReLU passes no gradient where its
+# input is negative, so in every ReLU layer about half of the error signals are exactly zero; tanh and
+# sigmoid derivatives are never zero.
+# ### END SOLUTION
+
+# %%
+fig, axes = plt.subplots(1, len(grad_norms), figsize=(16, 3.5))
+for ax, (label, r) in zip(axes, grad_norms.items()):
+    for layer in (1, 4, 8):
+        delta = r["delta_samples"][layer - 1]
+        ax.hist(np.log10(np.abs(delta[delta != 0])), bins=40, alpha=0.6, label=f"layer {layer}")
+    ax.set(title=label, xlabel="log10 |delta|", yticks=[])
+axes[0].legend(fontsize="small")
+for label, r in grad_norms.items():
+    zeros = [np.mean(d == 0) for d in r["delta_samples"][:-1]]
+    medians = [np.median(np.log10(np.abs(d[d != 0]))) for d in r["delta_samples"][:-1]]
+    print(f"{label:>22}: exactly zero in the hidden layers {min(zeros):.2f} to {max(zeros):.2f};"
+          f" median log10|delta| layer 1 {medians[0]:.1f}, layer 8 {medians[-1]:.1f}")
+
+# %% [markdown]
+# **What you should see.** For the sigmoid networks the histograms are the same shape, shifted to
+# the left layer after layer: between layer 8 and layer 1 the median error signal falls by more than 6
+# decades with $\mathcal N(0, 0.01^2)$ weights and by more than 3 with Glorot weights. For tanh with
+# Glorot weights the median falls by less than one decade, and for ReLU with He weights the three
+# histograms lie on top of each other (medians within a factor of 2). In every hidden layer of the
+# ReLU network between 40% and 60% of the error signals are exactly zero, the examples for which the
+# unit was off; the other networks have none.
 
 # %% [markdown]
 # ## 7. Output biases: start from the class priors
@@ -429,7 +546,7 @@ for label, r in grad_norms.items():
 # %% [markdown]
 # ### Task 1.6: Output biases as log class priors (1 point)
 #
-# In `mlplab/initialisers.py`, implement `log_prior_biases(targets, num_classes=None)`: return the
+# In `mlplab/exercises/initialisers.py`, implement `log_prior_biases(targets, num_classes=None)`: return the
 # vector of length $K$ with the logarithm of each class's relative frequency in `targets`. The
 # docstring says which forms of `targets` to accept and what to do when `num_classes` is None.
 
@@ -439,6 +556,14 @@ for label, r in grad_norms.items():
 # **Question.** On an imbalanced set of digits (300 zeros but only 20 nines), what is the
 # cross-entropy of an untrained network whose output weights are zero, with zero output biases and
 # with log-prior output biases?
+
+# %% [answer lab1.log_prior_error]
+# ### BEGIN SOLUTION
+# With zero output weights every input gets the softmax of the biases. Zero biases give a uniform
+# prediction and the error $\log 10 \approx 2.303$; log-prior biases predict the class frequencies,
+# and the cross-entropy becomes the entropy of those frequencies, lower (about 1.96) because the
+# classes are imbalanced.
+# ### END SOLUTION
 
 # %%
 prior = lab1.log_prior_start(seed=SEED)
@@ -468,6 +593,14 @@ print(f"initial error, log-prior biases: {prior['log_prior_error']:.4f}   (entro
 # **Question.** Which of these untrained networks (3 hidden layers of 100 units, 10 outputs) can be
 # replaced by a linear function of the input with an error of less than 0.1%: tanh with $\mathcal N(0, 0.01^2)$ weights, tanh with
 # Glorot weights, ReLU with He weights?
+
+# %% [answer lab1.linearity]
+# ### BEGIN SOLUTION
+# Tanh with $\mathcal N(0, 0.01^2)$ weights: its pre-activations are tiny, where $\tanh(a) \approx a$,
+# so the whole network is almost exactly linear. With Glorot weights the tanh units leave their
+# linear range a little (a few percent of the output variance is nonlinear). ReLU with He weights is
+# strongly nonlinear from the start, since half of each layer's inputs are cut off.
+# ### END SOLUTION
 
 # %%
 collapse = lab1.linear_stack_collapse(layer_sizes=(20, 50, 50, 50, 5), seed=SEED)
@@ -525,7 +658,7 @@ fig.tight_layout()
 # %% [markdown]
 # ### Task 1.7: ELU layer (2 points)
 #
-# In `mlplab/layers/hidden_units.py`, implement `ELULayer.fprop` and `ELULayer.bprop` for
+# In `mlplab/exercises/hidden_units.py`, implement `ELULayer.fprop` and `ELULayer.bprop` for
 # $f(a) = a$ if $a > 0$ and $\alpha(e^a - 1)$ otherwise, with `self.alpha` (default 1.0). `bprop`
 # returns `grads_wrt_outputs` times the derivative, elementwise. Make sure `fprop` produces no
 # overflow warnings for large positive inputs.
@@ -535,7 +668,7 @@ fig.tight_layout()
 # %% [markdown]
 # ### Task 1.8: SELU layer (2 points)
 #
-# In `mlplab/layers/hidden_units.py`, implement `SELULayer.fprop` and `SELULayer.bprop` for
+# In `mlplab/exercises/hidden_units.py`, implement `SELULayer.fprop` and `SELULayer.bprop` for
 # $f(a) = \lambda a$ if $a > 0$ and $\lambda\alpha(e^a - 1)$ otherwise, with the constants
 # $\alpha$ = `SELULayer.ALPHA` $= 1.6732632423543772$ and $\lambda$ = `SELULayer.SCALE`
 # $= 1.0507009873554805$ defined in the class.
@@ -545,7 +678,7 @@ fig.tight_layout()
 # %% [markdown]
 # ### Task 1.9: Leaky ReLU layer (2 points)
 #
-# In `mlplab/layers/hidden_units.py`, implement `LeakyReLULayer.fprop` and `LeakyReLULayer.bprop`
+# In `mlplab/exercises/hidden_units.py`, implement `LeakyReLULayer.fprop` and `LeakyReLULayer.bprop`
 # for $f(a) = a$ if $a > 0$ and $\alpha a$ otherwise, with `self.alpha` (default 0.01).
 
 # %% [task lab1.leaky_relu]
@@ -558,6 +691,14 @@ fig.tight_layout()
 #
 # **Question.** Which unit keeps the mean of its activations at 0 and their standard deviation at 1
 # in layer 30? What happens to the mean of the ReLU outputs?
+
+# %% [answer lab1.unit_statistics_depth]
+# ### BEGIN SOLUTION
+# SELU: its scale and $\alpha$ are chosen so that mean 0 and variance 1 are a fixed point of a layer
+# with fan-in weights, and in layer 30 its activations are still about standardised. ReLU outputs are
+# non-negative, so their mean is positive and far from zero (more than half their standard deviation),
+# and with fan-in weights their spread also shrinks by about $1/\sqrt 2$ per layer.
+# ### END SOLUTION
 
 # %%
 units = lab1.unit_statistics(units=("selu", "elu", "relu", "leaky_relu", "tanh"), init="fan-in normal", num_layers=30,
@@ -580,6 +721,61 @@ for unit, r in units.items():
 # in layer 30 their standard deviation is less than half of what it is in layer 1.
 
 # %% [markdown]
+# ### The bias problem: training moves the mean
+#
+# A good initialisation gives every layer's inputs a sensible mean and spread at the start. Training
+# then changes the weights, and with non-negative units it changes them in a way that moves the mean.
+# Back-propagation updates the weights onto unit $i$ by $\Delta w_{ij} = -\eta\,\delta_i h_j$: one error
+# signal $\delta_i$ for all of the unit's inputs $h_j$. When every $h_j \ge 0$, as the outputs of a ReLU
+# layer are, all these weights go up together or down together, so the unit's pre-activation
+# $a_i = \sum_j w_{ij} h_j + b_i$ moves the same way for almost every input pattern: its mean over the
+# data shifts, although its bias has not changed. This is the **bias problem** (or mean-shift
+# problem). It undoes the careful initialisation step by step: a unit whose mean has drifted far from
+# zero is on for every pattern (it is linear) or off for every pattern (it passes no gradient). Units
+# whose outputs have both signs, such as tanh and SELU, do not have it: the same update raises some
+# weights and lowers others, and the changes of $a_i$ cancel on average over the patterns. Batch
+# normalisation (Lab 2) removes it by subtracting every unit's batch mean.
+#
+# We train a network with 5 hidden layers of 100 units on 2,000 digits with gradient descent
+# (learning rate 0.05) for 200 steps, once with ReLU units (He weights), once with tanh (Glorot) and
+# once with SELU (fan-in normal), from the same data in the same order. Every 10 steps we pass 500
+# fixed validation digits through the network and take each hidden unit's mean pre-activation. The
+# *drift* of a layer is the average over its units of how far that mean has moved since the start,
+# in units of the unit's initial standard deviation.
+#
+# **Question.** Which network's layers will drift the most, and which of its layers? What do you
+# expect for layer 1, whose inputs are the standardised pixels?
+
+# %% [answer lab1.mean_drift]
+# ### BEGIN SOLUTION
+# The ReLU network's deeper layers: from layer 2 on, their inputs are non-negative ReLU outputs, so
+# every update shifts their means, and the drift grows with depth (in the last hidden layer the mean
+# moves by more than one initial standard deviation). The tanh and SELU layers drift far less. Layer 1
+# hardly drifts in any network: standardised pixels have mean zero, so its updates cancel on average.
+# ### END SOLUTION
+
+# %%
+drift = lab1.mean_drift(num_steps=budget(200, 40), num_train=budget(2000, 500), seed=SEED)
+fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+plot_per_layer({label: r["drift"][-1] for label, r in drift.items()},
+               "drift of the mean pre-activation (initial stds)", ax=axes[0])
+for label, r in drift.items():
+    axes[1].plot(r["steps"], r["drift"][:, -1], label=label)
+axes[1].set_xlabel("training step")
+axes[1].set_ylabel("drift of the last hidden layer")
+axes[1].legend()
+for label, r in drift.items():
+    print(f"{label:>20}: drift per layer after {r['steps'][-1]} steps: "
+          + ", ".join(f"{d:.2f}" for d in r["drift"][-1]))
+
+# %% [markdown]
+# **What you should see.** Layer 1 hardly moves in any of the three networks (drift below 0.05): its
+# inputs have mean zero. In the ReLU network the drift grows from layer to layer, and after 200 steps
+# the mean of the last hidden layer's pre-activations has moved by more than one initial standard
+# deviation, more than five times as far as in the tanh or the SELU network, none of whose layers
+# drifts by more than 0.3. Lab 2 repeats the measurement with batch normalisation.
+
+# %% [markdown]
 # ## 9. Training deep networks from different initialisations
 #
 # Now the real test: train an MLP with 8 hidden layers of 64 units on 2,000 MNIST digits with
@@ -588,6 +784,14 @@ for unit, r in units.items():
 #
 # **Question.** Which networks will be stuck at the error of guessing, $\log 10 \approx 2.3$? Which
 # will be fastest in the first epoch?
+
+# %% [answer lab1.stuck_networks]
+# ### BEGIN SOLUTION
+# The sigmoid networks: almost no gradient reaches their first layers, so their error stays near
+# $\log 10$. The others learn. In the first epoch ReLU with He weights beats ReLU with Glorot weights
+# (whose signal shrinks with depth), and ELU and SELU, whose outputs are closer to zero mean, are the
+# fastest.
+# ### END SOLUTION
 
 # %%
 histories = lab1.train_initialisations(num_epochs=budget(30 if FULL_RUN else 8, 2),
@@ -608,6 +812,57 @@ for label, h in histories.items():
 # first epoch, ReLU with He weights is well ahead of ReLU with Glorot weights, whose activations
 # start out shrinking by $1/\sqrt 2$ per layer, and ELU and SELU, whose outputs have a mean closer to
 # zero, are ahead of both.
+
+# %% [markdown]
+# ### The top sigmoid layer saturates
+#
+# Deep sigmoid networks have a second difficulty, near the output. Glorot and Bengio (2010) watched the
+# mean activation of every hidden layer during training and found that the *last* hidden layer is
+# driven towards 0 early on, into the flat lower end of the sigmoid, and stays there for a long time.
+# An explanation: at the start the hidden features are useless for classifying, so the best the
+# softmax layer can do is to predict from its biases, and the term $W\mathbf h$ only adds noise to the
+# logits. Gradient descent reduces that noise by pushing $\mathbf h$ towards 0. For a tanh unit 0 is
+# the centre, where its slope is largest; for a sigmoid unit it is a saturated region, where
+# $\sigma'(a) = \sigma(a)(1 - \sigma(a))$ is small, so the gradients through the top layer shrink just
+# when the lower layers need them. (This is one of the difficulties the lectures list when they
+# motivate pretraining: saturated units near the output pass back very small gradients.)
+#
+# We train a network with 4 hidden layers of 100 units with gradient descent (learning rate 0.1,
+# minibatches of 10, 2,000 steps) three times: sigmoid units with the old "standard" weights
+# $U(-1/\sqrt{n_\text{in}}, 1/\sqrt{n_\text{in}})$ (variance $1/(3 n_\text{in})$), sigmoid units with
+# Glorot weights, and tanh units with the standard weights. Every 100 steps we record the mean
+# activation of each hidden layer on 500 fixed validation digits.
+#
+# **Question.** How will the mean activation of the top hidden layer develop in each network? And that
+# of the layers below it?
+
+# %% [answer lab1.top_layer_saturation]
+# ### BEGIN SOLUTION
+# With standard weights the top sigmoid layer's mean falls steadily from 0.5 towards 0 (below 0.2
+# after 2,000 steps), where the sigmoid's slope is about half its value at 0.5, while the lower layers
+# stay near 0.5. With Glorot weights it dips too but recovers once the lower layers provide useful
+# features. The tanh network's layers keep a mean near 0, the centre of the tanh, and nothing
+# saturates.
+# ### END SOLUTION
+
+# %%
+saturation = lab1.top_layer_saturation(num_steps=budget(2000, 200), seed=SEED)
+fig, axes = plt.subplots(1, len(saturation), figsize=(15, 3.5), sharey=True)
+for ax, (label, r) in zip(axes, saturation.items()):
+    for layer in range(r["mean"].shape[1]):
+        ax.plot(r["steps"], r["mean"][:, layer], label=f"layer {layer + 1}")
+    ax.set(title=label, xlabel="training step")
+axes[0].set_ylabel("mean activation")
+axes[0].legend(fontsize="small")
+for label, r in saturation.items():
+    print(f"{label:>28}: top layer mean {r['mean'][0, -1]:.3f} -> lowest {r['mean'][:, -1].min():.3f}"
+          f" -> {r['mean'][-1, -1]:.3f} at step {r['steps'][-1]}")
+
+# %% [markdown]
+# **What you should see.** With standard weights the top sigmoid layer starts at a mean of 0.5 and
+# falls at every record, below 0.2 after 2,000 steps, while the three layers below it stay between
+# 0.45 and 0.65. With Glorot weights the top layer dips below 0.35 but then recovers, ending above
+# 0.38. The tanh network's layers all keep their mean within 0.05 of 0 throughout.
 
 # %% [markdown]
 # ## 10. Preparing the inputs: standardisation and PCA whitening
@@ -649,7 +904,7 @@ for label, h in histories.items():
 # %% [markdown]
 # ### Task 1.10: Input standardisation with training statistics (2 points)
 #
-# In `mlplab/preprocessing.py`, implement `Standardiser.fit(x)` (store the per-feature mean and
+# In `mlplab/exercises/preprocessing.py`, implement `Standardiser.fit(x)` (store the per-feature mean and
 # standard deviation of the training inputs `x`, shape `(N, D)`, and return `self`) and
 # `Standardiser.transform(x)` (apply them to any inputs of shape `(M, D)`).
 
@@ -658,7 +913,7 @@ for label, h in histories.items():
 # %% [markdown]
 # ### Task 1.11: PCA whitening (2 points)
 #
-# In `mlplab/preprocessing.py`, implement `PCAWhitener.fit(x)` (mean, covariance, its eigenvectors
+# In `mlplab/exercises/preprocessing.py`, implement `PCAWhitener.fit(x)` (mean, covariance, its eigenvectors
 # and eigenvalues sorted by decreasing eigenvalue, keeping `num_components` of them, all of them if
 # None; return `self`) and `PCAWhitener.transform(x)` (centre with the training mean, project, divide
 # by $\sqrt{\lambda_j + \epsilon}$), returning an array of shape `(M, num_components)`.
@@ -669,6 +924,15 @@ for label, h in histories.items():
 # **Question.** Neighbouring pixels of a digit tend to be both ink or both background. What do you
 # expect the covariance matrix of the raw pixels to look like, and after standardising? After
 # whitening with 100 components?
+
+# %% [answer lab1.pixel_covariance]
+# ### BEGIN SOLUTION
+# Raw pixels: a covariance with strong structure off the diagonal, large entries between neighbouring
+# pixels (correlations above 0.5). Standardising
+# makes the diagonal 1 (the correlation matrix) but keeps the off-diagonal pattern. Whitening with 100
+# components makes the training covariance the identity; validation data, transformed with the
+# training statistics, comes out close to but not exactly white.
+# ### END SOLUTION
 
 # %%
 prep = lab1.preprocessing_statistics(num_components=100)
@@ -708,6 +972,14 @@ print(f"fraction of the pixel variance in the first 16 components: {prep['explai
 # **Question.** We train a one-hidden-layer ReLU network (He weights) with the same learning rate on
 # pixels scaled to $[0, 1]$ and on standardised pixels. Which trains faster?
 
+# %% [answer lab1.standardised_speed]
+# ### BEGIN SOLUTION
+# The standardised pixels: with zero-mean inputs of unit variance the error surface is better
+# conditioned, and the updates of a unit's weights do not all share the sign of its error signal as
+# they do with positive inputs in $[0, 1]$. After 5 epochs the standardised run has a clearly lower
+# training error.
+# ### END SOLUTION
+
 # %%
 prep_histories = lab1.train_preprocessing(methods=("scaled to [0, 1]", "standardised"),
                                           num_epochs=budget(15 if FULL_RUN else 5, 2),
@@ -726,6 +998,14 @@ for method, h in prep_histories.items():
 # correlated, so along some directions many unit variances add up. What happens at a much larger
 # learning rate, 1.0? Compare the largest eigenvalue of the input covariance for the three kinds of
 # inputs.
+
+# %% [answer lab1.large_learning_rate]
+# ### BEGIN SOLUTION
+# The largest eigenvalue sets the largest stable step. It is about 5 for $[0, 1]$ pixels, about 40
+# for standardised pixels (correlated unit variances add up along the main direction) and 1 for
+# whitened inputs. So at rate 1.0 the standardised run diverges, while the whitened inputs, which
+# tolerate the same step in every direction, train best.
+# ### END SOLUTION
 
 # %%
 for method, value in prep["largest_eigenvalue"].items():

@@ -26,7 +26,7 @@
 #
 # ## How to work
 #
-# * All eight exercises are functions in **one file, `mlplab/layers/batch_norm.py`**. Open it, read
+# * All eight exercises are functions in **one file, `mlplab/exercises/batch_norm.py`**. Open it, read
 #   the docstring of a function, and replace its `raise NotImplementedError(...)` with your code.
 #   The layer that uses them, `BatchNormLayer`, is provided in `mlplab/layers/normalisation.py`:
 #   read it, it is short.
@@ -35,9 +35,13 @@
 #   `mlplab.check("lab2")` prints a table for the whole lab.
 # * The first code cell switches on `autoreload`, so edits to your file are picked up when you run
 #   the next cell. If anything behaves strangely, restart the kernel and run the cells from the top.
-# * The experiments are provided code (`mlplab/experiments/lab2.py`) that calls your functions. Before
+# * The experiments are provided code (`mlplab/course/experiments/lab2.py`) that calls your functions. Before
 #   running one, write down what you expect. Every statement under "What you should see" is checked
 #   by the course's tests on the reference solution, so a plot that disagrees points to a bug.
+# * **Written answers (graded by hand).** Below every question is an answer cell worth 1 point. Write
+#   your prediction there *before* you run the experiment and, afterwards, one or two sentences on
+#   what you saw and why. A grader reads it: a wrong guess with a right explanation afterwards earns
+#   the point, an empty cell scores 0. (Double-click the cell to edit it.)
 # * The default sizes keep the whole notebook under a minute. Set `FULL_RUN = True` for longer runs.
 
 # %%
@@ -56,7 +60,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import mlplab
-from mlplab.experiments import budget, lab2
+from mlplab.course.experiments import budget, lab2
 from mlplab.plotting import plot_history, plot_per_layer
 
 SEED = 0          # every experiment is seeded from this number
@@ -119,7 +123,7 @@ plt.rcParams["figure.figsize"] = (7, 4)
 # %% [markdown]
 # ### Task 2.1: Batch norm forward pass in training mode (2 points)
 #
-# In `mlplab/layers/batch_norm.py`, implement `batchnorm_forward(inputs, gamma, beta, eps)`: return
+# In `mlplab/exercises/batch_norm.py`, implement `batchnorm_forward(inputs, gamma, beta, eps)`: return
 # the outputs $y$ of shape $(m, D)$ together with the batch means $\mu_\mathcal B$ and the biased batch
 # variances $\sigma^2_\mathcal B$, each of shape $(D,)$.
 
@@ -130,6 +134,15 @@ plt.rcParams["figure.figsize"] = (7, 4)
 # $100$. What means and standard deviations do their outputs have with $\gamma = 1$, $\beta = 0$?
 # With $\gamma = (0.5, 1, 2, 3, -1)$ and $\beta = (-1, 0, 1, 2, 5)$? Is there a unit for which $\epsilon$
 # makes a visible difference?
+
+# %% [answer lab2.batchnorm_outputs]
+# ### BEGIN SOLUTION
+# With $\gamma = 1, \beta = 0$ every unit comes out with mean 0 and standard deviation 1, whatever
+# its input scale, except where the batch variance is comparable to $\epsilon$: the unit with standard
+# deviation 0.01 has variance of order $10^{-4}$, so dividing by $\sqrt{\sigma^2 + \epsilon}$ leaves its
+# standard deviation visibly below 1. With the other $\gamma, \beta$ the means are the $\beta$s and the
+# standard deviations $|\gamma|$ times those (a negative $\gamma$ flips the unit).
+# ### END SOLUTION
 
 # %%
 demo = lab2.forward_demo(seed=SEED)
@@ -186,7 +199,7 @@ for j in range(len(demo["gamma"])):
 # %% [markdown]
 # ### Task 2.2: Batch norm backward pass (3 points)
 #
-# In `mlplab/layers/batch_norm.py`, implement `batchnorm_backward(inputs, gamma, grads_wrt_outputs, eps)`:
+# In `mlplab/exercises/batch_norm.py`, implement `batchnorm_backward(inputs, gamma, grads_wrt_outputs, eps)`:
 # return $\partial E/\partial x$ of shape $(m, D)$ and $\partial E/\partial\gamma$, $\partial E/\partial\beta$
 # of shape $(D,)$. Recompute the batch statistics from `inputs` (the layer's `bprop` receives the
 # inputs of its forward pass, not a cache).
@@ -196,6 +209,14 @@ for j in range(len(demo["gamma"])):
 # %% [markdown]
 # **Question.** The provided `BatchNormLayer` calls your function in its `bprop` and
 # `grads_wrt_params`. How close to central differences should a correct implementation be, in float64?
+
+# %% [answer lab2.batchnorm_gradcheck]
+# ### BEGIN SOLUTION
+# In float64 central differences have an error of order $h^2$ plus rounding, so a correct
+# backward pass agrees to a relative error far below $10^{-6}$ (here below $10^{-7}$ for the inputs
+# and $10^{-9}$ for $\gamma, \beta$). A wrong term, such as a missing path through the mean or the
+# variance, gives an error of order 1.
+# ### END SOLUTION
 
 # %%
 check = lab2.gradient_check(seed=SEED)
@@ -251,7 +272,7 @@ print(f"largest |sum over the batch of dE/dx * xhat| (relative): {check['correla
 # %% [markdown]
 # ### Task 2.3: Population statistics from training minibatches (1 point)
 #
-# In `mlplab/layers/batch_norm.py`, implement `population_statistics(batch_means, batch_vars, batch_size)`:
+# In `mlplab/exercises/batch_norm.py`, implement `population_statistics(batch_means, batch_vars, batch_size)`:
 # from the $(K, D)$ arrays of batch means and biased batch variances of $K$ minibatches of `batch_size`
 # examples, return $\mathrm E[x]$ and $\mathrm{Var}[x]$ of shape $(D,)$ by the algorithm above.
 
@@ -260,7 +281,7 @@ print(f"largest |sum over the batch of dE/dx * xhat| (relative): {check['correla
 # %% [markdown]
 # ### Task 2.4: Running averages of the batch statistics (1 point)
 #
-# In `mlplab/layers/batch_norm.py`, implement
+# In `mlplab/exercises/batch_norm.py`, implement
 # `update_running_statistics(running_mean, running_var, batch_mean, batch_var, batch_size, momentum)`:
 # one step of the running averages above, returning new arrays.
 
@@ -269,7 +290,7 @@ print(f"largest |sum over the batch of dE/dx * xhat| (relative): {check['correla
 # %% [markdown]
 # ### Task 2.5: Batch norm at inference as one affine transform (1 point)
 #
-# In `mlplab/layers/batch_norm.py`, implement `fold_batchnorm(gamma, beta, mean, var, eps)`: return
+# In `mlplab/exercises/batch_norm.py`, implement `fold_batchnorm(gamma, beta, mean, var, eps)`: return
 # `scale` and `shift`, each of shape $(D,)$, such that the inference transform is `scale * x + shift`.
 
 # %% [task lab2.fold]
@@ -290,7 +311,7 @@ print(f"largest |sum over the batch of dE/dx * xhat| (relative): {check['correla
 # %% [markdown]
 # ### Task 2.6: Training and evaluation modes of the batch norm layer (2 points)
 #
-# In `mlplab/layers/batch_norm.py`, implement `batchnorm_fprop(inputs, gamma, beta, running_mean,
+# In `mlplab/exercises/batch_norm.py`, implement `batchnorm_fprop(inputs, gamma, beta, running_mean,
 # running_var, *, training, momentum, eps)`: in training mode, normalise with the batch statistics
 # (your `batchnorm_forward`) and update the running statistics (your `update_running_statistics`); in
 # evaluation mode, normalise with the stored statistics and leave them unchanged. Return the outputs
@@ -302,6 +323,13 @@ print(f"largest |sum over the batch of dE/dx * xhat| (relative): {check['correla
 # **Question.** We train a 5-hidden-layer ReLU network with batch norm on MNIST, give it population
 # statistics, and fold every batch norm layer into the affine layer before it (in float64). How many
 # layers does the folded network have, and how different are its outputs?
+
+# %% [answer lab2.folding]
+# ### BEGIN SOLUTION
+# In evaluation mode batch norm is the fixed affine map $\gamma(x - \mu)/\sqrt{\sigma^2+\epsilon} +
+# \beta$ per unit, which can be merged into the affine layer before it. The five batch norm layers
+# disappear (16 layers become 11), and the outputs agree up to rounding error.
+# ### END SOLUTION
 
 # %%
 folded = lab2.fold_into_affine_layers(num_epochs=EPOCHS, num_train=NUM_TRAIN, seed=SEED)
@@ -318,6 +346,15 @@ print(f"largest |difference of the logits|: {folded['max_difference']:.1e}"
 # **Question.** In training mode the network normalises a batch with that batch's own statistics.
 # How different are its outputs from the evaluation-mode outputs, for batches of 2, 4, ..., 500
 # validation digits? What happens to the accuracy?
+
+# %% [answer lab2.training_mode_gap]
+# ### BEGIN SOLUTION
+# In training mode each batch is normalised with its own mean and variance, which are noisy
+# estimates when the batch is small, so the outputs differ from the evaluation outputs by an amount
+# that shrinks roughly like $1/\sqrt m$. With 2 examples the gap is as large as the logits and the
+# accuracy collapses; with hundreds of examples it is small. The evaluation outputs do not depend on
+# the batch at all.
+# ### END SOLUTION
 
 # %%
 gap = lab2.train_eval_gap(batch_sizes=budget((2, 4, 8, 16, 32, 64, 128, 500), (16, 128)),
@@ -345,6 +382,14 @@ print(f"largest change of an eval-mode logit between batch sizes: {gap['eval_cha
 # **Question.** After training, the layers hold running averages. Are they as good as the lecture's
 # population statistics? And how much does the $\frac{m}{m-1}$ correction matter when the statistics
 # are estimated from batches of only 4 digits?
+
+# %% [answer lab2.running_statistics]
+# ### BEGIN SOLUTION
+# Yes, nearly: both give the same validation accuracy, and both estimate the variances well. The
+# running mean weights the last batches most, so it is slightly off where the population average over
+# all batches is exact. With batches of 4 the uncorrected variance is $\frac{m-1}{m} = 0.75$ of the true
+# one in the first layer; the $\frac{m}{m-1}$ factor removes that bias there.
+# ### END SOLUTION
 
 # %%
 stats = lab2.inference_statistics(num_epochs=EPOCHS, num_train=NUM_TRAIN, seed=SEED)
@@ -380,6 +425,13 @@ plot_per_layer(stats["small_batch_var_ratio"], f"estimated var / exact var (batc
 # batch norm at learning rates from 0.01 to 3, with the same weights and the same minibatches. Where
 # will the plain network diverge? Will batch norm help at the smallest rate?
 
+# %% [answer lab2.learning_rates]
+# ### BEGIN SOLUTION
+# The plain network diverges at the large rates, 1 and 3, ending at chance. Batch norm keeps those
+# rates usable and does best at large rates. At 0.01 it does not help (here it is even slower): its
+# gain is a wide range of large usable learning rates, not speed at small ones.
+# ### END SOLUTION
+
 # %%
 sweep = lab2.learning_rate_sweep(learning_rates=budget((0.01, 0.03, 0.1, 0.3, 1.0, 3.0), (0.1, 1.0)),
                                  num_epochs=EPOCHS, num_train=NUM_TRAIN, seed=SEED)
@@ -408,6 +460,14 @@ for version, runs in sweep.items():
 #
 # **Question.** Now the hidden weights are drawn from $\mathcal N(0, s^2)$ with $s$ from 0.001 to 1
 # (He initialisation would be about 0.14). Which networks will learn at all at learning rate 0.1?
+
+# %% [answer lab2.weight_scale]
+# ### BEGIN SOLUTION
+# Without batch norm, tiny scales (0.001, 0.01) make the signal vanish through five layers and the
+# network stays at chance, and $s = 1$ makes it diverge. With batch norm every scale trains, because
+# $\mathrm{BN}(aW\mathbf h) = \mathrm{BN}(W\mathbf h)$; large weights only shrink the effective step
+# ($\partial E/\partial W$ scales like $1/a$), so $s = 1$ learns more slowly.
+# ### END SOLUTION
 
 # %%
 scales = lab2.initialisation_scales(weight_stds=budget((0.001, 0.01, 0.1, 1.0), (0.01, 1.0)),
@@ -440,6 +500,14 @@ for version, runs in scales.items():
 # **Question.** How does the distribution of the inputs of each nonlinearity change during training?
 # We train a 3-layer sigmoid network (like Ioffe and Szegedy's MNIST experiment) and look at the inputs
 # of the three sigmoid layers on a fixed batch of 500 validation digits every 10 steps.
+
+# %% [answer lab2.distribution_drift]
+# ### BEGIN SOLUTION
+# Without batch norm the inputs of the sigmoids drift as the weights below them change, more in
+# deeper layers, which see the accumulated changes of all layers below; the spread of the top layer
+# also grows. With batch norm every layer's inputs keep mean near 0 and spread near 1, so each layer
+# keeps seeing the same distribution.
+# ### END SOLUTION
 
 # %%
 dist = lab2.activation_distributions(num_steps=budget(300, 30), num_train=NUM_TRAIN, seed=SEED)
@@ -475,6 +543,42 @@ axes[0, 0].legend(fontsize="x-small");
 # keeps seeing inputs of the same distribution while the weights below it change.
 
 # %% [markdown]
+# ### The bias problem of Lab 1, with batch norm
+#
+# Lab 1 showed the *bias problem*: the outputs of a ReLU layer are never negative, so every update of
+# the weights onto a unit of the next layer moves that unit's pre-activation the same way for almost
+# every input, and the unit means drift further in every layer. A batch norm layer between each
+# affine layer and its ReLU subtracts the batch mean of every unit, so whatever the update does to the
+# mean of $W\mathbf h$, the ReLU sees inputs with mean $\beta$, which changes only by its own, small
+# gradient steps.
+#
+# **Question.** We repeat Lab 1's measurement on a ReLU network with 5 hidden layers of 100 units
+# (He weights, learning rate 0.05, 200 steps), with and without batch norm: the drift of the unit
+# means of each nonlinearity's input, in initial standard deviations. What will batch norm change?
+
+# %% [answer lab2.relu_drift]
+# ### BEGIN SOLUTION
+# Without batch norm the ReLU network drifts as in Lab 1: little in layer 1 (zero-mean pixels),
+# more in every deeper layer, more than one initial standard deviation in the last hidden layer. With
+# batch norm the inputs of the ReLUs are normalised with the batch mean, so the drift is close to zero
+# in every layer, only what the small changes of $\beta$ add.
+# ### END SOLUTION
+
+# %%
+relu_dist = lab2.activation_distributions(hidden="relu", num_hidden_layers=5, learning_rate=0.05,
+                                          num_steps=budget(200, 20), num_train=NUM_TRAIN, seed=SEED)
+plot_per_layer({version: r["drift"][-1] for version, r in relu_dist.items()},
+               "drift of the unit means of the ReLU inputs (initial stds)")
+for version, r in relu_dist.items():
+    print(f"{version:>10}: drift per layer after {r['steps'][-1]} steps: "
+          + ", ".join(f"{d:.3f}" for d in r["drift"][-1]))
+
+# %% [markdown]
+# **What you should see.** The plain ReLU network drifts as in Lab 1: the drift grows from layer to
+# layer and exceeds one initial standard deviation in the last hidden layer. With batch norm no layer
+# drifts by more than 0.05: the bias problem is gone.
+
+# %% [markdown]
 # ## 6. Why does batch norm work?
 #
 # The original explanation is the one of Section 1: batch norm reduces **internal covariate shift**,
@@ -492,10 +596,100 @@ axes[0, 0].legend(fontsize="x-small");
 # invariance above is part of the same picture. Other views exist (batch norm as a regulariser, through
 # the noise of batch statistics; as a decoupling of length and direction of the weights); the
 # smoothness view is the one most experiments support.
+
+# %% [markdown]
+# ### Santurkar's experiment: batch norm with unstable inputs
+#
+# We repeat the first of their experiments on our ReLU network (5 hidden layers of 100, He weights). A
+# noise layer after every batch norm layer multiplies each unit's outputs by a random factor from
+# $U(1/1.5, 1.5)$ and shifts them by a random offset from $U(-0.5, 0.5)$, drawn anew for every
+# minibatch (in training mode only). So the inputs of every ReLU jump around from step to step, far
+# more than batch norm alone lets them. We train the plain network, the batch norm network and the
+# noisy one at learning rate 1 for 3 epochs, from the same weights on the same minibatches, and every
+# 20 steps measure how far each ReLU input's unit means have moved since the last measurement (in
+# initial standard deviations).
+#
+# **Question.** If batch norm worked by keeping each layer's input distribution stable, how would the
+# noisy network train? What do you expect instead, given the previous experiments?
+
+# %% [answer lab2.noisy_batch_norm]
+# ### BEGIN SOLUTION
+# If stable input distributions were what mattered, the noise would undo batch norm's benefit and the
+# noisy network would train like the plain one, which diverges at rate 1. Instead it trains about as
+# well as batch norm (validation accuracy within a couple of points), although its unit means move
+# more than ten times as much between measurements. Batch norm's benefit does not come from a stable
+# input distribution: the noise changes the distributions but not the scale invariance and the
+# smoother landscape that the normalisation gives.
+# ### END SOLUTION
+
+# %%
+noisy = lab2.noisy_batch_norm(num_epochs=budget(3, 1), num_train=NUM_TRAIN, seed=SEED)
+plot_per_layer({version: r["step_change"] for version, r in noisy.items() if version != "plain"},
+               "change of the unit means per 20 steps (initial stds)", logy=True)
+for version, r in noisy.items():
+    print(f"{version:>18}: validation accuracy {r['valid_acc']:.3f}, training error per epoch "
+          + ", ".join(f"{e:.3f}" for e in r["train_error"]))
+
+# %% [markdown]
+# **What you should see.** The plain network diverges at this learning rate (its training error turns
+# NaN, and it ends at chance, 10% accuracy). Batch norm and noisy batch norm both reach more than 88%
+# validation accuracy, within 0.02 of each other, although the unit means of the noisy network move
+# more than ten times as much from one measurement to the next as those of the batch norm network, in
+# every layer. Unstable input distributions do not stop batch norm from working.
+
+# %% [markdown]
+# ### Batch norm as a regulariser
+#
+# In training mode an example is normalised with the mean and variance of the batch it happens to be
+# in, so the network's output for it depends on the other examples of the batch: a random
+# perturbation, larger for smaller batches, a little like dropout's noise. On a small training set
+# that noise could keep the network from memorising its examples. We train both versions of the
+# network on only 500 digits for 30 epochs (learning rate 0.05), with minibatches of 10 and of 50.
+# (The training error is measured during each epoch, in training mode, so it includes the noise; the
+# validation error is measured in evaluation mode.)
+#
+# **Question.** Which network will fit its 500 training digits better, and which will have the lower
+# validation error? How will the batch size change the picture?
+
+# %% [answer lab2.batch_norm_regulariser]
+# ### BEGIN SOLUTION
+# The plain network memorises the 500 digits (training error near 0) and its validation error is high.
+# With batches of 10 the batch norm network cannot fit them as well through the noise of the batch
+# statistics (training error above 0.1), and its validation error is clearly lower: the noise acts as
+# a regulariser. With batches of 50 the statistics are less noisy, the batch norm network fits the
+# training digits almost as well as the plain one and the advantage on validation error shrinks.
+# ### END SOLUTION
+
+# %%
+small = lab2.small_training_set(num_epochs=budget(30, 2), seed=SEED)
+fig, axes = plt.subplots(1, len(small), figsize=(12, 4), sharey=True)
+for ax, (size, runs) in zip(axes, small.items()):
+    plot_history(runs, keys=("train_error", "valid_error"), ax=ax)
+    ax.set_title(f"500 digits, batches of {size}")
+for size, runs in small.items():
+    for version, h in runs.items():
+        print(f"batches of {size:>2}, {version:>10}: training error {h.train_error[-1]:.3f},"
+              f" validation error {h.valid_error[-1]:.3f}, accuracy {h.valid_acc[-1]:.3f}")
+
+# %% [markdown]
+# **What you should see.** The plain network fits its 500 digits almost perfectly (training error below
+# 0.01) with either batch size. With batches of 10, the batch norm network's training error stays
+# above 0.1, yet its validation error ends more than 0.05 below the plain network's, at about the same
+# validation accuracy (within 0.05): a less over-confident network. With batches of 50 its training
+# error is lower than with batches of 10 and its advantage on the validation error is smaller. Batch
+# norm regularises through the noise of small batches; it is no replacement for dropout or weight
+# decay when large batches are used.
 #
 # **Question.** During training at rate 0.1, we stop every 25 steps and look along the current
 # gradient: how much does the loss vary over steps of 0.5 to 4 times the learning rate, and how much
 # does the gradient change after the longest step?
+
+# %% [answer lab2.smoothness]
+# ### BEGIN SOLUTION
+# The loss of the plain network changes more along the gradient direction, and its gradient changes
+# more after a long step (each by more than 1.5 times the batch norm network's): batch norm makes the
+# landscape smoother, so the gradient remains a good guide over longer steps (Santurkar et al.).
+# ### END SOLUTION
 
 # %%
 landscape = lab2.loss_landscape(num_steps=budget(300, 50), num_train=NUM_TRAIN, seed=SEED)
@@ -538,7 +732,7 @@ for version, r in landscape.items():
 # %% [markdown]
 # ### Task 2.7: Spatial batch norm forward pass (2 points)
 #
-# In `mlplab/layers/batch_norm.py`, implement `spatial_batchnorm_forward(inputs, gamma, beta, eps)` for
+# In `mlplab/exercises/batch_norm.py`, implement `spatial_batchnorm_forward(inputs, gamma, beta, eps)` for
 # inputs of shape $(N, C, H, W)$: return the outputs and the channel means and variances, each of shape $(C,)$.
 
 # %% [task lab2.spatial_forward]
@@ -546,7 +740,7 @@ for version, r in landscape.items():
 # %% [markdown]
 # ### Task 2.8: Spatial batch norm backward pass (2 points)
 #
-# In `mlplab/layers/batch_norm.py`, implement `spatial_batchnorm_backward(inputs, gamma, grads_wrt_outputs, eps)`:
+# In `mlplab/exercises/batch_norm.py`, implement `spatial_batchnorm_backward(inputs, gamma, grads_wrt_outputs, eps)`:
 # return $\partial E/\partial x$ of shape $(N, C, H, W)$ and $\partial E/\partial\gamma$,
 # $\partial E/\partial\beta$ of shape $(C,)$.
 
@@ -556,6 +750,14 @@ for version, r in landscape.items():
 # **Question.** Sixteen random $3 \times 8 \times 8$ feature maps have a different offset and scale per
 # channel and a fixed spatial pattern within each channel. How many statistics does spatial batch norm
 # keep? Does the pattern survive normalisation per channel? Per location?
+
+# %% [answer lab2.spatial_statistics]
+# ### BEGIN SOLUTION
+# Spatial batch norm keeps one mean and one variance per channel, 3 + 3, instead of 192 for
+# per-location statistics. Normalising per channel subtracts the same number from every location of
+# a channel, so the spatial pattern survives; per-location normalisation subtracts the pattern
+# itself (the mean at each location) and erases it.
+# ### END SOLUTION
 
 # %%
 spatial = lab2.spatial_statistics(seed=SEED)

@@ -28,8 +28,8 @@
 #
 # ## How to work
 #
-# * The exercises are **functions and methods in the `mlplab` package**: `mlplab/layers/dropout.py`
-#   (tasks 3.1-3.3), `mlplab/layers/maxout.py` (task 3.4) and `mlplab/augmentation.py` (tasks
+# * The exercises are **functions and methods in the `mlplab` package**: `mlplab/exercises/dropout.py`
+#   (tasks 3.1-3.3), `mlplab/exercises/maxout.py` (task 3.4) and `mlplab/exercises/augmentation.py` (tasks
 #   3.5-3.9). Open the file, read the docstrings, and replace each `raise NotImplementedError(...)`
 #   with your code.
 # * After each task, run the graded cell that follows it. It calls the self-check
@@ -41,9 +41,13 @@
 #   in any way you like, but always from the generator you are given.
 # * The first code cell switches on `autoreload`, so your edits are picked up the next time you run
 #   a cell. If something behaves strangely, restart the kernel and run the notebook from the top.
-# * The experiments are provided code (`mlplab/experiments/lab3.py`) that calls your functions.
+# * The experiments are provided code (`mlplab/course/experiments/lab3.py`) that calls your functions.
 #   Before running one, answer its question. Every statement under "What you should see" is checked
 #   by the course's tests on the reference solution: if your results disagree, look for a bug.
+# * **Written answers (graded by hand).** Below every question is an answer cell worth 1 point. Write
+#   your prediction there *before* you run the experiment and, afterwards, one or two sentences on
+#   what you saw and why. A grader reads it: a wrong guess with a right explanation afterwards earns
+#   the point, an empty cell scores 0. (Double-click the cell to edit it.)
 # * The default sizes keep the whole notebook at about a minute. Set `FULL_RUN = True` for longer
 #   training runs.
 
@@ -63,7 +67,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import mlplab
-from mlplab.experiments import budget, lab3
+from mlplab.course.experiments import budget, lab3
 from mlplab.plotting import plot_history
 
 SEED = 0          # every experiment is seeded from this number
@@ -86,6 +90,13 @@ WIDTH = budget(256, 32)
 #
 # **Question.** Where will the training error be after 40 epochs? Will the validation error keep
 # falling as long as the training error does?
+
+# %% [answer lab3.overfitting]
+# ### BEGIN SOLUTION
+# The training error keeps falling towards zero (100% training accuracy after 40 epochs). The
+# validation error does not follow: it is lowest early (within the first 20 epochs) and then rises,
+# leaving a large gap: the network memorises the details of its 1,000 training digits.
+# ### END SOLUTION
 
 # %%
 runs = lab3.train_dropout_networks(regularisers=("no dropout",), num_train=NUM_TRAIN, hidden_dim=WIDTH,
@@ -151,7 +162,7 @@ print(f"lowest validation error {min(plain.valid_error):.3f}, after epoch {plain
 # %% [markdown]
 # ### Task 3.1: Dropout layer (3 points)
 #
-# In `mlplab/layers/dropout.py`, implement `DropoutLayer.fprop` and `DropoutLayer.bprop`. In training
+# In `mlplab/exercises/dropout.py`, implement `DropoutLayer.fprop` and `DropoutLayer.bprop`. In training
 # mode `fprop` draws a new boolean mask of the inputs' shape (one entry per example and unit, kept
 # with probability `self.incl_prob`), stores it in `self.mask` and applies it, dividing by $p$ when
 # `self.inverted` is True. `bprop` lets the gradient through that stored mask with the same factor.
@@ -168,6 +179,14 @@ print(f"lowest validation error {min(plain.valid_error):.3f}, after epoch {plain
 # 10,000 masks? Then we build two small networks that differ only in the convention, one with inverted
 # dropout and output weights $W$, the other with weight scaling and output weights $W/p$, and give
 # both the same mask seed. How different are their outputs, in training and in evaluation mode?
+
+# %% [answer lab3.dropout_average]
+# ### BEGIN SOLUTION
+# Each mask gives an unbiased output, so the average of $K$ outputs approaches the evaluation
+# output like $1/\sqrt K$: far away after one mask, close after 10,000. The two conventions apply the
+# factor $1/p$ in different places (on the kept activations or in the weights), so with the same masks
+# their outputs agree up to rounding in both modes.
+# ### END SOLUTION
 
 # %%
 conventions = lab3.dropout_conventions(incl_prob=0.5, num_masks=(1, 10, 100, 1000, 10000), seed=SEED)
@@ -222,6 +241,13 @@ for p in (0.8, 0.5):
 # same weights and sees the same minibatches. How will the training and the validation error compare
 # with the run without dropout?
 
+# %% [answer lab3.dropout_training]
+# ### BEGIN SOLUTION
+# With dropout the training error falls more slowly (each step trains a random sub-network), and
+# the validation error ends lower, with a narrower gap between the two; input dropout as well narrows
+# it further. Dropout slows overfitting down rather than removing it.
+# ### END SOLUTION
+
 # %%
 runs.update(lab3.train_dropout_networks(regularisers=("hidden dropout 0.5", "input 0.8 + hidden 0.5"),
                                         num_train=NUM_TRAIN, hidden_dim=WIDTH, num_epochs=NUM_EPOCHS, seed=SEED))
@@ -265,6 +291,13 @@ for name, h in histories.items():
 # outputs of $K$ sub-networks. How does the accuracy depend on $K$? How does it compare with the
 # scaled network?
 
+# %% [answer lab3.subnetwork_ensemble]
+# ### BEGIN SOLUTION
+# A single sub-network is clearly worse than the scaled network. Averaging the softmax outputs of
+# more sub-networks improves quickly, and with about 50 of them the average is close to the scaled
+# network: one pass with scaled weights approximates the average of an exponentially large ensemble.
+# ### END SOLUTION
+
 # %%
 valid = lab3.validation_digits(budget(500, 100))
 bagging = lab3.mask_averaging(runs["input 0.8 + hidden 0.5"]["model"], valid["inputs"], valid["labels"],
@@ -305,6 +338,13 @@ for k, acc, err, dist in zip(bagging["num_masks"], bagging["ensemble_acc"], bagg
 # **Question.** After training, we remove a random fraction of the hidden units of each network (and
 # rescale the others, as inverted dropout would). Which network copes better?
 
+# %% [answer lab3.unit_removal]
+# ### BEGIN SOLUTION
+# The dropout networks: they were trained to work with half of their units missing, so no unit can
+# rely on others. The network trained without dropout loses much of its accuracy when half its hidden
+# units go; the dropout networks lose little even with three quarters removed.
+# ### END SOLUTION
+
 # %%
 removal = lab3.unit_removal({name: runs[name]["model"] for name in histories}, valid["inputs"], valid["labels"],
                             fractions=(0.0, 0.25, 0.5, 0.75), repeats=budget(5, 1), seed=SEED)
@@ -341,7 +381,7 @@ for name, accuracy in removal.items():
 # %% [markdown]
 # ### Task 3.2: DropConnect layer (2 points)
 #
-# In `mlplab/layers/dropout.py`, implement `DropConnectLayer.fprop`, `bprop` and `grads_wrt_params`
+# In `mlplab/exercises/dropout.py`, implement `DropConnectLayer.fprop`, `bprop` and `grads_wrt_params`
 # (the layer is an `AffineLayer` with an `rng` and `incl_prob`). In training mode `fprop` draws a boolean
 # mask of shape `(batch_size, output_dim, input_dim)`, stores it in `self.mask` and applies it; `bprop`
 # and `grads_wrt_params` use that stored mask. In evaluation mode the layer is a plain affine layer.
@@ -353,6 +393,14 @@ for name, accuracy in removal.items():
 # DropConnect layer with the same weights and $p = 0.5$, 4,000 times each. Both outputs average to the
 # same $W\mathbf x + \mathbf b$. Which has the larger variance per output unit? Which makes different
 # output units vary together?
+
+# %% [answer lab3.dropconnect_variance]
+# ### BEGIN SOLUTION
+# The variance per output unit is the same, $\sum_i W_{oi}^2 x_i^2 (1-p)/p$: each unit sums the same
+# independently masked terms. The difference is the correlation: input dropout removes the same inputs
+# for all output units, so they vary together, while DropConnect masks each weight on its own and the
+# output units are nearly uncorrelated.
+# ### END SOLUTION
 
 # %%
 connect = lab3.dropconnect_vs_dropout(incl_prob=0.5, input_dim=100, output_dim=20, num_masks=budget(4000, 500),
@@ -395,7 +443,7 @@ for name in ("dropout", "DropConnect"):
 # %% [markdown]
 # ### Task 3.3: Annealed dropout schedule (1 point)
 #
-# In `mlplab/layers/dropout.py`, implement `annealed_incl_prob(epoch, initial_incl_prob,
+# In `mlplab/exercises/dropout.py`, implement `annealed_incl_prob(epoch, initial_incl_prob,
 # num_anneal_epochs)`, the inclusion probability $p(t)$ above for the epoch $t$ about to start
 # (counted from 0).
 
@@ -405,6 +453,13 @@ for name in ("dropout", "DropConnect"):
 # **Question.** We train with input and hidden dropout annealed from $p_0 = 0.8$ and $0.5$ towards 1 over all
 # 40 epochs. Compared with constant dropout, where will the training error end? And the validation
 # error?
+
+# %% [answer lab3.annealed_dropout]
+# ### BEGIN SOLUTION
+# As $p$ approaches 1 the last epochs train almost the complete network, so the training error ends
+# low, close to the run without dropout and below constant dropout's. The validation error ends
+# between the two runs: annealing keeps part of dropout's regularisation but not all.
+# ### END SOLUTION
 
 # %%
 runs.update(lab3.train_dropout_networks(regularisers=("annealed 0.8 / 0.5 -> 1",), num_train=NUM_TRAIN,
@@ -447,7 +502,7 @@ for name, h in compare.items():
 # %% [markdown]
 # ### Task 3.4: Maxout layer (2 points)
 #
-# In `mlplab/layers/maxout.py`, implement `MaxoutLayer.fprop` (the maximum over each group of
+# In `mlplab/exercises/maxout.py`, implement `MaxoutLayer.fprop` (the maximum over each group of
 # `pool_size` consecutive units; a clear `ValueError` when the number of units is not a multiple of
 # `pool_size`) and `MaxoutLayer.bprop` (each output's gradient goes to the unit of its group that
 # attained the maximum; on ties, to the first of them). *Beside PyTorch:* `torch.max(x, dim)` also sends
@@ -459,6 +514,13 @@ for name, h in compare.items():
 # %% [markdown]
 # **Question.** A single maxout unit with one input and $k$ pieces is trained to fit $x^2$ on $[-2, 2]$.
 # What shape can its fit have? How does the error change from $k = 2$ to 3 to 5?
+
+# %% [answer lab3.maxout_fit]
+# ### BEGIN SOLUTION
+# A maxout unit computes the maximum of $k$ lines: a convex, piecewise linear function with at most
+# $k$ pieces. It cannot bend down, but $x^2$ is convex, so more pieces fit it better: the error falls
+# steeply, more than halving from $k = 2$ to 3 and again to 5.
+# ### END SOLUTION
 
 # %%
 relu_check = lab3.maxout_as_relu()
@@ -485,6 +547,13 @@ for ax, k in zip(axes, (2, 3, 5)):
 # **Question.** On 1,000 digits we train one-hidden-layer networks: 256 ReLU units; 128 maxout units
 # with 2 pieces each, which have the same first layer as the 256 ReLUs (and about the same number of
 # weights); and 128 ReLU units. Which learns best?
+
+# %% [answer lab3.maxout_networks]
+# ### BEGIN SOLUTION
+# All three learn. Maxout with the same number of weights as the 256 ReLUs does about as well as
+# them, and better than 128 ReLUs, which have as many units but half the weights. A maxout unit costs
+# $k$ times the weights of a ReLU, so the fair comparison is at equal numbers of weights.
+# ### END SOLUTION
 
 # %%
 maxout_runs = lab3.train_maxout_networks(num_train=NUM_TRAIN, num_epochs=budget(20, 2), seed=SEED)
@@ -513,13 +582,13 @@ for label, r in maxout_runs.items():
 # turned upside down is a 9, and a mirrored 2, 3 or 7 is not a digit at all, so flips and large
 # rotations must not be used for digits (while for photographs of animals a left-right flip is fine).
 #
-# The augmentations in `mlplab/augmentation.py` take a batch of images of shape `(batch_size, 28, 28)`
+# The augmentations in `mlplab/exercises/augmentation.py` take a batch of images of shape `(batch_size, 28, 28)`
 # and a generator, and return a new batch of the same shape: each image gets its own random change.
 
 # %% [markdown]
 # ### Task 3.5: Random shifts (1 point)
 #
-# In `mlplab/augmentation.py`, implement `random_shift(images, rng, max_shift=2)`: move each image by
+# In `mlplab/exercises/augmentation.py`, implement `random_shift(images, rng, max_shift=2)`: move each image by
 # whole pixels, $d_y$ rows and $d_x$ columns drawn independently and uniformly from
 # $\{-\text{max\_shift}, \dots, \text{max\_shift}\}$, filling the uncovered border with 0.
 
@@ -528,7 +597,7 @@ for label, r in maxout_runs.items():
 # %% [markdown]
 # ### Task 3.6: Small random rotations (1 point)
 #
-# In `mlplab/augmentation.py`, implement `random_rotation(images, rng, max_degrees=15.0)`: turn each
+# In `mlplab/exercises/augmentation.py`, implement `random_rotation(images, rng, max_degrees=15.0)`: turn each
 # image about its centre by an angle drawn uniformly from $[-\text{max\_degrees}, \text{max\_degrees}]$
 # degrees, with bilinear interpolation and the same image size (`scipy.ndimage.rotate`).
 
@@ -537,7 +606,7 @@ for label, r in maxout_runs.items():
 # %% [markdown]
 # ### Task 3.7: Pixel noise (1 point)
 #
-# In `mlplab/augmentation.py`, implement `pixel_noise(images, rng, std=0.1)`: add independent Gaussian
+# In `mlplab/exercises/augmentation.py`, implement `pixel_noise(images, rng, std=0.1)`: add independent Gaussian
 # noise with standard deviation `std` to every pixel and clip the result to $[0, 1]$.
 
 # %% [task lab3.pixel_noise]
@@ -550,13 +619,20 @@ for label, r in maxout_runs.items():
 # $[-1, 1]$ (one per direction), smooth each with a Gaussian filter of width $\sigma$ so that nearby
 # displacements agree, scale them by $\alpha$, and read the image at the displaced positions.
 #
-# In `mlplab/augmentation.py`, implement `elastic_deformation(images, rng, alpha=34.0, sigma=4.0)` as its
+# In `mlplab/exercises/augmentation.py`, implement `elastic_deformation(images, rng, alpha=34.0, sigma=4.0)` as its
 # docstring describes (`scipy.ndimage.gaussian_filter` and `scipy.ndimage.map_coordinates`).
 
 # %% [task lab3.elastic_deformation]
 
 # %% [markdown]
 # **Question.** Which of the rows below still show the digits of the first row, with the same labels?
+
+# %% [answer lab3.augmented_labels]
+# ### BEGIN SOLUTION
+# Shifted, slightly rotated, noisy and elastically deformed digits keep their label; these are
+# invariances of handwriting. Mirrored and upside-down digits do not: a mirrored 2 or an upside-down
+# 6 is a different symbol or none, so those transformations would teach wrong labels.
+# ### END SOLUTION
 
 # %%
 examples = lab3.augmentation_examples(num_images=8, seed=SEED)
@@ -589,7 +665,7 @@ for row in rows[1:]:
 # `augmentation(images, rng)` with the provider's generator) and flattens them back, passing the targets
 # on unchanged. Only the training data is augmented, and every epoch sees new random versions.
 #
-# In `mlplab/augmentation.py`, implement `AugmentedProvider.__iter__`.
+# In `mlplab/exercises/augmentation.py`, implement `AugmentedProvider.__iter__`.
 
 # %% [task lab3.augmented_provider]
 
@@ -599,6 +675,14 @@ for row in rows[1:]:
 # rotated (up to 10 degrees). Which ends with the lower validation error? Then we test both networks
 # on transformed validation digits. Which transformations confuse the network trained without
 # augmentation?
+
+# %% [answer lab3.augmentation_training]
+# ### BEGIN SOLUTION
+# With augmentation the network never sees the same image twice, so its training error stays
+# higher, but its validation error ends lower. The network trained on plain digits is confused by
+# digits shifted by a pixel or two (a fully connected net has no built-in translation invariance);
+# both networks fail on mirrored and upside-down digits, which are not the same digits.
+# ### END SOLUTION
 
 # %%
 augmented = lab3.train_with_augmentation(num_train=budget(500, 100), hidden_dim=WIDTH,

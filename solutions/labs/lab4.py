@@ -29,7 +29,7 @@
 #
 # ## How to work
 #
-# * The exercises are **functions in `mlplab/bagging.py`** (tasks 4.1-4.7). Open the file, read the
+# * The exercises are **functions in `mlplab/exercises/bagging.py`** (tasks 4.1-4.7). Open the file, read the
 #   docstrings, and replace each `raise NotImplementedError(...)` with your code.
 # * After each task, run the graded cell that follows it. It calls the self-check
 #   `mlplab.check("lab4.<task>")`, which runs your code on fixed inputs, compares it with stored
@@ -39,9 +39,13 @@
 #   generator you are given.
 # * The first code cell switches on `autoreload`, so your edits are picked up the next time you run
 #   a cell. If something behaves strangely, restart the kernel and run the notebook from the top.
-# * The experiments are provided code (`mlplab/experiments/lab4.py`) that calls your functions.
+# * The experiments are provided code (`mlplab/course/experiments/lab4.py`) that calls your functions.
 #   Before running one, answer its question. Every statement under "What you should see" is checked
 #   by the course's tests on the reference solution: if your results disagree, look for a bug.
+# * **Written answers (graded by hand).** Below every question is an answer cell worth 1 point. Write
+#   your prediction there *before* you run the experiment and, afterwards, one or two sentences on
+#   what you saw and why. A grader reads it: a wrong guess with a right explanation afterwards earns
+#   the point, an empty cell scores 0. (Double-click the cell to edit it.)
 # * The default sizes keep the whole notebook well under a minute. Set `FULL_RUN = True` for larger
 #   ensembles of networks.
 
@@ -61,7 +65,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import mlplab
-from mlplab.experiments import budget, lab4
+from mlplab.course.experiments import budget, lab4
 
 SEED = 0          # every experiment is seeded from this number
 FULL_RUN = False  # True: larger ensembles of networks trained on more digits (about a minute)
@@ -92,7 +96,7 @@ NUM_EPOCHS = budget(20, 2)
 # %% [markdown]
 # ### Task 4.1: Bootstrap samples and out-of-bag examples (2 points)
 #
-# In `mlplab/bagging.py`, implement `bootstrap_indices(num_examples, rng)`, the $n$ indices of one
+# In `mlplab/exercises/bagging.py`, implement `bootstrap_indices(num_examples, rng)`, the $n$ indices of one
 # bootstrap sample drawn from the generator `rng`, and `out_of_bag_mask(indices, num_examples)`, a
 # boolean array that is True for the examples a sample does not contain.
 
@@ -101,6 +105,14 @@ NUM_EPOCHS = budget(20, 2)
 # %% [markdown]
 # **Question.** What fraction of 5 examples does a bootstrap sample contain on average? Of 1,000? How
 # many examples of a large data set are drawn exactly once, and how many twice?
+
+# %% [answer lab4.bootstrap_fraction]
+# ### BEGIN SOLUTION
+# An example is missed by one draw with probability $1 - 1/n$, by all $n$ draws with
+# $(1 - 1/n)^n$, so a sample contains a fraction $1 - (1-1/n)^n$: about 0.67 for 5 examples and
+# $1 - 1/e \approx 0.632$ for a large set. The number of draws of one example is nearly Poisson with
+# mean 1: about 37% are drawn once and 18% twice (and 37% never).
+# ### END SOLUTION
 
 # %%
 boot = lab4.bootstrap_statistics(sizes=(5, 20, 100, 1000), num_samples=budget(500, 50), seed=SEED)
@@ -148,7 +160,7 @@ for n, d, th in zip(boot["sizes"], boot["distinct"], boot["theory"]):
 # %% [markdown]
 # ### Task 4.2: Tanh perceptron and the gradient of its quadratic error (2 points)
 #
-# In `mlplab/bagging.py`, implement `tanh_perceptron(inputs, weights, theta)` and
+# In `mlplab/exercises/bagging.py`, implement `tanh_perceptron(inputs, weights, theta)` and
 # `tanh_perceptron_grads(inputs, targets, weights, theta)`, which returns $(\partial E/\partial\mathbf w,
 # \partial E/\partial\theta)$. The check compares your gradient with central differences of your own
 # `tanh_perceptron`.
@@ -173,7 +185,7 @@ for n, d, th in zip(boot["sizes"], boot["distinct"], boot["theory"]):
 # %% [markdown]
 # ### Task 4.3: Training and running a bagged ensemble (2 points)
 #
-# In `mlplab/bagging.py`, implement `bag_models(train, inputs, targets, num_models, rng)` (steps 1-3,
+# In `mlplab/exercises/bagging.py`, implement `bag_models(train, inputs, targets, num_models, rng)` (steps 1-3,
 # drawing each sample with your `bootstrap_indices`; it returns the trained models and their samples) and `bagged_predictions(models, inputs)` (step 4:
 # every member's outputs, stacked; step 5 is then `.mean(axis=0)`). `train` is any function
 # `(inputs, targets, rng) -> model`; in this lab it trains a perceptron or a network.
@@ -183,6 +195,14 @@ for n, d, th in zip(boot["sizes"], boot["distinct"], boot["theory"]):
 # %% [markdown]
 # **Question.** We train 25 tanh perceptrons, each on its own bootstrap sample of the same 30 noisy
 # points. Will their decision boundaries agree? Where will the bagged output be close to 0.5?
+
+# %% [answer lab4.perceptron_boundaries]
+# ### BEGIN SOLUTION
+# They agree roughly but not exactly: all are straight lines in similar directions through the
+# middle of the data, tilted and shifted a little because each sample weights the noisy points
+# differently. The bagged output is near 0.5 in the band where the members disagree and changes
+# gradually across it.
+# ### END SOLUTION
 
 # %%
 perceptrons = lab4.bagged_perceptrons(num_models=NUM_PERCEPTRONS, num_train=30, num_test=budget(2000, 500),
@@ -244,7 +264,7 @@ print(f"angles between the members' weight vectors and their mean direction: {an
 # %% [markdown]
 # ### Task 4.4: Average member error as variance plus squared bias (1 point)
 #
-# In `mlplab/bagging.py`, implement `bias_variance_decomposition(predictions, targets)`, which returns
+# In `mlplab/exercises/bagging.py`, implement `bias_variance_decomposition(predictions, targets)`, which returns
 # $(\langle E_k\rangle, V, d^2)$ for predictions of shape $(K, P)$. Every average divides by the number of
 # terms.
 
@@ -253,7 +273,7 @@ print(f"angles between the members' weight vectors and their mean direction: {an
 # %% [markdown]
 # ### Task 4.5: Bagged error: variance over K, squared bias, cross term (2 points)
 #
-# In `mlplab/bagging.py`, implement `bagged_error_terms(predictions, targets)`, which returns
+# In `mlplab/exercises/bagging.py`, implement `bagged_error_terms(predictions, targets)`, which returns
 # $(E_{\text{bag}}, V/K, d^2, C)$.
 
 # %% [task lab4.bagged_error_terms]
@@ -261,6 +281,14 @@ print(f"angles between the members' weight vectors and their mean direction: {an
 # %% [markdown]
 # **Question.** For the 25 perceptrons of section 3, on 2,000 test points: which is larger, $V/K$ or the
 # cross term $C$? How much lower than $\langle E_k\rangle$ do you expect $E_{\text{bag}}$ to be?
+
+# %% [answer lab4.bias_variance_terms]
+# ### BEGIN SOLUTION
+# The cross term: the members are trained on overlapping samples of the same points and make
+# nearly the same mistakes, so their fluctuations are strongly correlated and $C$ is much larger
+# than $V/K$. The gain $\langle E_k\rangle - E_{\text{bag}} = V(1 - 1/K) - C$ is therefore small:
+# $E_{\text{bag}}$ is only modestly below $\langle E_k\rangle$.
+# ### END SOLUTION
 
 # %%
 p = perceptrons
@@ -301,7 +329,7 @@ ax.legend();
 # %% [markdown]
 # ### Task 4.6: Correlations between the members' errors (1 point)
 #
-# In `mlplab/bagging.py`, implement `error_correlations(predictions, targets)`, the $K \times K$ matrix
+# In `mlplab/exercises/bagging.py`, implement `error_correlations(predictions, targets)`, the $K \times K$ matrix
 # $\rho_{km}$ (fluctuations around the common mean $d$, as above).
 
 # %% [task lab4.error_correlations]
@@ -310,6 +338,14 @@ ax.legend();
 # **Question.** We build ensembles of up to 50 members whose fluctuations have the correlation
 # $\rho = 0$, $0.5$ and $0.9$. How does $E_{\text{bag}}$ fall with $K$ in each case, and where does it
 # level off?
+
+# %% [answer lab4.correlated_members]
+# ### BEGIN SOLUTION
+# With correlation $\rho$ the variance of the average is $V(\rho + (1-\rho)/K)$, so $E_{\text{bag}}
+# \approx d^2 + \rho V + (1-\rho)V/K$. For $\rho = 0$ it falls like $V/K$ to the bias floor $d^2$;
+# for $\rho = 0.5$ it levels off at $d^2 + V/2$; for $\rho = 0.9$ it barely moves, staying near
+# $d^2 + 0.9V$.
+# ### END SOLUTION
 
 # %%
 correlated = lab4.correlated_ensembles(correlations=(0.0, 0.5, 0.9), max_models=budget(50, 10),
@@ -354,7 +390,7 @@ ax.legend(fontsize="small", ncol=2);
 # %% [markdown]
 # ### Task 4.7: Averaging, geometric mean and majority vote of classifiers (2 points)
 #
-# In `mlplab/bagging.py`, implement `combine_probabilities(probabilities, rule)` for the rules
+# In `mlplab/exercises/bagging.py`, implement `combine_probabilities(probabilities, rule)` for the rules
 # `"mean"`, `"geometric"` and `"vote"`; each returns one distribution over the classes per example.
 
 # %% [task lab4.combine]
@@ -364,6 +400,15 @@ ax.legend(fontsize="small", ncol=2);
 # sample of 1,000 digits, and test them on 1,000 other digits. Will the ensemble beat its best member?
 # Which combination rule is best? And how well does the out-of-bag error, measured on training digits
 # only, predict the ensemble's test error?
+
+# %% [answer lab4.bagged_networks]
+# ### BEGIN SOLUTION
+# Yes, by a little: the ensemble makes fewer mistakes than the typical and than the best member,
+# but the members' errors are strongly correlated, so the gain is modest. The combination rules
+# (arithmetic mean, geometric mean, majority vote) end close to each other. The out-of-bag error predicts
+# the test error to within a few hundredths, although it describes a smaller ensemble (about $0.37K$
+# members per digit).
+# ### END SOLUTION
 
 # %%
 nets = lab4.bagged_mlps(num_models=NUM_NETWORKS, num_train=NUM_DIGITS, hidden_dim=100, num_epochs=NUM_EPOCHS,

@@ -28,7 +28,7 @@
 #
 # ## How to work
 #
-# * The exercises are **functions in the `mlplab` package**, all in `mlplab/autoencoders.py`
+# * The exercises are **functions in the `mlplab` package**, all in `mlplab/exercises/autoencoders.py`
 #   (tasks 5.1-5.8). Open the file, read the docstrings, and replace each
 #   `raise NotImplementedError(...)` with your code.
 # * After each task, run the graded cell that follows it. It calls the self-check
@@ -40,9 +40,13 @@
 #   are given.
 # * The first code cell switches on `autoreload`, so your edits are picked up the next time you run
 #   a cell. If something behaves strangely, restart the kernel and run the notebook from the top.
-# * The experiments are provided code (`mlplab/experiments/lab5.py`) that calls your functions.
+# * The experiments are provided code (`mlplab/course/experiments/lab5.py`) that calls your functions.
 #   Before running one, answer its question. Every statement under "What you should see" is checked
 #   by the course's tests on the reference solution: if your results disagree, look for a bug.
+# * **Written answers (graded by hand).** Below every question is an answer cell worth 1 point. Write
+#   your prediction there *before* you run the experiment and, afterwards, one or two sentences on
+#   what you saw and why. A grader reads it: a wrong guess with a right explanation afterwards earns
+#   the point, an empty cell scores 0. (Double-click the cell to edit it.)
 # * The default sizes keep the whole notebook under half a minute. Set `FULL_RUN = True` for longer
 #   training runs.
 
@@ -62,7 +66,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import mlplab
-from mlplab.experiments import budget, lab5
+from mlplab.course.experiments import budget, lab5
 from mlplab.plotting import plot_history
 
 SEED = 0          # every experiment is seeded from this number
@@ -94,14 +98,14 @@ plt.rcParams["figure.figsize"] = (7, 4)
 # %% [markdown]
 # ### Task 5.1: Additive Gaussian corruption (1 point)
 #
-# In `mlplab/autoencoders.py`, implement `gaussian_corruption(inputs, rng, std=0.3)`.
+# In `mlplab/exercises/autoencoders.py`, implement `gaussian_corruption(inputs, rng, std=0.3)`.
 
 # %% [task lab5.gaussian]
 
 # %% [markdown]
 # ### Task 5.2: Masking corruption (1 point)
 #
-# In `mlplab/autoencoders.py`, implement `masking_corruption(inputs, rng, drop_prob=0.25)`: each entry
+# In `mlplab/exercises/autoencoders.py`, implement `masking_corruption(inputs, rng, drop_prob=0.25)`: each entry
 # is set to 0 with probability `drop_prob`, independently.
 
 # %% [task lab5.masking]
@@ -109,7 +113,7 @@ plt.rcParams["figure.figsize"] = (7, 4)
 # %% [markdown]
 # ### Task 5.3: Salt-and-pepper corruption (1 point)
 #
-# In `mlplab/autoencoders.py`, implement `salt_and_pepper_corruption(inputs, rng, fraction=0.2)`.
+# In `mlplab/exercises/autoencoders.py`, implement `salt_and_pepper_corruption(inputs, rng, fraction=0.2)`.
 
 # %% [task lab5.salt_and_pepper]
 
@@ -118,6 +122,14 @@ plt.rcParams["figure.figsize"] = (7, 4)
 # ($q = 0.3$) and salt and pepper ($q = 0.2$). About what fraction of the pixels does each change?
 # What fraction of the *ink* pixels (those above 0) does masking set to 0, and why does masking
 # change far fewer pixels than that in all?
+
+# %% [answer lab5.corruption_fractions]
+# ### BEGIN SOLUTION
+# Gaussian noise changes every pixel. Masking sets about $q = 0.3$ of the ink pixels to 0, but far
+# fewer than 0.3 of all pixels change, because most of a digit is background that is 0 already.
+# Salt and pepper sets about $q/2$ of the pixels to 1 (and $q/2$ to 0), so it changes more pixels
+# than masking: its salt shows on the background.
+# ### END SOLUTION
 
 # %%
 examples = lab5.corruption_examples(num_images=100, seed=SEED)
@@ -158,7 +170,7 @@ for name, s in examples["stats"].items():
 # %% [markdown]
 # ### Task 5.4: An autoencoder (2 points)
 #
-# In `mlplab/autoencoders.py`, implement `autoencoder(input_dim, code_dim, rng, ...)`: a
+# In `mlplab/exercises/autoencoders.py`, implement `autoencoder(input_dim, code_dim, rng, ...)`: a
 # `MultipleLayerModel` of the encoder's affine layer, the code's activation, the decoder's affine
 # layer and the output activation, in that order.
 
@@ -173,7 +185,7 @@ for name, s in examples["stats"].items():
 # `(corruption(inputs, rng), inputs)` for each, a new corruption every time; with `corruption=None`
 # it yields `(inputs, inputs)`. The provided `train_autoencoder` uses it.
 #
-# In `mlplab/autoencoders.py`, implement `DenoisingProvider.__iter__`.
+# In `mlplab/exercises/autoencoders.py`, implement `DenoisingProvider.__iter__`.
 
 # %% [task lab5.denoising_provider]
 
@@ -182,6 +194,14 @@ for name, s in examples["stats"].items():
 # same initial weights: a plain one and a denoising one that sees masked digits ($q = 0.3$). How
 # well do they reconstruct clean validation digits, compared with the dumbest reconstruction, the
 # mean training digit? Which of the two reconstructs clean digits better, and which masked ones?
+
+# %% [answer lab5.denoising_reconstruction]
+# ### BEGIN SOLUTION
+# Both reconstruct clean digits far better than the mean digit (less than half its error): 64 code
+# units keep most of what matters. The plain autoencoder is a little better on clean digits, which it
+# was trained on; the denoising one is better on masked digits, because it has learned to fill in
+# missing strokes.
+# ### END SOLUTION
 
 # %%
 autoencoders = lab5.train_autoencoders(("none", "masking 0.3"), code_dim=64, num_train=NUM_TRAIN,
@@ -227,6 +247,13 @@ ax.set_xticks([]);
 # which pattern of pixels the unit responds to. What do you expect for the randomly initialised
 # weights, and after training? Which autoencoder's filters will be smoother?
 
+# %% [answer lab5.filters]
+# ### BEGIN SOLUTION
+# Random weights look like noise, with no correlation between neighbouring pixels. After training
+# the filters are smooth blobs and stroke detectors. The denoising autoencoder's are smoother: a unit
+# that must cope with missing pixels learns to pool over larger coherent regions.
+# ### END SOLUTION
+
 # %%
 weights = {name: r["model"].layers[0].weights for name, r in autoencoders.items()}
 initial = lab5.glorot_uniform((64, 784), np.random.default_rng(SEED))
@@ -269,7 +296,7 @@ for name, w in weights.items():
 # %% [markdown]
 # ### Task 5.6: Greedy layer-wise pretraining (3 points)
 #
-# In `mlplab/autoencoders.py`, implement `pretrain_stack(inputs, code_dims, rng, build=autoencoder,
+# In `mlplab/exercises/autoencoders.py`, implement `pretrain_stack(inputs, code_dims, rng, build=autoencoder,
 # train=train_autoencoder, **train_options)`: it builds and trains one autoencoder per entry of
 # `code_dims`, each on the codes of the previous one, and returns the trained autoencoders.
 
@@ -278,7 +305,7 @@ for name, w in weights.items():
 # %% [markdown]
 # ### Task 5.7: A classifier initialised from pretrained encoders (2 points)
 #
-# In `mlplab/autoencoders.py`, implement `pretrained_classifier(autoencoders, num_classes, rng)`: copies
+# In `mlplab/exercises/autoencoders.py`, implement `pretrained_classifier(autoencoders, num_classes, rng)`: copies
 # of every encoder (affine layer and activation) followed by a new output layer. Fine-tuning changes
 # the classifier's weights: if it shared its arrays with the autoencoders, they would change too.
 
@@ -290,6 +317,13 @@ for name, w in weights.items():
 # initialised from two denoising autoencoders (masking, $q = 0.3$) pretrained for 5 epochs each on
 # all 3,000 digits without their labels. Both see the same labelled batches in the same order. Which
 # reaches the lower validation error after the same number of epochs?
+
+# %% [answer lab5.pretraining_few_labels]
+# ### BEGIN SOLUTION
+# The pretrained network. Its features were learned from all 3,000 digits, so it starts far ahead
+# and stays ahead, with a lower validation error (and a lower training error, as it also optimises
+# more easily) than the network trained from random weights on 200 labels alone.
+# ### END SOLUTION
 
 # %%
 pretraining = lab5.pretraining_vs_random(num_labelled=budget(200, 50), num_unlabelled=NUM_TRAIN,
@@ -330,7 +364,7 @@ for name in ("pretrained", "random"):
 # %% [markdown]
 # ### Task 5.8: A tied-weights autoencoder (2 points)
 #
-# In `mlplab/autoencoders.py`, implement `TiedDecoderLayer.fprop`, `bprop`, `grads_wrt_params`
+# In `mlplab/exercises/autoencoders.py`, implement `TiedDecoderLayer.fprop`, `bprop`, `grads_wrt_params`
 # (only `[dE/dc]`) and `grads_wrt_weights` (the decoder's share of `dE/dW`), then
 # `TiedAutoencoder.grads_wrt_params` (`[dE/dW, dE/db, dE/dc]`, with `dE/dW` the sum of both shares)
 # and the builder `tied_autoencoder(input_dim, code_dim, rng)`. The check compares every gradient
@@ -343,6 +377,13 @@ for name in ("pretrained", "random"):
 # weights and are trained alike (same digits, same order, same learning rate). The tied one has
 # half the weights. Which has the lower training error after the first epochs, and after 20? Which
 # reconstructs unseen validation digits better?
+
+# %% [answer lab5.tied_weights]
+# ### BEGIN SOLUTION
+# At first the tied autoencoder is lower: its decoder starts from the encoder's weights and each
+# step updates $W$ through both uses. The untied one catches up by epoch 20. On validation digits they
+# are about equal: halving the number of weights costs next to nothing here.
+# ### END SOLUTION
 
 # %%
 tied = lab5.tied_vs_untied(num_train=NUM_TRAIN, num_epochs=AE_EPOCHS, seed=SEED)

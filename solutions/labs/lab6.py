@@ -27,20 +27,24 @@
 #
 # ## How to work
 #
-# * The exercises are in **`mlplab/optimisers.py`**. Each learning rule is a class with two
+# * The exercises are in **`mlplab/exercises/optimisers.py`**. Each learning rule is a class with two
 #   methods to write: `reset()`, which allocates the rule's state (one array of zeros per parameter),
 #   and `update_params(grads)`, which takes one step, updating every parameter **in place**. The
 #   provided `GradientDescentLearningRule` in `mlplab/learning_rules.py` shows the contract; read the
-#   module docstring of `mlplab/optimisers.py` first.
+#   module docstring of `mlplab/exercises/optimisers.py` first.
 # * After each task, run the graded cell that follows it: `mlplab.check("lab6.<task>")` runs your
 #   rule for several steps on fixed random parameters and gradients and compares every step with the
 #   reference's. Equivalent formulations pass; the messages say which step differs first and, when
 #   they recognise it, the likely mistake. `mlplab.check("lab6")` prints a table for the lab.
 # * The first code cell switches on `autoreload`, so your edits are picked up the next time you run
 #   a cell. If something behaves strangely, restart the kernel and run the notebook from the top.
-# * The experiments are provided code (`mlplab/experiments/lab6.py`) that calls your classes. Before
+# * The experiments are provided code (`mlplab/course/experiments/lab6.py`) that calls your classes. Before
 #   running one, answer its question. Every statement under "What you should see" is checked by the
 #   course's tests on the reference solution: if your results disagree, look for a bug.
+# * **Written answers (graded by hand).** Below every question is an answer cell worth 1 point. Write
+#   your prediction there *before* you run the experiment and, afterwards, one or two sentences on
+#   what you saw and why. A grader reads it: a wrong guess with a right explanation afterwards earns
+#   the point, an empty cell scores 0. (Double-click the cell to edit it.)
 # * The whole notebook runs in well under a minute. `FULL_RUN = True` trains the networks longer.
 
 # %%
@@ -57,7 +61,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import mlplab
-from mlplab.experiments import budget, lab6
+from mlplab.course.experiments import budget, lab6
 from mlplab.plotting import plot_history
 
 SEED = 0          # every experiment is seeded from this number
@@ -88,6 +92,14 @@ MAX_BATCHES = budget(None, 5)
 #
 # **Question.** We run plain gradient descent for 200 steps with learning rates from 0.5 to 4. For
 # which learning rates does the error go down, and what happens just above the limit?
+
+# %% [answer lab6.learning_rate_limit]
+# ### BEGIN SOLUTION
+# Gradient descent on a quadratic multiplies the error along an eigenvector by $1 - \eta\lambda$ per
+# step, so it converges only for $\eta < 2/\lambda_{\max} = 2$. Every rate below 2 lowers the error;
+# just above 2 the steep coordinate flips sign and grows at every step, and the error explodes. Near
+# the limit convergence is slow, and the shallow direction is slow at any rate.
+# ### END SOLUTION
 
 # %%
 LEARNING_RATES = [0.5, 1.0, 1.5, 1.9, 1.99, 2.01, 2.1, 3.0, 3.5, 3.7, 3.9, 4.1]
@@ -129,7 +141,7 @@ for rate, ratio in zip(sgd_sweep["learning_rates"], sgd_sweep["SGD"]):
 #
 # ### Task 6.1: Momentum (2 points)
 #
-# In `mlplab/optimisers.py`, implement `MomentumLearningRule.reset` (a list `self.velocities` of zero
+# In `mlplab/exercises/optimisers.py`, implement `MomentumLearningRule.reset` (a list `self.velocities` of zero
 # arrays, one per parameter, of its shape and dtype) and `MomentumLearningRule.update_params`. Update
 # the velocities and the parameters in place: `velocity *= ...` changes the array in the list, while
 # `velocity = ...` only rebinds a local name and the velocity is lost.
@@ -161,6 +173,14 @@ for rate, ratio in zip(sgd_sweep["learning_rates"], sgd_sweep["SGD"]):
 # **Question.** From the same starting point and with the same learning rate $\eta = 0.5$, how many
 # steps do gradient descent, momentum ($\alpha = 0.9$) and Nesterov momentum need to bring the error
 # down to $10^{-4}$ of its initial value? How do their paths look?
+
+# %% [answer lab6.momentum_steps]
+# ### BEGIN SOLUTION
+# Gradient descent needs a few hundred steps: it creeps along the shallow valley. Momentum builds up
+# velocity along the valley floor and needs only a fraction of that (under 60), but overshoots and
+# oscillates around the minimum. Nesterov's look-ahead gradient damps the oscillation and is faster
+# still (under 30).
+# ### END SOLUTION
 
 # %%
 race = lab6.optimiser_race(names=("SGD", "momentum", "Nesterov"))
@@ -223,6 +243,54 @@ print("momentum at steps 0, 250, 500, 1000, 4999:",
 # the end of this plot).
 
 # %% [markdown]
+# What does the schedule do to a deep network? With a constant gradient, momentum multiplies the step
+# by $1/(1 - \alpha)$: 2 for $\alpha = 0.5$, 10 for 0.9, 100 for 0.99. At the start of training the
+# gradients are large and change direction quickly, so a large $\alpha$ piles up a velocity that no
+# longer points downhill. The schedule starts with the mild factor 2 and raises it only as training
+# settles, $\alpha_t = 1 - \frac{1}{2k}$ in the $k$-th stage of 250 steps.
+#
+# We train a ReLU network with 5 hidden layers of 100 units (He weights) on the 3,000 training digits
+# with your momentum rule at learning rate 0.01 for 15 epochs (900 steps), with $\alpha$ constant at
+# 0.5, 0.9 or 0.99, and with the schedule capped at 0.99. All four runs start from the same weights
+# and see the same minibatches.
+#
+# **Question.** Which run will have the lowest training error after 15 epochs? How will the scheduled
+# run compare with the constant $\alpha = 0.5$ during its first 250 steps, and afterwards? What will
+# a constant 0.99 do?
+
+# %% [answer lab6.momentum_schedule_deep_net]
+# ### BEGIN SOLUTION
+# For its first 250 steps the scheduled run is the $\alpha = 0.5$ run, step for step. Then its
+# coefficient grows (0.75, 0.83, 0.875) and it pulls ahead of the constant 0.5. A constant 0.99 from
+# the start builds up too much velocity: its error falls fast at first, then stalls and jumps back up.
+# Over this short run the constant 0.9 ends lowest: the schedule never gets beyond 0.875 in 900 steps;
+# what it buys is safety, a way to reach very high momentum late in long runs without the early
+# instability.
+# ### END SOLUTION
+
+# %%
+deep = lab6.momentum_on_a_deep_net(num_epochs=budget(30 if FULL_RUN else 15, 2), seed=SEED)
+fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+for label, r in deep.items():
+    epochs = np.arange(1, len(r["train_error"]) + 1)
+    axes[0].semilogy(epochs, r["train_error"], "o-", label=label)
+    axes[1].plot(r["mom_coeff"], label=label)
+axes[0].set(xlabel="epoch", ylabel="training error (mean over the epoch)")
+axes[1].set(xlabel="step", ylabel="momentum coefficient")
+axes[0].legend()
+for label, r in deep.items():
+    print(f"{label:>20}: training error after epoch 4 {r['train_error'][min(3, len(r['train_error']) - 1)]:.3f},"
+          f" at the end {r['train_error'][-1]:.3f}")
+
+# %% [markdown]
+# **What you should see.** Over the first four epochs (240 steps) the scheduled run and the
+# constant $\alpha = 0.5$ have exactly the same errors. After that the schedule pulls ahead: after 15
+# epochs its training error is below 0.7 times that of $\alpha = 0.5$. The constant $\alpha = 0.99$ is
+# erratic, its error rising again in at least two epochs, and it ends more than twice as high as the
+# scheduled run. The constant $\alpha = 0.9$ ends lowest of all: a schedule is no substitute for a
+# well-chosen coefficient in a short run; it is a safe path to large ones in a long run.
+
+# %% [markdown]
 # ## 3. A learning rate for every weight: AdaGrad and RMSProp
 #
 # Momentum still uses one learning rate for all parameters. Adaptive methods divide each entry's step
@@ -262,6 +330,14 @@ print("momentum at steps 0, 250, 500, 1000, 4999:",
 # **Question.** We feed both rules random gradients whose size drops tenfold after 150 steps, as when
 # training reaches a flatter region, and read each entry's effective learning rate off its steps
 # ($-\text{step}/g$). What does each rule do after the drop?
+
+# %% [answer lab6.adaptive_after_drop]
+# ### BEGIN SOLUTION
+# AdaGrad's effective rates only ever decrease, since it divides by the sum of all squared gradients;
+# after the drop they stay where they were. RMSProp divides by a running average of recent squared
+# gradients, which falls with the gradients, so its effective rates grow about tenfold after the drop
+# and its steps keep a useful size.
+# ### END SOLUTION
 
 # %%
 rates = lab6.effective_learning_rates(seed=SEED)
@@ -312,6 +388,14 @@ for name in ("AdaGrad", "RMSProp"):
 # %% [markdown]
 # **Question.** We give your Adam rule the same gradient in every step. How do $m/g$ and $v/g^2$
 # grow, and how large are the steps, with and without the bias correction?
+
+# %% [answer lab6.adam_bias_correction]
+# ### BEGIN SOLUTION
+# With a constant gradient $m = (1-\beta_1^t) g$ and $v = (1-\beta_2^t) g^2$: both start far too
+# small and approach $g$ and $g^2$. With the correction every step has size $\eta$ from the first.
+# Without it the step is $\eta(1-\beta_1^t)/\sqrt{1-\beta_2^t}$, $0.1/\sqrt{0.001} \approx 3.2$ times
+# too large at first, and it stays too large for thousands of steps.
+# ### END SOLUTION
 
 # %%
 adam = lab6.adam_bias_correction(num_steps=40, seed=SEED)
@@ -397,6 +481,14 @@ print(f"Adam (learning rate 0.05): first step {np.round(first_step, 5)}; loss do
 # runs start from the same weights and see the same minibatches. Which rules bring the training error
 # down fastest? Do they also give the best validation error?
 
+# %% [answer lab6.optimisers_mnist]
+# ### BEGIN SOLUTION
+# Momentum and Nesterov (and the adaptive rules) bring the training error down much faster than
+# plain SGD at the same rate. The validation errors are much closer together: on 3,000 digits every
+# rule overfits, and the fastest optimiser is not the best at generalising; with untuned settings the
+# ranking is not general.
+# ### END SOLUTION
+
 # %%
 histories = lab6.train_with_optimisers(num_epochs=NUM_EPOCHS, max_batches=MAX_BATCHES, seed=SEED)
 fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
@@ -435,7 +527,7 @@ for name, h in histories.items():
 #
 # ### Task 6.7: Learning-rate schedules (2 points)
 #
-# Implement `step_decay`, `exponential_decay` and `warmup_cosine` in `mlplab/optimisers.py`, following
+# Implement `step_decay`, `exponential_decay` and `warmup_cosine` in `mlplab/exercises/optimisers.py`, following
 # their docstrings.
 
 # %% [task lab6.schedules]
@@ -456,8 +548,15 @@ ax.legend();
 # constant learning rate 0.5 and with the three schedules starting from 0.5. Where does the loss
 # settle?
 
+# %% [answer lab6.schedules_noise]
+# ### BEGIN SOLUTION
+# With a constant rate the loss falls quickly and then fluctuates around a noise floor, set by the
+# noise each step adds, and stays there. Decaying rates add less noise per step as they shrink, so the
+# parameters settle closer to the minimum and the loss ends several times lower.
+# ### END SOLUTION
+
 # %%
-from mlplab.optimisers import exponential_decay, step_decay, warmup_cosine
+from mlplab.exercises.optimisers import exponential_decay, step_decay, warmup_cosine
 
 schedules = {
     "constant 0.5": lambda t: 0.5,
@@ -485,6 +584,162 @@ for name in schedules:
 # and the parameters settle closer to the minimum.
 
 # %% [markdown]
+# ## 8. Adam's relatives: AdaMax, Nadam, AMSGrad and AdamW
+#
+# Adam has many descendants; four are in every library. They all keep Adam's bias-corrected first
+# moment $\hat m$ and change one thing:
+#
+# * **AdaMax** divides by $u \leftarrow \max(\beta_2 u, |g|)$, a decaying *maximum* of the gradient
+#   sizes (the $L^\infty$ norm in place of Adam's $L^2$), which needs no bias correction:
+#   $p \leftarrow p - \frac{\eta}{1 - \beta_1^t}\, m / (u + \epsilon)$.
+# * **Nadam** adds Nesterov's look-ahead to the first moment: the step uses
+#   $\beta_1 \hat m + (1 - \beta_1)\, g / (1 - \beta_1^t)$, where the next $\hat m$ would head if the
+#   gradient stayed $g$.
+# * **AMSGrad** divides by the largest second moment seen so far, $v_{\max} \leftarrow \max(v_{\max}, v)$,
+#   so that its effective learning rate can never grow again; Adam's can, when large gradients are
+#   forgotten, which can keep it from converging.
+# * **AdamW** decouples weight decay from the gradient. Adding $\lambda p$ to the gradient (L2
+#   regularisation) sends the decay through Adam's division by $\sqrt{\hat v}$, so it depends on each
+#   parameter's gradient history; AdamW subtracts $\eta\lambda p$ from the parameter directly.
+#
+# The docstrings of `mlplab/exercises/adam_variants.py` give the exact update of each.
+#
+# ### Task 6.8: AdaMax (1 point)
+#
+# Implement `AdaMaxLearningRule.reset` and `update_params` in `mlplab/exercises/adam_variants.py`.
+
+# %% [task lab6.adamax]
+
+# %% [markdown]
+# ### Task 6.9: Nadam (1 point)
+
+# %% [task lab6.nadam]
+
+# %% [markdown]
+# ### Task 6.10: AMSGrad (1 point)
+
+# %% [task lab6.amsgrad]
+
+# %% [markdown]
+# ### Task 6.11: AdamW: decoupled weight decay (1 point)
+
+# %% [task lab6.adamw]
+
+# %% [markdown]
+# ### When the gradients shrink
+#
+# We give Adam and its relatives (learning rate 0.01, $\beta_1 = 0.9$, $\beta_2 = 0.99$) gradients that
+# point the same way on average, with noise, and whose size drops tenfold after 150 steps, and plot
+# the mean size of their steps.
+#
+# **Question.** What happens to the step sizes of Adam and of AMSGrad after the drop?
+
+# %% [answer lab6.amsgrad_after_drop]
+# ### BEGIN SOLUTION
+# Both shrink at once, since $m$ follows the smaller gradients. Adam's $v$ then forgets the large
+# gradients, its denominator shrinks and its steps grow back (to well over twice AMSGrad's by steps
+# 300-400). AMSGrad's $v_{\max}$ still holds the large gradients, so its steps stay about a tenth of
+# their size before the drop: its effective learning rate never grows.
+# ### END SOLUTION
+
+# %%
+drop = lab6.step_sizes_after_a_drop(seed=SEED)
+fig, ax = plt.subplots()
+for name in ("Adam", "AMSGrad", "AdaMax", "Nadam"):
+    ax.semilogy(drop["t"], drop[name], label=name)
+ax.axvline(150, color="k", linestyle=":")
+ax.set_xlabel("step")
+ax.set_ylabel("mean |step|")
+ax.legend()
+for name in ("Adam", "AMSGrad", "AdaMax", "Nadam"):
+    print(f"{name:>8}: mean step before the drop (steps 101-150) {drop[name][100:150].mean():.5f},"
+          f" steps 301-400 {drop[name][300:400].mean():.5f}")
+
+# %% [markdown]
+# **What you should see.** Every rule's steps shrink at the drop. By steps 301-400 Adam's steps are
+# more than twice as large as AMSGrad's, whose steps stay below 0.2 times their size before the drop.
+#
+# ### Decoupled weight decay
+#
+# Two groups of 25 parameters start at 1 and receive pure noise as gradients, of standard deviation 1
+# for the first group and 0.01 for the second, so only weight decay ($\lambda = 0.1$, learning rate
+# 0.01, 1,000 steps) can shrink them on average. We compare your Adam given $g + \lambda p$ with your
+# AdamW. Plain decay would multiply every parameter by $(1 - \eta\lambda)^{1000} \approx 0.37$.
+#
+# **Question.** How far will each method shrink each group?
+
+# %% [answer lab6.decoupled_decay]
+# ### BEGIN SOLUTION
+# AdamW shrinks both groups about alike, close to $(1 - \eta\lambda)^{1000} \approx 0.37$, since its
+# decay ignores the gradients. With L2 through Adam the decay term is divided by $\sqrt{\hat v}$: for
+# the large-gradient group $\sqrt{\hat v} \approx 1$ and it decays about as AdamW does, but for the
+# small-gradient group $\sqrt{\hat v}$ is tiny, the decay dominates the normalised step and those
+# parameters are driven almost to zero, far more than the first group.
+# ### END SOLUTION
+
+# %%
+decay = lab6.decoupled_weight_decay(seed=SEED)
+print(f"plain decay (1 - lr * lambda)^1000 = {decay['pure decay']:.3f}")
+for name in ("Adam + L2", "AdamW"):
+    print(f"{name:>10}: mean |p| of the large-gradient group {decay[name]['large gradients']:.3f},"
+          f" of the small-gradient group {decay[name]['small gradients']:.3f}")
+
+# %% [markdown]
+# **What you should see.** AdamW leaves both groups within 0.15 of the plain decay factor, about 0.37.
+# Adam with L2 decays the large-gradient group about as much, but the small-gradient group more than
+# ten times as much (its mean $|p|$ below a tenth of the other group's): with Adam, L2 regularisation
+# is not weight decay.
+
+# %% [markdown]
+# ## 9. Gradient clipping
+#
+# An exploding gradient (Lab 1) can throw the parameters far off in a single step, undoing everything
+# learned so far. **Clipping by the global norm** bounds every step: when the norm of all gradients
+# together, $\|g\| = \sqrt{\sum_k \|g_k\|^2}$ over the parameter arrays $k$, exceeds a threshold $c$,
+# every gradient is multiplied by $c/\|g\|$. The direction is kept, only the length is capped, so a
+# step of gradient descent is never longer than $\eta c$.
+#
+# ### Task 6.12: Gradient clipping by the global norm (1 point)
+#
+# In `mlplab/exercises/gradient_clipping.py`, implement `clip_by_global_norm(grads_wrt_params, max_norm)`:
+# new arrays, the caller's left alone, and the global norm before clipping returned too.
+
+# %% [task lab6.clipping]
+
+# %% [markdown]
+# We run gradient descent on the bowl of section 1 at learning rate 2.2, above the stable limit of 2,
+# once as it is and once with the gradient clipped to norm 1 before every step.
+#
+# **Question.** What will the loss of each run do over 200 steps? Will clipping make the run converge?
+
+# %% [answer lab6.clipping_bowl]
+# ### BEGIN SOLUTION
+# Without clipping the steep coordinate is multiplied by $1 - 2.2 = -1.2$ in every step, so the loss
+# grows geometrically, to astronomical values. With clipping a step is at most $\eta c = 2.2$ long:
+# once the steep coordinate is larger than about 1 the clipped step just carries it to the other side,
+# so the loss stays bounded near its starting value. But it does not converge: the learning rate is
+# still too large for the steep direction. Clipping limits the damage of rare huge gradients; it is
+# no substitute for a suitable learning rate.
+# ### END SOLUTION
+
+# %%
+clipping = lab6.clipping_on_the_bowl(learning_rate=2.2, max_norm=1.0, num_steps=200)
+fig, ax = plt.subplots()
+ax.semilogy(clipping["step"], clipping["plain"], label="no clipping")
+ax.semilogy(clipping["step"], clipping["clipped"], label="clipped to norm 1")
+ax.set_xlabel("step")
+ax.set_ylabel("loss")
+ax.legend()
+print(f"after 200 steps: without clipping {clipping['plain'][-1]:.3g}, with clipping {clipping['clipped'][-1]:.3g}"
+      f" (start {clipping['plain'][0]:.3g}); clipping acted in"
+      f" {np.mean(clipping['clipped norms'] > 1.0):.0%} of the steps")
+
+# %% [markdown]
+# **What you should see.** Without clipping the loss is above $10^{12}$ after 200 steps. With clipping
+# it never exceeds 1.5 times its starting value, in any step, but it does not converge either: it is
+# still above 0.4 after 200 steps.
+
+# %% [markdown]
 # ## Summary
 #
 # * Gradient descent on a quadratic is stable only for $\eta < 2/\lambda_{\max}$, and then the
@@ -497,6 +752,11 @@ for name in schedules:
 #   intended size. AdaDelta replaces the learning rate by the root-mean-square of past steps.
 # * Schedules (step, exponential, warm-up + cosine) lower the learning rate over training, so that
 #   noisy minibatch gradients do not keep the parameters away from the minimum.
+# * AdaMax, Nadam, AMSGrad and AdamW change one thing each: a maximum instead of an average of the
+#   gradient sizes, a Nesterov look-ahead, a denominator that never shrinks, and weight decay kept out
+#   of the adaptive scaling.
+# * Clipping the global norm of the gradients caps the length of every step; it guards against rare
+#   huge gradients, not against a learning rate that is too large.
 #
 # Run the self-check for the whole lab one last time:
 

@@ -16,26 +16,28 @@ page that shows the attack's own source must not look like a leak of the instruc
 Every file an attack writes outside its folder, and every process it starts, carries
 ``ctx.tag`` in its name or command line, so the test can find what survived.
 """
+
 from __future__ import annotations
 
 import base64
 import importlib
 import pkgutil
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import nbformat
 
 LAB = "lab5"
-EXERCISE = "mlplab/autoencoders.py"
+EXERCISE = "mlplab/exercises/autoencoders.py"
 FUTURE = "from __future__ import annotations\n"  # must stay the first statement
 
 
 @dataclass(frozen=True)
 class Context:
     """What an attacker may plausibly know: where things live on the grading machine."""
+
     repo: Path
     course: Path
     student: str
@@ -111,20 +113,22 @@ def use_reference(folder: Path, ctx: Context) -> None:
 
 def steal(ctx: Context) -> str:
     """Code that tries every route to the reference of the exercise file (known paths, /proc/*/root,
-    $MLPLAB_SOLUTIONS, mlplab._overlay.solutions_root()) and execs the first found."""
-    routes = [ctx.repo / "solutions" / EXERCISE,
-              *[ctx.course / "source" / lab / EXERCISE for lab in ("lab1", "lab4", LAB)],
-              ctx.course / "submitted" / ctx.victim / LAB / EXERCISE,
-              ctx.course / "autograded" / ctx.victim / LAB / EXERCISE]
+    $MLPLAB_SOLUTIONS, mlplab.course.exercise_folder.solutions_root()) and execs the first found."""
+    routes = [
+        ctx.repo / "solutions" / EXERCISE,
+        *[ctx.course / "source" / lab / EXERCISE for lab in ("lab1", "lab4", LAB)],
+        ctx.course / "submitted" / ctx.victim / LAB / EXERCISE,
+        ctx.course / "autograded" / ctx.victim / LAB / EXERCISE,
+    ]
     return (
         "def _zoo_steal():\n"
         "    import glob, os\n"
         f"    routes = [{', '.join(hidden(str(r)) for r in routes)}]\n"
         "    routes += glob.glob('/proc/*/root' + routes[0])\n"
-        "    routes.append(os.path.join(os.environ.get('MLPLAB_SOLUTIONS', '/nonexistent'), 'mlplab', 'autoencoders.py'))\n"
+        "    routes.append(os.path.join(os.environ.get('MLPLAB_SOLUTIONS', '/nonexistent'), 'mlplab', 'exercises', 'autoencoders.py'))\n"
         "    try:\n"
-        "        from mlplab import _overlay\n"
-        "        routes.append(os.path.join(str(_overlay.solutions_root()), 'mlplab', 'autoencoders.py'))\n"
+        "        from mlplab.course import exercise_folder as _overlay\n"
+        "        routes.append(os.path.join(str(_overlay.solutions_root()), 'mlplab', 'exercises', 'autoencoders.py'))\n"
         "    except Exception:\n"
         "        pass\n"
         "    for route in routes:\n"
@@ -137,7 +141,8 @@ def steal(ctx: Context) -> str:
         "    return None\n"
         "_zoo_text = _zoo_steal()\n"
         "if _zoo_text:\n"
-        "    exec(compile(_zoo_text, 'stolen', 'exec'), globals())\n")
+        "    exec(compile(_zoo_text, 'stolen', 'exec'), globals())\n"
+    )
 
 
 def all_attacks() -> list[Attack]:

@@ -1,5 +1,6 @@
 """Denial of service: endless imports and cells, memory, process and output floods, exits, kills,
 daemons that outlive the autograde."""
+
 from __future__ import annotations
 
 from attackzoo import Attack, add_cell, hidden, prepend
@@ -17,7 +18,8 @@ def spawn(ctx, count: int, seconds: int) -> str:
         "                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
         "    except Exception as e:\n"
         "        print(type(e).__name__)\n"
-        "        break\n")
+        "        break\n"
+    )
 
 
 def _sleep(folder, ctx):
@@ -30,8 +32,11 @@ def _busy(folder, ctx):
 
 def _memory(folder, ctx):
     prepend(folder, "try:\n    _zoo = bytearray(64 * 1024**3)\nexcept MemoryError:\n    pass\n")
-    add_cell(folder, "chunks = []\ntry:\n    while True:\n        chunks.append(bytearray(512 * 1024**2))\n"
-                     "except MemoryError:\n    chunks = None\n    print('MemoryError')\n")
+    add_cell(
+        folder,
+        "chunks = []\ntry:\n    while True:\n        chunks.append(bytearray(512 * 1024**2))\n"
+        "except MemoryError:\n    chunks = None\n    print('MemoryError')\n",
+    )
 
 
 def _fork_bomb(folder, ctx):
@@ -55,24 +60,32 @@ def _kill(folder, ctx):
         "        try:\n"
         "            os.kill(pid, signal.SIGKILL)\n"
         "        except Exception:\n"
-        "            pass\n")
+        "            pass\n"
+    )
     add_cell(folder, code)
 
 
 def _kill_at_import(folder, ctx):
-    prepend(folder, "import os, signal\ntry:\n    os.kill(os.getppid(), signal.SIGKILL)\n"
-                    "    os.kill(1, signal.SIGKILL)\nexcept Exception:\n    pass\n")
+    prepend(
+        folder,
+        "import os, signal\ntry:\n    os.kill(os.getppid(), signal.SIGKILL)\n"
+        "    os.kill(1, signal.SIGKILL)\nexcept Exception:\n    pass\n",
+    )
 
 
 def _daemon(folder, ctx):
     payload = "import time\ntime.sleep(3)\n" + write_everywhere(ctx) + "time.sleep(120)\n"
-    add_cell(folder, (
-        "import os, subprocess, sys\n"
-        "if os.fork() == 0:\n"
-        "    os.setsid()\n"
-        f"    subprocess.Popen([sys.executable, '-c', {hidden(payload)}, {ctx.marker()!r}],\n"
-        "                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
-        "    os._exit(0)\n"))
+    add_cell(
+        folder,
+        (
+            "import os, subprocess, sys\n"
+            "if os.fork() == 0:\n"
+            "    os.setsid()\n"
+            f"    subprocess.Popen([sys.executable, '-c', {hidden(payload)}, {ctx.marker()!r}],\n"
+            "                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+            "    os._exit(0)\n"
+        ),
+    )
 
 
 def _ignore_interrupt(folder, ctx):
@@ -80,19 +93,33 @@ def _ignore_interrupt(folder, ctx):
 
 
 ATTACKS = [
-    Attack("sleep_at_import", "time.sleep(10**6) at import of the reference: nothing imports, so 0",
-           _sleep, base="reference", points=0),
+    Attack(
+        "sleep_at_import",
+        "time.sleep(10**6) at import of the reference: nothing imports, so 0",
+        _sleep,
+        base="reference",
+        points=0,
+    ),
     Attack("busy_loop_at_import", "an endless busy loop at import", _busy),
-    Attack("memory_flood", "64 GB at import, then 512 MB chunks in a cell until MemoryError",
-           _memory, base="reference"),
+    Attack(
+        "memory_flood", "64 GB at import, then 512 MB chunks in a cell until MemoryError", _memory, base="reference"
+    ),
     Attack("process_flood", "50 detached processes at import, 300 from a cell", _fork_bomb, base="reference"),
     Attack("output_flood", "a cell prints 60 MB", _output_flood, base="reference"),
-    Attack("exit_at_import", "os._exit(0) at import of the reference: nothing imports, so 0",
-           _exit_at_import, base="reference", points=0),
+    Attack(
+        "exit_at_import",
+        "os._exit(0) at import of the reference: nothing imports, so 0",
+        _exit_at_import,
+        base="reference",
+        points=0,
+    ),
     Attack("kill_everything", "a cell SIGKILLs its parent and every pid it can see", _kill, base="reference"),
     Attack("kill_parent_at_import", "at import, SIGKILL to the parent and to pid 1", _kill_at_import),
-    Attack("daemon_outlives_autograde", "a cell double-forks a detached process that rewrites the "
-           "gradebook and plants files after 3 s", _daemon, base="reference"),
-    Attack("ignore_interrupt_loop", "a cell ignores SIGINT and loops forever", _ignore_interrupt,
-           base="reference"),
+    Attack(
+        "daemon_outlives_autograde",
+        "a cell double-forks a detached process that rewrites the gradebook and plants files after 3 s",
+        _daemon,
+        base="reference",
+    ),
+    Attack("ignore_interrupt_loop", "a cell ignores SIGINT and loops forever", _ignore_interrupt, base="reference"),
 ]

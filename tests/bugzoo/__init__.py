@@ -5,6 +5,7 @@ A bug is applied with ``text.replace(old, new)`` to ``solutions/<file>``; its
 fail exactly ``task_id`` and the failure message must contain ``feedback``
 (case-insensitive), the words that name the mistake.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

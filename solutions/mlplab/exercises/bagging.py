@@ -1,0 +1,311 @@
+"""Bagging: bootstrap samples, ensembles and the bagging theorem (Lab 4, tasks 4.1-4.7).
+
+Conventions shared by the functions here:
+
+* Every random number is drawn from the generator ``rng`` (an
+  ``np.random.Generator``) that is passed in, never from ``np.random.*``: the
+  same seed always gives the same samples, and numpy's global random state is
+  left alone.
+* ``predictions`` of an ensemble have shape ``(K, P)``: row ``k`` holds the
+  outputs ``y_k^mu`` of member ``k`` on the ``P`` data points, and ``targets``
+  has shape ``(P,)``. The **signed mismatch** (error) of member ``k`` on point
+  ``mu`` is ``delta_k^mu = t^mu - y_k^mu``.
+* Every average is a plain mean (divide by the number of terms: ``P``, ``K``
+  or ``K * P``), never an "unbiased" ``n - 1`` estimate.
+* Numbers are returned as Python floats, arrays as new float64 arrays; the
+  inputs are not modified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+
+def bootstrap_indices(num_examples: int, rng: np.random.Generator) -> np.ndarray:
+    """The indices of one bootstrap sample: ``num_examples`` draws *with replacement*.
+
+    Each of the ``n = num_examples`` indices is drawn independently and
+    uniformly from ``{0, 1, ..., n - 1}``, so an example can be drawn several
+    times and, on average, a fraction ``(1 - 1/n)^n ~ 1/e ~ 0.37`` of the
+    examples is not drawn at all (those are *out of bag*).
+
+    Args:
+        num_examples: ``n``, the size of the data set (and of the sample), an int ``>= 1``.
+        rng: the generator to draw from (e.g. ``rng.integers(0, n, size=n)``).
+
+    Returns:
+        int64 array of shape ``(n,)`` with entries in ``[0, n)``, in the order drawn.
+    """
+    ### BEGIN SOLUTION
+    return rng.integers(0, num_examples, size=num_examples).astype(np.int64)
+    ### END SOLUTION
+
+
+def out_of_bag_mask(indices: np.ndarray, num_examples: int) -> np.ndarray:
+    """Which examples a bootstrap sample left out.
+
+    Args:
+        indices: the sample, an int array of shape ``(m,)`` with entries in ``[0, num_examples)``.
+        num_examples: the size ``n`` of the data set.
+
+    Returns:
+        bool array of shape ``(num_examples,)``: True for every example whose
+        index does **not** occur in ``indices`` (it is out of bag).
+    """
+    ### BEGIN SOLUTION
+    mask = np.ones(num_examples, dtype=bool)
+    mask[np.asarray(indices, dtype=np.int64)] = False
+    return mask
+    ### END SOLUTION
+
+
+def tanh_perceptron(inputs: np.ndarray, weights: np.ndarray, theta: float) -> np.ndarray:
+    """Outputs of the tanh perceptron ``y = 0.5 * [1 + tanh(a)]`` with ``a = w . x - theta``.
+
+    The outputs lie in ``(0, 1)``; the decision boundary ``a = 0`` is the
+    hyperplane ``w . x = theta`` (``theta`` is a threshold, subtracted).
+
+    Args:
+        inputs: ``x``, shape ``(P, D)``, one row per data point.
+        weights: ``w``, shape ``(D,)``.
+        theta: the threshold, a float.
+
+    Returns:
+        ``y``, float64 array of shape ``(P,)``.
+    """
+    ### BEGIN SOLUTION
+    activations = np.asarray(inputs, dtype=np.float64) @ np.asarray(weights, dtype=np.float64) - theta
+    return 0.5 * (1.0 + np.tanh(activations))
+    ### END SOLUTION
+
+
+def tanh_perceptron_grads(
+    inputs: np.ndarray, targets: np.ndarray, weights: np.ndarray, theta: float
+) -> tuple[np.ndarray, float]:
+    """Gradient of the quadratic error of the tanh perceptron.
+
+    The error is the mean over the ``P`` points of the squared mismatch,
+    ``E = (1/P) sum_mu (t^mu - y^mu)^2``, with ``y = 0.5 * [1 + tanh(a)]`` and
+    ``a = w . x - theta`` as in ``tanh_perceptron``. By the chain rule,
+    ``dE/dw = (1/P) sum_mu dE^mu/dy * dy/da * da/dw``, where
+    ``dy/da = 0.5 * (1 - tanh(a)^2)``, ``da/dw = x`` and ``da/dtheta = -1``.
+
+    Args:
+        inputs: ``x``, shape ``(P, D)``.
+        targets: ``t``, shape ``(P,)``.
+        weights: ``w``, shape ``(D,)``.
+        theta: the threshold, a float.
+
+    Returns:
+        ``(dE/dw, dE/dtheta)``: a float64 array of shape ``(D,)`` and a float.
+    """
+    ### BEGIN SOLUTION
+    x = np.asarray(inputs, dtype=np.float64)
+    t = np.asarray(targets, dtype=np.float64)
+    tanh_a = np.tanh(x @ np.asarray(weights, dtype=np.float64) - theta)
+    y = 0.5 * (1.0 + tanh_a)
+    grads_wrt_activations = -2.0 * (t - y) * 0.5 * (1.0 - tanh_a**2) / len(t)
+    return grads_wrt_activations @ x, float(-grads_wrt_activations.sum())
+    ### END SOLUTION
+
+
+def bag_models(
+    train: Callable[[np.ndarray, np.ndarray, np.random.Generator], Callable],
+    inputs: np.ndarray,
+    targets: np.ndarray,
+    num_models: int,
+    rng: np.random.Generator,
+) -> tuple[list, np.ndarray]:
+    """Trains ``K = num_models`` models, each on its own bootstrap sample of the data (steps 1-3 of bagging).
+
+    For ``k = 0, ..., K - 1``, in this order: draw a bootstrap sample of the
+    ``n`` examples with your ``bootstrap_indices(n, rng)``, then call
+    ``train(inputs[sample], targets[sample], rng)`` to get model ``k``. The
+    same generator ``rng`` is used for the samples and is passed to ``train``
+    (which may use it, e.g. for the initial weights), so the whole ensemble
+    is reproducible from one seed.
+
+    Args:
+        train: a function ``(inputs, targets, rng) -> model``; a model is a
+            callable ``model(inputs) -> outputs``.
+        inputs: array of shape ``(n, ...)``, one example per row.
+        targets: array of shape ``(n, ...)``.
+        num_models: ``K >= 1``.
+        rng: the generator every random number comes from.
+
+    Returns:
+        ``(models, samples)``: the list of the ``K`` trained models and an int64
+        array of shape ``(K, n)`` whose row ``k`` is the bootstrap sample model ``k``
+        was trained on.
+    """
+    ### BEGIN SOLUTION
+    num_examples = len(inputs)
+    models, samples = [], []
+    for _ in range(num_models):
+        sample = bootstrap_indices(num_examples, rng)
+        models.append(train(inputs[sample], targets[sample], rng))
+        samples.append(sample)
+    return models, np.stack(samples).astype(np.int64)
+    ### END SOLUTION
+
+
+def bagged_predictions(models: Sequence[Callable], inputs: np.ndarray) -> np.ndarray:
+    """The outputs of every member of an ensemble on the same inputs (step 4 of bagging).
+
+    The bagged output is then the mean over the first axis,
+    ``bagged_predictions(models, x).mean(axis=0)`` (step 5).
+
+    Args:
+        models: ``K`` callables, ``model(inputs) -> outputs`` of shape ``(N, ...)``.
+        inputs: array of shape ``(N, ...)``.
+
+    Returns:
+        float64 array of shape ``(K, N, ...)``: entry ``[k]`` is ``models[k](inputs)``.
+    """
+    ### BEGIN SOLUTION
+    return np.stack([np.asarray(model(inputs), dtype=np.float64) for model in models])
+    ### END SOLUTION
+
+
+def bias_variance_decomposition(predictions: np.ndarray, targets: np.ndarray) -> tuple[float, float, float]:
+    """The typical error of one member split into variance and squared bias: ``<E_k> = V + d^2``.
+
+    With the signed mismatches ``delta_k^mu = t^mu - y_k^mu`` (shape ``(K, P)``):
+
+    * ``E_k = (1/P) sum_mu (delta_k^mu)^2`` is the quadratic error of member
+      ``k``, and ``<E_k> = (1/K) sum_k E_k`` the average over members;
+    * ``d = (1/(K P)) sum_k sum_mu delta_k^mu`` is the average signed mismatch
+      (the bias; the lecture assumes every member has the same average
+      mismatch, and then ``d`` is that common value);
+    * ``eps_k^mu = delta_k^mu - d`` are the mismatches shifted to mean zero, and
+      ``V = (1/(K P)) sum_k sum_mu (eps_k^mu)^2`` is their variance.
+
+    Then ``<E_k> = V + d^2`` holds exactly, whatever the predictions.
+
+    Args:
+        predictions: ``y_k^mu``, shape ``(K, P)``.
+        targets: ``t^mu``, shape ``(P,)``.
+
+    Returns:
+        ``(mean_error, variance, bias_squared)`` = ``(<E_k>, V, d^2)``, three floats.
+    """
+    ### BEGIN SOLUTION
+    mismatches = np.asarray(targets, dtype=np.float64)[None, :] - np.asarray(predictions, dtype=np.float64)
+    bias = mismatches.mean()
+    variance = np.mean((mismatches - bias) ** 2)
+    return float(np.mean(mismatches**2)), float(variance), float(bias**2)
+    ### END SOLUTION
+
+
+def bagged_error_terms(predictions: np.ndarray, targets: np.ndarray) -> tuple[float, float, float, float]:
+    """The error of the bagged output and its three parts: ``E_bag = V/K + d^2 + C``.
+
+    The bagged output is the mean prediction ``y_bag^mu = (1/K) sum_k y_k^mu``
+    and its error ``E_bag = (1/P) sum_mu (t^mu - y_bag^mu)^2``. With ``d``,
+    ``eps_k^mu`` and ``V`` as in ``bias_variance_decomposition``, the cross
+    term collects the products of *different* members' shifted mismatches,
+
+        ``C = (1/P) sum_mu (1/K^2) sum_k sum_{m != k} eps_k^mu eps_m^mu``,
+
+    and ``E_bag = V/K + d^2 + C`` holds exactly. For uncorrelated members
+    ``C`` is about 0 and averaging divides the variance by ``K``.
+
+    Args:
+        predictions: ``y_k^mu``, shape ``(K, P)``.
+        targets: ``t^mu``, shape ``(P,)``.
+
+    Returns:
+        ``(bagged_error, variance_term, bias_squared, cross_term)`` =
+        ``(E_bag, V/K, d^2, C)``, four floats.
+    """
+    ### BEGIN SOLUTION
+    y = np.asarray(predictions, dtype=np.float64)
+    t = np.asarray(targets, dtype=np.float64)
+    num_models = y.shape[0]
+    mismatches = t[None, :] - y
+    bias = mismatches.mean()
+    shifted = mismatches - bias
+    variance = np.mean(shifted**2)
+    bagged_error = np.mean((t - y.mean(axis=0)) ** 2)
+    total = shifted.sum(axis=0)
+    cross = np.mean(total**2 - np.sum(shifted**2, axis=0)) / num_models**2
+    return float(bagged_error), float(variance / num_models), float(bias**2), float(cross)
+    ### END SOLUTION
+
+
+def error_correlations(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """How alike the members' mistakes are: the correlations of their shifted mismatches.
+
+    With ``eps_k^mu = delta_k^mu - d`` as in ``bias_variance_decomposition``
+    (shifted by the *common* mean ``d``), let
+    ``c_km = (1/P) sum_mu eps_k^mu eps_m^mu``. The correlation of members ``k``
+    and ``m`` is ``rho_km = c_km / sqrt(c_kk c_mm)``: 1 on the diagonal,
+    near 0 for members whose mistakes are unrelated, near 1 for members
+    that make the same mistakes. If all members have the variance ``V`` and
+    every pair the correlation ``rho``, then ``E_bag = d^2 + V (rho + (1 - rho) / K)``:
+    the correlation limits what averaging can gain.
+
+    Args:
+        predictions: ``y_k^mu``, shape ``(K, P)``; no member's ``c_kk`` is 0.
+        targets: ``t^mu``, shape ``(P,)``.
+
+    Returns:
+        float64 array of shape ``(K, K)``, symmetric, with ones on the diagonal.
+    """
+    ### BEGIN SOLUTION
+    mismatches = np.asarray(targets, dtype=np.float64)[None, :] - np.asarray(predictions, dtype=np.float64)
+    shifted = mismatches - mismatches.mean()
+    products = shifted @ shifted.T / shifted.shape[1]
+    scale = np.sqrt(np.diag(products))
+    correlations = products / np.outer(scale, scale)
+    np.fill_diagonal(correlations, 1.0)
+    return correlations
+    ### END SOLUTION
+
+
+COMBINATION_RULES = ("mean", "geometric", "vote")
+
+
+def combine_probabilities(probabilities: np.ndarray, rule: str) -> np.ndarray:
+    """Combines the class probabilities of ``K`` classifiers into one distribution per example.
+
+    ``probabilities[k, n]`` is member ``k``'s distribution over the ``C``
+    classes for example ``n`` (non-negative, summing to 1). The rules:
+
+    * ``"mean"``: the arithmetic mean ``(1/K) sum_k p_k`` (bagging's average);
+    * ``"geometric"``: the geometric mean ``(prod_k p_k)^(1/K)``, renormalised
+      so that every row sums to 1 (the average that weight scaling approximates
+      for a dropout network's sub-networks); compute it through the mean of the
+      logarithms; the probabilities given are all positive;
+    * ``"vote"``: majority vote: each member votes for its most probable class
+      (``argmax``; on ties, the first of them), and the result is the fraction
+      of the ``K`` votes each class received.
+
+    The predicted class is the ``argmax`` of the combined distribution.
+
+    Args:
+        probabilities: shape ``(K, N, C)``.
+        rule: one of ``"mean"``, ``"geometric"``, ``"vote"``.
+
+    Returns:
+        float64 array of shape ``(N, C)`` whose rows sum to 1.
+
+    Raises:
+        ValueError: for any other ``rule``, naming the valid ones.
+    """
+    ### BEGIN SOLUTION
+    p = np.asarray(probabilities, dtype=np.float64)
+    if rule == "mean":
+        return p.mean(axis=0)
+    if rule == "geometric":
+        log_mean = np.log(p).mean(axis=0)
+        unnormalised = np.exp(log_mean - log_mean.max(axis=-1, keepdims=True))
+        return unnormalised / unnormalised.sum(axis=-1, keepdims=True)
+    if rule == "vote":
+        num_models, _, num_classes = p.shape
+        votes = np.eye(num_classes)[p.argmax(axis=-1)]
+        return votes.sum(axis=0) / num_models
+    raise ValueError(f"unknown rule {rule!r}; choose one of {', '.join(COMBINATION_RULES)}")
+    ### END SOLUTION
