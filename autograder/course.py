@@ -58,6 +58,7 @@ class StudentOutcome:
     notebook: str = ""
     overridden: list[str] = field(default_factory=list)
     cleared: list[str] = field(default_factory=list)
+    by_hand: float = 0.0  # points of the written answers, beyond max_score, that the instructor grades
 
     def line(self) -> str:
         """One line for the terminal (whatever the kernel or nbgrader wrote into the reasons)."""
@@ -65,6 +66,8 @@ class StudentOutcome:
         parts = [self.message]
         if self.ok:
             parts = [f"sandbox {self.sandbox}", f"notebook {self.notebook}"]
+            if self.by_hand:
+                parts.append(f"written answers: {self.by_hand:g} more points to grade by hand")
         if self.overridden:
             parts.append("manual scores kept: " + ", ".join(self.overridden))
         if self.cleared:
@@ -366,6 +369,7 @@ class Course:
             record.get("notebook", ""),
             record.get("overridden", []),
             [c["task"] for c in record.get("cleared_overrides", [])],
+            sum(q.points for q in questions_of(lab)),
         )
 
     # ------------------------------------------------------------ feedback and export

@@ -30,7 +30,7 @@ from nbgrader.utils import is_grade
 from traitlets import Integer
 
 from autograder import records
-from autograder.generate import REPO, solution_lines
+from autograder.generate import REPO, solution_lines, squeeze
 from autograder.preprocessors import task_label
 from mlplab.course.questions import QUESTIONS
 from mlplab.course.tasks import TASKS
@@ -44,10 +44,6 @@ _ANSWER_IDS = {q.cell_id for q in QUESTIONS}
 
 class FeedbackWithheld(RuntimeError):
     """The feedback page would show what a student must not see; the message says what (not the text)."""
-
-
-def squeeze(text: str) -> str:
-    return re.sub(r"\s+", "", text)
 
 
 _FILE_LINES: dict[str, tuple[tuple, set[str]]] = {}

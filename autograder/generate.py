@@ -347,12 +347,19 @@ def _same_tree(a: dict, b: dict) -> bool:
 # ---------------------------------------------------------------- leak detection
 
 
+def squeeze(text: str) -> str:
+    """``text`` without any whitespace: how leak checks compare lines, whatever their wrapping."""
+    return re.sub(r"\s+", "", text)
+
+
 def solution_lines() -> set[str]:
     """Distinctive lines of every solution region: the text that must never reach students.
 
     A line counts only if it appears nowhere outside a solution region: not in the
     visible parts of any solution file, nor in the provided library, so that generic
-    lines such as ``raise ValueError(`` are not taken for leaks.
+    lines such as ``raise ValueError(`` are not taken for leaks. Nor does a line whose
+    text (whitespace aside) occurs inside the visible text: prose that a model answer
+    re-wraps from the question it answers.
     """
     inside: set[str] = set()
     public: set[str] = set()
@@ -373,7 +380,8 @@ def solution_lines() -> set[str]:
     for path in (REPO / "mlplab").rglob("*.py"):
         if path.relative_to(REPO).as_posix() not in exercise:
             public.update(line.strip() for line in path.read_text().splitlines())
-    return {s for s in inside - public if len(s) >= 16 and not s.startswith("#")}
+    visible = squeeze("".join(public))
+    return {s for s in inside - public if len(s) >= 16 and not s.startswith("#") and squeeze(s) not in visible}
 
 
 def find_leaks(paths: list[Path]) -> list[str]:

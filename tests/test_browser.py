@@ -152,6 +152,7 @@ def test_a_student_implements_a_task_in_jupyterlab_and_sees_pass_without_restart
 
 def test_the_instructor_autogrades_by_the_formgraders_button_and_students_read_named_feedback(browser, tmp_path):
     from autograder.course import Course
+    from mlplab.course.questions import questions_of
     from mlplab.course.tasks import TASKS
 
     course = Course(tmp_path / "course")
@@ -166,6 +167,7 @@ def test_the_instructor_autogrades_by_the_formgraders_button_and_students_read_n
     course.submit("lab1", "alice", folder)
     lab1 = [t for t in TASKS if t.lab == "lab1"]
     trusted = sum(t.points for t in lab1 if t.file == implemented_file)
+    max_score = sum(t.points for t in lab1) + sum(q.points for q in questions_of("lab1"))  # written answers too
 
     with make_server("instructor", tmp_path, COURSE=str(course.root)) as base:
         browser.get(f"{base}/login?token={TOKEN}")
@@ -179,7 +181,7 @@ def test_the_instructor_autogrades_by_the_formgraders_button_and_students_read_n
             timeout=900,
             what="the autograde button's score",
         )
-        assert [float(x) for x in re.findall(r"[\d.]+", score)] == [trusted, sum(t.points for t in lab1)], score
+        assert [float(x) for x in re.findall(r"[\d.]+", score)] == [trusted, max_score], score
         with course.gradebook() as gb:
             assert gb.find_submission("lab1", "alice").score == trusted
 

@@ -28,6 +28,8 @@ from urllib.parse import quote
 import pytest
 from submissions import make_submission
 
+from mlplab.course.questions import questions_of
+
 REPO = Path(__file__).resolve().parents[1]
 DEPLOY = REPO / "deploy" / "jupyterhub"
 BIN = Path(sys.executable).parent
@@ -260,6 +262,8 @@ def test_two_students_fetch_submit_and_get_feedback_with_their_scores(class_mach
     assert set(scores) == {good, blank}, graded
     assert scores[good][0] == scores[good][1] > 0, f"the reference lost points:\n{graded}"
     assert scores[blank][0] < scores[good][0], f"the blank release got the reference's score:\n{graded}"
+    by_hand = sum(q.points for q in questions_of(LAB))
+    assert by_hand > 0 and f"{by_hand:g} more points to grade by hand" in graded, graded
     verdicts = {s: json.loads((course / "grading" / LAB / f"{s}.json").read_text()) for s in (good, blank)}
     assert {s: (v["score"], v["max_score"]) for s, v in verdicts.items()} == scores
 
@@ -272,5 +276,7 @@ def test_two_students_fetch_submit_and_get_feedback_with_their_scores(class_mach
         html = hub.read_file(student, f"{folders[0]}/{LAB}.html")
         match = SCORE.search(html)
         assert match, f"{student}: no score in the feedback"
-        assert (float(match.group(1)), float(match.group(2))) == pytest.approx(scores[student])
+        # the page's total counts the written answers too, which nobody has graded yet
+        got, automatic = scores[student]
+        assert (float(match.group(1)), float(match.group(2))) == pytest.approx((got, automatic + by_hand))
         assert "BEGIN HIDDEN TESTS" not in html

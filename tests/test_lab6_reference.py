@@ -204,7 +204,7 @@ def test_adadelta_follows_zeiler(seed, rho, eps):
         dx = [-np.sqrt(b + eps) / np.sqrt(a + eps) * gi for a, b, gi in zip(eg, ex, g)]
         ex = [rho * b + (1 - rho) * d**2 for b, d in zip(ex, dx)]
         for d, s in zip(dx, step):
-            np.testing.assert_allclose(s, d, rtol=1e-9)
+            np.testing.assert_allclose(s, d, rtol=1e-9, atol=1e-13)
 
 
 def test_adadelta_learning_rate_scales_the_steps():

@@ -209,8 +209,8 @@ BUGS = [
         "lab2_modes_batch_size_from_the_wrong_axis",
         "lab2.modes",
         BN,
-        "running_mean, running_var, batch_mean, batch_var, inputs.shape[0], momentum)",
-        "running_mean, running_var, batch_mean, batch_var, inputs.shape[1], momentum)",
+        "running_mean, running_var, batch_mean, batch_var, inputs.shape[0], momentum\n",
+        "running_mean, running_var, batch_mean, batch_var, inputs.shape[1], momentum\n",
         "wrong batch_size",
     ),
     # ---- 2.7 spatial forward pass
@@ -322,7 +322,8 @@ VARIANTS = [
         BN,
         "        outputs, batch_mean, batch_var = batchnorm_forward(inputs, gamma, beta, eps)\n"
         "        new_mean, new_var = update_running_statistics(\n"
-        "            running_mean, running_var, batch_mean, batch_var, inputs.shape[0], momentum)\n",
+        "            running_mean, running_var, batch_mean, batch_var, inputs.shape[0], momentum\n"
+        "        )\n",
         "        m = len(inputs)\n"
         "        batch_mean, batch_var = inputs.mean(axis=0), inputs.var(axis=0)\n"
         "        outputs = gamma * (inputs - batch_mean) / np.sqrt(batch_var + eps) + beta\n"

@@ -207,7 +207,7 @@ BUGS = [
         "lab3_shift_wraps_around",
         "lab3.random_shift",
         AUG,
-        "        out[n] = padded[n, m - dy:m - dy + height, m - dx:m - dx + width]",
+        "        out[n] = padded[n, m - dy : m - dy + height, m - dx : m - dx + width]",
         "        out[n] = np.roll(images[n], (dy, dx), axis=(0, 1))",
         "np.roll wraps around",
     ),
@@ -398,7 +398,7 @@ VARIANTS = [
         "    padded = np.pad(images, ((0, 0), (m, m), (m, m)))\n"
         "    out = np.empty_like(images)\n"
         "    for n, (dy, dx) in enumerate(shifts):\n"
-        "        out[n] = padded[n, m - dy:m - dy + height, m - dx:m - dx + width]",
+        "        out[n] = padded[n, m - dy : m - dy + height, m - dx : m - dx + width]",
         "    out = np.empty_like(images)\n"
         "    for n in range(num):\n"
         "        dy, dx = rng.integers(-m, m, endpoint=True), rng.integers(-m, m, endpoint=True)\n"
@@ -522,7 +522,7 @@ VARIANTS += [
         "    padded = np.pad(images, ((0, 0), (m, m), (m, m)))\n"
         "    out = np.empty_like(images)\n"
         "    for n, (dy, dx) in enumerate(shifts):\n"
-        "        out[n] = padded[n, m - dy:m - dy + height, m - dx:m - dx + width]\n",
+        "        out[n] = padded[n, m - dy : m - dy + height, m - dx : m - dx + width]\n",
         "    out = np.zeros_like(images)\n"
         "    for n, (dy, dx) in enumerate(shifts.tolist()):\n"
         "        rolled = np.roll(images[n], (dy, dx), axis=(0, 1))\n"

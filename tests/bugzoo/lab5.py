@@ -224,10 +224,8 @@ BUGS = [
         "lab5_classifier_output_layer_float64",
         "lab5.pretrained_classifier",
         AE,
-        "    layers.append(AffineLayer(last.output_dim, num_classes, rng=rng, weights_init=weights_init,\n"
-        "                              dtype=last.weights.dtype))",
-        "    layers.append(AffineLayer(last.output_dim, num_classes, rng=rng, weights_init=weights_init,\n"
-        "                              dtype=np.float64))",
+        "rng=rng, weights_init=weights_init, dtype=last.weights.dtype)",
+        "rng=rng, weights_init=weights_init, dtype=np.float64)",
         "float32 classifier",
     ),
     # ---- 5.8 tied weights
@@ -291,9 +289,8 @@ BUGS = [
         "lab5_classifier_output_layer_unseeded",
         "lab5.pretrained_classifier",
         AE,
-        "    layers.append(AffineLayer(last.output_dim, num_classes, rng=rng, weights_init=weights_init,",
-        "    layers.append(AffineLayer(last.output_dim, num_classes, rng=np.random.default_rng(),\n"
-        "                              weights_init=weights_init,",
+        "AffineLayer(last.output_dim, num_classes, rng=rng,",
+        "AffineLayer(last.output_dim, num_classes, rng=np.random.default_rng(),",
         "same seed",
     ),
 ]
@@ -370,9 +367,13 @@ VARIANTS = [
         "lab5_classifier_copies_after_default_draws",
         "lab5.pretrained_classifier",
         AE,
-        "        copy = AffineLayer(encoder.input_dim, encoder.output_dim, rng=rng,\n"
-        "                           weights_init=lambda shape, _rng, w=encoder.weights: w.copy(),\n"
-        "                           dtype=encoder.weights.dtype)\n"
+        "        copy = AffineLayer(\n"
+        "            encoder.input_dim,\n"
+        "            encoder.output_dim,\n"
+        "            rng=rng,\n"
+        "            weights_init=lambda shape, _rng, w=encoder.weights: w.copy(),\n"
+        "            dtype=encoder.weights.dtype,\n"
+        "        )\n"
         "        copy.biases = encoder.biases.copy()",
         "        copy = AffineLayer(encoder.input_dim, encoder.output_dim, rng=rng, dtype=encoder.weights.dtype)\n"
         "        copy.weights = np.array(encoder.weights, copy=True)\n"

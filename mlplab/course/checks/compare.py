@@ -50,10 +50,11 @@ def stand_in(api: str, function: Callable) -> Callable:
     return checked
 
 
-def elementwise_rel_error(actual: np.ndarray, expected: np.ndarray) -> np.ndarray:
+def elementwise_rel_error(actual: np.ndarray, expected: np.ndarray, floor: float = 1e-8) -> np.ndarray:
+    """``|a - b| / max(floor, |a| + |b|)`` entry by entry (``mlplab.gradcheck.rel_error`` before its max)."""
     a = np.asarray(actual, dtype=np.float64)
     b = np.asarray(expected, dtype=np.float64)
-    return np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))
+    return np.abs(a - b) / np.maximum(floor, np.abs(a) + np.abs(b))
 
 
 def _index(flat: int, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -125,11 +126,15 @@ def assert_close(
     tol: float,
     regions: Mapping[str, np.ndarray] | None = None,
     hints: tuple[Hint, ...] = (),
+    floor: float = 1e-8,
 ) -> float:
     """Entries of ``actual`` agree with ``expected`` up to a relative error ``tol``.
 
     Args:
         name: what is compared, as the student knows it (``"ELULayer.bprop output"``).
+        floor: the smallest denominator of the relative error. Against a numerical gradient,
+            pass a fraction of its largest entry: finite differences cannot resolve entries
+            far below it (their rounding error is absolute, about 1e-16 |E| / h).
         regions: named boolean masks of ``expected``'s shape (``{"inputs < 0": x < 0}``);
             the message says how many wrong entries fall in each.
         hints: functions ``(actual, expected) -> str | None`` naming likely mistakes;
@@ -142,7 +147,7 @@ def assert_close(
     expected = np.asarray(expected)
     assert_shape(name, actual, expected.shape)
     assert_finite(name, actual)
-    errors = elementwise_rel_error(actual, expected)
+    errors = elementwise_rel_error(actual, expected, floor)
     worst = float(errors.max()) if errors.size else 0.0
     if worst <= tol:
         return worst

@@ -111,22 +111,26 @@ def judge(check: TaskCheck, student: dict, expected: dict, inputs: dict) -> Resu
         raise RuntimeError(f"the reference implementation failed {task.id}: {expected['error']}")
     if "error" in student:
         return Result(task.id, False, student["error"], 0, task.points)
+    # The same probe ran on both sides; outputs the reference made and the student's code did not
+    # mean it computed less. The comparison still runs first: its diagnosis says why.
     missing = sorted(set(expected["outputs"]) - set(student["outputs"]))
-    if missing:  # the same probe ran on both sides: it computed less from the student's code
-        return Result(task.id, False, f"your code gave no {', '.join(missing)} (the reference's does)",
-                      0, task.points)
+    gave_no = f"your code gave no {', '.join(missing)} (the reference's does)" if missing else ""
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             note = check.compare(student["outputs"], expected["outputs"], inputs)
     except CheckFailure as failure:
-        return Result(task.id, False, str(failure), 0, task.points)
-    except KeyError as exc:  # an output the reference's run made and the student's did not, or the reverse
-        return Result(task.id, False, f"your code's outputs differ in kind from the reference's: no {exc} "
-                      "(a different branch was taken: an error caught, a value of another type?)", 0, task.points)
+        message = f"{failure}; {gave_no}" if gave_no else str(failure)
+        return Result(task.id, False, message, 0, task.points)
+    except KeyError as exc:
+        message = gave_no or (f"your code's outputs differ in kind from the reference's: no {exc} "
+                              "(a different branch was taken: an error caught, a value of another type?)")
+        return Result(task.id, False, message, 0, task.points)
     except Exception as exc:  # malformed student outputs can break a comparison
-        return Result(task.id, False, f"outputs could not be compared ({type(exc).__name__}: {exc})",
-                      0, task.points)
+        message = gave_no or f"outputs could not be compared ({type(exc).__name__}: {exc})"
+        return Result(task.id, False, message, 0, task.points)
+    if gave_no:
+        return Result(task.id, False, gave_no, 0, task.points)
     return Result(task.id, True, note or "ok", task.points, task.points)
 
 

@@ -60,6 +60,9 @@ from mlplab.course.checks.core import CheckFailure, ProbeError, TaskCheck
 EXACT_TOL = 1e-10
 DECOMPOSITION_TOL = 1e-9
 NUMERICAL_TOL = 1e-6
+# Entries under 1/100 of the numerical gradient's largest are compared on that scale: their central
+# difference has an absolute rounding error that, relative to a tiny entry, failed 1 reference in 3,000.
+NUMERICAL_FLOOR = 1e-2
 FD_STEP = 1e-6
 
 
@@ -280,7 +283,8 @@ def _perceptron_compare(student: dict, expected: dict, inputs: dict) -> str:
     regions = {"dE/dw": np.arange(dim + 1) < dim, "dE/dtheta": np.arange(dim + 1) == dim}
     try:
         error = assert_close(name + " vs the numerical gradient of your tanh_perceptron's error",
-                             student["grads"], student["numerical"], tol=NUMERICAL_TOL, regions=regions, hints=hints)
+                             student["grads"], student["numerical"], tol=NUMERICAL_TOL, regions=regions, hints=hints,
+                             floor=max(1e-8, NUMERICAL_FLOOR * float(np.max(np.abs(student["numerical"])))))
     except CheckFailure as failure:
         raise CheckFailure(f"{failure} The error is E = (1/P) sum (t - y)^2.") from None
     assert_close(name, student["grads"], expected["grads"], tol=1e-9, regions=regions, hints=hints)
