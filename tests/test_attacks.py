@@ -303,18 +303,13 @@ def check_feedback(course, attacks, markers):
     assert VICTIM in written and BLANK in written, failures
     secrets = {squeeze(line) for line in solution_lines()}
     secrets |= {s[::-1] for s in secrets}
-    checks_source = {
-        squeeze(line)
-        for path in (REPO / "mlplab" / "course" / "checks").glob("*.py")
-        for line in path.read_text().splitlines()
-        if len(line.strip()) > 40
-    }
+    # (the checks' own source is no secret: it ships to every student in mlplab/course/checks/)
     course_secret = records.course_secret(course.root).decode()
     leaks = {}
     for student, page in written.items():
         html = page.read_text(errors="replace")
         text = squeeze(page_text(html))
-        found = [s for s in secrets | checks_source if s in text][:3]
+        found = [s for s in secrets if s in text][:3]
         found += [m for s, m in markers.items() if s != student and m in html]
         found += [
             x for x in (course_secret, os.environ[CANARY], "root:x:0:0", str(course.root), str(REPO)) if x in html
