@@ -20,7 +20,7 @@ STUDENT_JUPYTER := PATH="$(abspath $(BIN)):$$PATH" JUPYTER_CONFIG_PATH="$(abspat
 
 # Debian packages: the full Fashion-MNIST (dataset-fashion-mnist), bubblewrap, the sandbox
 # the autograder runs student code in, Chromium with its driver for the browser tests, and
-# PostgreSQL for the shared-gradebook test (tests/test_postgres_gradebook.py starts its own server).
+# PostgreSQL for the shared-gradebook test (tests/course/test_postgres_gradebook.py starts its own server).
 # Installed when we are root; otherwise a note says how.
 SYSTEM_PACKAGES := dataset-fashion-mnist bubblewrap chromium chromium-driver postgresql
 system-packages:
@@ -55,7 +55,7 @@ instructor: $(STAMP) system-packages
 	$(BIN)/python -c 'from autograder.course import Course; Course("$(COURSE)")'
 	cd $(COURSE) && PATH="$(abspath $(BIN)):$$PATH" $(abspath $(BIN))/jupyter lab $(ROOT_FLAG) $(LAB_ARGS)
 
-# JupyterHub's proxy for tests/test_jupyterhub.py: npm's configurable-http-proxy, in .npm/.
+# JupyterHub's proxy for tests/course/test_jupyterhub.py: npm's configurable-http-proxy, in .npm/.
 CHP := .npm/node_modules/.bin/configurable-http-proxy
 $(CHP):
 	@command -v npm >/dev/null \

@@ -3,7 +3,7 @@
 ``add_student_files(folder, labs)`` writes, next to the notebooks:
 
 * ``requirements.txt``: the course's pinned dependencies (the repository's ``requirements.txt``,
-  kept equal to ``pyproject.toml`` by ``tests/test_environment.py``);
+  kept equal to ``pyproject.toml`` by ``tests/course/test_environment.py``);
 * ``README.md``: set-up in two commands, where to edit, how to self-check, what to submit;
 * ``test_selfcheck.py`` and ``pytest.ini``: ``pytest`` runs the self-checks, one test per task.
 

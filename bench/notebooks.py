@@ -1,7 +1,7 @@
 """Notebook wall time: every lab's notebook executed top to bottom on the reference solutions.
 
 Each notebook in ``labs/`` is executed by a fresh Jupyter kernel (``nbclient``,
-as in ``tests/test_notebooks.py``) in a temporary folder, with
+as in ``tests/course/test_notebooks.py``) in a temporary folder, with
 ``MLPLAB_REFERENCE=1`` so the exercises are the reference solutions, at two
 settings:
 

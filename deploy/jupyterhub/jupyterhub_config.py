@@ -5,7 +5,7 @@ Start it as root (it switches to each student's account to start their server):
     jupyterhub -f deploy/jupyterhub/jupyterhub_config.py
 
 Everything a course changes is read from the environment (defaults in brackets), so the
-same file serves the course machine and the end-to-end test (tests/test_jupyterhub.py):
+same file serves the course machine and the end-to-end test (tests/course/test_jupyterhub.py):
 
     MLPLAB_ROSTER       students, one Unix user name a line        [/srv/mlplab/students.txt]
     MLPLAB_INSTRUCTORS  instructors' user names, comma-separated   [none]

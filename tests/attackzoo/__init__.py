@@ -2,7 +2,7 @@
 
 An attack's ``mutate(folder, ctx)`` edits a copy of the release (``base="blank"``) or of the
 release with the reference solution in its exercise files (``base="reference"``). The test
-(tests/test_attacks.py) puts every attacker into ONE course as a class, autogrades it through
+(tests/course/test_attacks.py) puts every attacker into ONE course as a class, autogrades it through
 ``mlplab-course autograde`` and through nbgrader's own ``nbgrader autograde``, and demands:
 
 * the attack gets exactly ``expected(full)`` points: 0 on a blank release, what the correct

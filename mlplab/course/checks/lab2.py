@@ -16,7 +16,7 @@ inputs). Tolerances:
   more). The inputs of task 2.1 include a unit whose batch variance is about
   ``eps``, where the place of ``eps`` matters;
 * backward passes (2.2, 2.8): ``1e-8`` per unit; the reference agrees with
-  central differences to better than ``1e-7`` (tests/test_lab2_reference.py).
+  central differences to better than ``1e-7`` (tests/labs/lab2/test_lab2_reference.py).
   Besides random ``grads_wrt_outputs`` they are probed with two special ones
   whose exact answer is known from the forward pass: gradients that are the
   same for every example of a unit (the outputs of a unit always sum to

@@ -10,7 +10,7 @@ import pytest
 import autograder.generate as gen
 from autograder.workspace import make_workspace
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _pytest_in(folder: Path, *args: str) -> subprocess.CompletedProcess:

@@ -17,7 +17,7 @@ import pytest
 from mlplab.course.experiments import lab6
 from mlplab.exercises.optimisers import exponential_decay, step_decay, warmup_cosine
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 NOTEBOOK = REPO / "solutions" / "labs" / "lab6.py"
 SEED = 0  # the notebook's SEED (checked by test_notebook_seed_and_sizes_match)
 NUM_EPOCHS = 15  # the notebook's NUM_EPOCHS when FULL_RUN is False

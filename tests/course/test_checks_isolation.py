@@ -21,7 +21,7 @@ from mlplab.course.checks import checks_of, judge
 from mlplab.course.checks.selfcheck import expected_outputs
 from mlplab.course.tasks import TASKS, exercise_files
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 LABS = sorted({t.lab for t in TASKS})
 
 

@@ -1,7 +1,7 @@
 """The Lab 1 checks accept independent random draws: a correct initialiser passes on any seed.
 
-Stubs, every bug and every correct variant go through the real grader in ``tests/test_grading.py``
-and ``tests/test_zoo_guard.py``; this file adds what only the random initialisers need: the
+Stubs, every bug and every correct variant go through the real grader in ``tests/course/test_grading.py``
+and ``tests/course/test_zoo_guard.py``; this file adds what only the random initialisers need: the
 reference, drawing with another seed than the reference's own run, still passes.
 """
 

@@ -2,7 +2,7 @@
 
 The test process runs on the reference (conftest.py points MLPLAB_EXERCISES at solutions/). The formulas written
 here are independent formulations (the lecture's, the original papers'), not copies of the reference.
-Bugs and correct variants of the bug zoo go through the real grader in tests/test_grading.py; here the
+Bugs and correct variants of the bug zoo go through the real grader in tests/course/test_grading.py; here the
 zoo itself is checked (each bug touches only its own task's methods).
 """
 
@@ -30,7 +30,7 @@ from mlplab.exercises.optimisers import (
 )
 from mlplab.learning_rules import GradientDescentLearningRule
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 FAST = settings(max_examples=25, deadline=None)
 RULES = {
     MomentumLearningRule: {"learning_rate": 0.1, "mom_coeff": 0.8},

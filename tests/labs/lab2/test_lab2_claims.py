@@ -18,7 +18,7 @@ import pytest
 
 from mlplab.course.experiments import lab2
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 NOTEBOOK = REPO / "solutions" / "labs" / "lab2.py"
 SEED = 0  # the notebook's SEED (checked by test_notebook_seed_matches)
 EPOCHS, NUM_TRAIN = 3, 3000  # the notebook's defaults

@@ -17,7 +17,7 @@ import pytest
 
 from mlplab.course.experiments import as_generator, budget, grading_run, lab1
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 NOTEBOOK = REPO / "solutions" / "labs" / "lab1.py"
 SEED = 0  # the notebook's SEED (checked by test_notebook_seed_matches)
 

@@ -5,7 +5,7 @@ import tomllib
 from importlib.metadata import version
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _pins(specs: list[str]) -> dict[str, str]:

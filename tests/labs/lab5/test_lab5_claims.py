@@ -16,7 +16,7 @@ import pytest
 
 from mlplab.course.experiments import lab5
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 NOTEBOOK = REPO / "solutions" / "labs" / "lab5.py"
 SEED = 0  # the notebook's SEED (checked by test_notebook_seed_and_sizes_match)
 AE_EPOCHS, NUM_TRAIN = 20, 3000  # the notebook's sizes when FULL_RUN is False

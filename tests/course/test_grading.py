@@ -71,14 +71,14 @@ def fanin_uniform(shape, rng):
 
 def test_monkeypatching_the_checks_from_student_code_changes_nothing(tmp_path):
     path = "mlplab/exercises/initialisers.py"
-    text = (Path(__file__).parents[1] / "solutions" / path).read_text() + CHEAT
+    text = (Path(__file__).parents[2] / "solutions" / path).read_text() + CHEAT
     verdict = grade(make_submission(tmp_path, replace={path: text}), "lab1", seed=SEED)
     assert failed(verdict) == ["lab1.fanin_uniform"]
 
 
 def test_an_endless_loop_costs_only_its_task(tmp_path):
     path = "mlplab/exercises/hidden_units.py"
-    text = (Path(__file__).parents[1] / "solutions" / path).read_text()
+    text = (Path(__file__).parents[2] / "solutions" / path).read_text()
     text += "\n_orig = ELULayer.fprop\nELULayer.fprop = lambda self, x: [0 for _ in iter(int, 1)]\n"
     verdict = grade(make_submission(tmp_path, replace={path: text}), "lab1", seed=SEED, timeout=20)
     assert failed(verdict) == ["lab1.elu"]
@@ -138,7 +138,7 @@ def test_student_code_cannot_write_files_or_reach_the_network(tmp_path):
     victim.write_text("precious")
     path = "mlplab/exercises/initialisers.py"
     text = (
-        (Path(__file__).parents[1] / "solutions" / path).read_text()
+        (Path(__file__).parents[2] / "solutions" / path).read_text()
         + f"""
 def he_normal(shape, rng):
     import socket
@@ -193,7 +193,7 @@ def test_hidden_checks_run_as_pytest_one_test_per_task(tmp_path):
         "-q",
         "-p",
         "no:cacheprovider",
-        str(Path(__file__).parents[1] / "autograder" / "test_submission.py"),
+        str(Path(__file__).parents[2] / "autograder" / "test_submission.py"),
         "--lab",
         "lab1",
     ]
@@ -206,7 +206,7 @@ def test_hidden_checks_run_as_pytest_one_test_per_task(tmp_path):
 
 # --- attacks: blank (stub) submissions whose exercise files attack at import; each must score 0 ---
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 ATTACK_SEED = 777
 
 

@@ -19,7 +19,7 @@ import pytest
 from autograder.course import Course
 from mlplab.course.tasks import exercise_files
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PYTHONS = os.environ.get("MLPLAB_RELEASE_PYTHONS", "python3.11").split()
 pytestmark = pytest.mark.slow
 

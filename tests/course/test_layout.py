@@ -11,7 +11,7 @@ import pytest
 
 from mlplab.course.tasks import TASKS, exercise_files
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXERCISES = "mlplab/exercises"
 # Besides the task symbols, an exercise class may carry what makes it an object a task can use:
 # its constructor (the arguments the task's docstring names), __repr__, __len__ and read-only properties.

@@ -10,7 +10,7 @@ import pytest
 import mlplab
 from mlplab.course.tasks import TASKS, UnknownTaskError
 
-SOLUTIONS = str(Path(__file__).resolve().parents[1] / "solutions")
+SOLUTIONS = str(Path(__file__).resolve().parents[2] / "solutions")
 
 LAB1 = [t for t in TASKS if t.lab == "lab1"]
 SOLUTIONS = os.environ["MLPLAB_SOLUTIONS"]  # tests/conftest.py; the library does not know it

@@ -30,7 +30,7 @@ from submissions import make_submission
 
 from mlplab.course.questions import questions_of
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy" / "jupyterhub"
 BIN = Path(sys.executable).parent
 LAB = "lab1"

@@ -201,7 +201,7 @@ def test_a_class_through_every_grading_path(tmp_path, capsys):
     assert "data:image/png" in (course.root / "feedback" / "ref" / LAB / f"{LAB}.html").read_text()
 
     # ---- path 2: nbgrader's own command line in the course folder; from here on scores only (the
-    # notebooks' outputs were checked above; the zoo, tests/test_attacks.py, executes kernels this way)
+    # notebooks' outputs were checked above; the zoo, tests/course/test_attacks.py, executes kernels this way)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLPLAB_")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
 

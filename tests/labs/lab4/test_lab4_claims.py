@@ -16,7 +16,7 @@ import pytest
 
 from mlplab.course.experiments import lab4
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 NOTEBOOK = REPO / "solutions" / "labs" / "lab4.py"
 SEED = 0  # the notebook's SEED (checked by test_notebook_seed_and_sizes_match)
 NUM_PERCEPTRONS, NUM_NETWORKS, NUM_DIGITS, NUM_EPOCHS = 25, 10, 1000, 20  # defaults when FULL_RUN is False

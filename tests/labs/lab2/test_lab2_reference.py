@@ -1,7 +1,7 @@
 """The Lab 2 reference solutions, the provided batch norm layer, and the Lab 2 checks themselves.
 
 The test process runs on the reference (conftest.py points MLPLAB_EXERCISES at solutions/). Bugs and correct
-variants of the bug zoo go through the real grader in tests/test_grading.py; here the zoo itself is
+variants of the bug zoo go through the real grader in tests/course/test_grading.py; here the zoo itself is
 checked (each bug touches only its own task's function).
 """
 
@@ -35,7 +35,7 @@ from mlplab.layers.normalisation import (
     use_population_statistics,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 FAST = settings(max_examples=30, deadline=None)
 H = 1e-5  # finite-difference step: the most accurate for these functions (truncation vs rounding)
 

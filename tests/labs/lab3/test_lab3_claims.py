@@ -18,7 +18,7 @@ import pytest
 
 from mlplab.course.experiments import lab3
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 NOTEBOOK = REPO / "solutions" / "labs" / "lab3.py"
 SEED = 0  # the notebook's SEED (checked by test_notebook_seed_matches)
 NUM_EPOCHS, NUM_TRAIN, WIDTH = 40, 1000, 256  # the notebook's sizes when FULL_RUN is False

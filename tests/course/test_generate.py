@@ -10,7 +10,7 @@ from autograder import generate as gen
 from mlplab.course.questions import get_question, questions_of
 from mlplab.course.tasks import LABS, TASKS, exercise_files
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_generated_files_are_fresh_and_leak_nothing():

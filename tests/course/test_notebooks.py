@@ -13,7 +13,7 @@ import pytest
 from bench.notebooks import execute_notebook
 from mlplab.course.tasks import LABS
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = list(LABS)
 pytestmark = pytest.mark.slow
 

@@ -22,7 +22,7 @@ from autograder.generate import parse_percent
 from mlplab.course.questions import QUESTIONS, questions_of
 from mlplab.course.tasks import LABS, TASKS, tasks_of
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SOURCES = {lab: REPO / "solutions" / "labs" / f"{lab}.py" for lab in LABS}
 
 

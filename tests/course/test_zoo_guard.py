@@ -1,6 +1,6 @@
 """One guard for every lab's bug zoo: enough bugs and variants per task, variants pass on fresh seeds.
 
-``tests/test_grading.py`` runs every bug and every variant once through the grader. This file adds
+``tests/course/test_grading.py`` runs every bug and every variant once through the grader. This file adds
 what holds for all labs alike: every task has at least 3 bugs and 2 correct variants; a zoo entry
 edits its own task's file, inside its task's symbols; the correct variants pass on several more fresh seeds, through the grader
 and through ``mlplab.check`` (same verdict); the reference passes on inputs that are not the stored
