@@ -27,6 +27,7 @@ stops the whole run) so that the others are seen; the test still fails at its en
 
 from __future__ import annotations
 
+import compileall
 import csv
 import hashlib
 import os
@@ -331,6 +332,10 @@ def test_attack_zoo_through_every_grading_path(tmp_path, lowered_limits, monkeyp
     assert len(attacks) >= 30 or os.environ.get("ZOO_SKIP")
     assert refused == REFUSED_AT_SUBMIT, refused
     records.course_secret(course.root)
+    # Python's bytecode cache of the trusted code is brought up to date first: a later change in it
+    # is then a planted .pyc, not another test process importing a source changed since the last run.
+    for tree in ("mlplab", "autograder", "solutions/mlplab"):
+        assert compileall.compile_dir(REPO / tree, quiet=1), tree
     before = protected(course)
 
     # ---- path 1: mlplab-course autograde (every student printed)
