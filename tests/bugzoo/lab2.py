@@ -534,4 +534,24 @@ VARIANTS += [
         "    )\n",
         "",
     ),
+    Bug(
+        "lab2_layernorm_forward_with_a_reciprocal_square_root",
+        "lab2.layernorm_forward",
+        LN,
+        "    outputs = centred / np.sqrt(var + eps)[:, None] * gamma + beta\n",
+        "    inv_std = (var + eps) ** -0.5\n    outputs = (centred * inv_std[:, None]) * gamma + beta\n",
+        "",
+    ),
+    Bug(
+        "lab2_layernorm_backward_with_means_over_the_units",
+        "lab2.layernorm_backward",
+        LN,
+        "    total = np.sum(grads_wrt_normalised, axis=1, keepdims=True)\n"
+        "    projection = np.sum(grads_wrt_normalised * normalised, axis=1, keepdims=True)\n"
+        "    grads_wrt_inputs = inv_std / num_units * (num_units * grads_wrt_normalised - total - normalised * projection)\n",
+        "    mean_grad = grads_wrt_normalised.mean(axis=1, keepdims=True)\n"
+        "    mean_projection = (grads_wrt_normalised * normalised).mean(axis=1, keepdims=True)\n"
+        "    grads_wrt_inputs = inv_std * (grads_wrt_normalised - mean_grad - normalised * mean_projection)\n",
+        "",
+    ),
 ]
