@@ -9,7 +9,7 @@ from __future__ import annotations
 from mlplab.layers.activations import IdentityLayer, ReluLayer, SigmoidLayer, TanhLayer
 from mlplab.layers.affine import AffineLayer
 from mlplab.layers.base import Layer, LayerWithParameters, StochasticLayer
-from mlplab.layers.normalisation import BatchNormLayer
+from mlplab.layers.normalisation import BatchNormLayer, LayerNormLayer
 
 __all__ = [
     "Layer",
@@ -17,6 +17,7 @@ __all__ = [
     "StochasticLayer",
     "AffineLayer",
     "BatchNormLayer",
+    "LayerNormLayer",
     "SigmoidLayer",
     "TanhLayer",
     "ReluLayer",

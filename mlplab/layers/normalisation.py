@@ -1,4 +1,4 @@
-"""The batch normalisation layer and helpers around it (provided code, not an exercise).
+"""The batch and layer normalisation layers and helpers around them (provided code, not an exercise).
 
 ``BatchNormLayer`` holds the parameters ``gamma`` and ``beta`` and the
 statistics used at inference, and delegates the computations to your
@@ -160,6 +160,76 @@ class BatchNormLayer(LayerWithParameters):
         return f"BatchNormLayer(num_units={self.num_units}, eps={self.eps:g}, momentum={self.momentum:g})"
 
 
+class LayerNormLayer(LayerWithParameters):
+    """Layer normalisation of each example over its ``num_units`` units.
+
+    Each row of the inputs is normalised with its own mean and variance
+    (``layernorm_forward``, task 2.9), then scaled by ``gamma`` and shifted by
+    ``beta``, one of each per unit. No statistics are kept: training and
+    evaluation mode compute the same thing, and an example's output does not
+    depend on the rest of its batch, even in a batch of one.
+
+    Args:
+        num_units: the number of units ``D``; inputs have shape ``(batch_size, D)``.
+        eps: added to the variance inside the square root.
+        dtype: dtype of the parameters.
+
+    Attributes:
+        gamma, beta: the parameters, shape ``(D,)``, initially ones and zeros.
+    """
+
+    def __init__(self, num_units: int, eps: float = 1e-5, dtype: npt.DTypeLike = np.float32):
+        if not eps > 0:
+            raise ValueError(f"eps must be positive, got {eps}")
+        self.num_units = int(num_units)
+        self.eps = float(eps)
+        self.gamma = np.ones(self.num_units, dtype=dtype)
+        self.beta = np.zeros(self.num_units, dtype=dtype)
+
+    def _check(self, inputs: np.ndarray) -> None:
+        if inputs.ndim != 2 or inputs.shape[1] != self.num_units:
+            raise ValueError(
+                f"LayerNormLayer expects inputs of shape (batch_size, {self.num_units}), got {inputs.shape}"
+            )
+
+    def fprop(self, inputs: np.ndarray) -> np.ndarray:
+        """``layernorm_forward`` (task 2.9) of ``inputs``, shape ``(batch_size, num_units)``; same shape out."""
+        from mlplab.exercises.layer_norm import layernorm_forward
+
+        self._check(inputs)
+        return layernorm_forward(inputs, self.gamma, self.beta, self.eps)[0]
+
+    def bprop(self, inputs: np.ndarray, outputs: np.ndarray, grads_wrt_outputs: np.ndarray) -> np.ndarray:
+        """``dE/d(inputs)`` through each example's mean and variance (``layernorm_backward``, task 2.10)."""
+        from mlplab.exercises.layer_norm import layernorm_backward
+
+        return layernorm_backward(inputs, self.gamma, grads_wrt_outputs, self.eps)[0]
+
+    def grads_wrt_params(self, inputs: np.ndarray, grads_wrt_outputs: np.ndarray) -> list[np.ndarray]:
+        """``[dE/dgamma, dE/dbeta]``, each of shape ``(num_units,)``."""
+        from mlplab.exercises.layer_norm import layernorm_backward
+
+        _, grads_wrt_gamma, grads_wrt_beta = layernorm_backward(inputs, self.gamma, grads_wrt_outputs, self.eps)
+        return [grads_wrt_gamma, grads_wrt_beta]
+
+    @property
+    def params(self) -> list[np.ndarray]:
+        """``[gamma, beta]``: the layer's own arrays, so in-place updates change the layer."""
+        return [self.gamma, self.beta]
+
+    @params.setter
+    def params(self, values: list[np.ndarray]) -> None:
+        gamma, beta = values
+        if gamma.shape != self.gamma.shape or beta.shape != self.beta.shape:
+            raise ValueError(
+                f"LayerNormLayer params must have shape {self.gamma.shape}, got {gamma.shape} and {beta.shape}"
+            )
+        self.gamma, self.beta = gamma, beta
+
+    def __repr__(self) -> str:
+        return f"LayerNormLayer(num_units={self.num_units}, eps={self.eps:g})"
+
+
 def batch_norm_mlp(
     layer_sizes: Sequence[int],
     hidden: Callable[[], Layer] = ReluLayer,
@@ -203,6 +273,31 @@ def batch_norm_mlp(
                 layers.append(BatchNormLayer(output_dim, eps=eps, momentum=momentum, dtype=dtype))
             layers.append(hidden())
     return MultipleLayerModel(layers)
+
+
+def layer_norm_mlp(
+    layer_sizes: Sequence[int],
+    hidden: Callable[[], Layer] = ReluLayer,
+    *,
+    rng: np.random.Generator | None = None,
+    weights_init: Initialiser | None = None,
+    eps: float = 1e-5,
+    dtype: npt.DTypeLike = np.float32,
+):
+    """:func:`batch_norm_mlp` with a ``LayerNormLayer`` in place of every batch norm layer.
+
+    The same weights as ``batch_norm_mlp`` for the same ``rng`` (normalisation layers draw nothing).
+    """
+    from mlplab.models import MultipleLayerModel
+
+    plain = batch_norm_mlp(layer_sizes, hidden, batch_norm=False, rng=rng, weights_init=weights_init, dtype=dtype)
+    *hidden_layers, output = plain.layers
+    layers: list[Layer] = []
+    for layer in hidden_layers:
+        layers.append(layer)
+        if isinstance(layer, AffineLayer):
+            layers.append(LayerNormLayer(layer.output_dim, eps=eps, dtype=dtype))
+    return MultipleLayerModel([*layers, output])
 
 
 def batch_norm_layers(model) -> list[BatchNormLayer]:

@@ -785,6 +785,63 @@ for ax in axes.ravel():
 # below 0.05).
 
 # %% [markdown]
+# ## 8. Layer normalisation: statistics per example
+#
+# Batch norm needs a batch: the statistics of 2 examples are mostly noise, an example's output
+# depends on which others share its batch, and training and inference compute different things.
+# Layer normalisation (Ba, Kiros and Hinton, 2016) takes the mean and variance of each **example**
+# over its $D$ units instead, so it needs nothing but the example itself, and behaves the same in
+# training and at inference. For example $n$:
+#
+# $$\mu_n = \frac1D \sum_j x_{nj}, \qquad \sigma_n^2 = \frac1D \sum_j (x_{nj} - \mu_n)^2,
+#   \qquad y_{nj} = \gamma_j\,\frac{x_{nj} - \mu_n}{\sqrt{\sigma_n^2 + \epsilon}} + \beta_j .$$
+#
+# $\gamma$ and $\beta$ are still one per unit. The backward pass is batch norm's with the sums over the
+# units of an example (axis 1) in place of the sums over the batch; $\partial E/\partial\gamma$ and
+# $\partial E/\partial\beta$ are still sums over the examples.
+
+# %% [markdown]
+# ### Task 2.9: Layer norm forward pass (2 points)
+#
+# In `mlplab/exercises/layer_norm.py`, implement `layernorm_forward(inputs, gamma, beta, eps)`: return the
+# outputs of shape $(m, D)$ and the means and biased variances of the examples, each of shape $(m,)$.
+
+# %% [task lab2.layernorm_forward]
+
+# %% [markdown]
+# ### Task 2.10: Layer norm backward pass (2 points)
+#
+# In `mlplab/exercises/layer_norm.py`, implement `layernorm_backward(inputs, gamma, grads_wrt_outputs, eps)`:
+# return $\partial E/\partial x$ of shape $(m, D)$ and $\partial E/\partial\gamma$, $\partial E/\partial\beta$
+# of shape $(D,)$. The provided `LayerNormLayer` (in `mlplab/layers/normalisation.py`) calls both.
+
+# %% [task lab2.layernorm_backward]
+
+# %% [markdown]
+# The same ReLU network, once with batch norm and once with layer norm after every hidden affine
+# layer, trained from the same weights on the same digits with minibatches of 2, 4 and 8 examples;
+# both are then validated in evaluation mode. Guess first: which one suffers from the small batches?
+
+# %%
+tiny_batches = lab2.layer_norm_small_batches(num_epochs=budget(2, 1), num_train=budget(1000, 500), seed=SEED)
+fig, ax = plt.subplots()
+ax.plot(tiny_batches["batch_sizes"], tiny_batches["batch norm"], "o-", label="batch norm")
+ax.plot(tiny_batches["batch_sizes"], tiny_batches["layer norm"], "s-", label="layer norm")
+ax.set(xlabel="examples per minibatch", ylabel="validation accuracy", xticks=tiny_batches["batch_sizes"])
+ax.legend()
+for m, bn, ln in zip(tiny_batches["batch_sizes"], tiny_batches["batch norm"], tiny_batches["layer norm"]):
+    print(f"m = {m}: batch norm {bn:.3f}, layer norm {ln:.3f}")
+print(f"an example's logits alone and inside a batch differ by {tiny_batches['alone_vs_in_batch']:.1e}")
+
+# %% [markdown]
+# **What you should see.** With 2 examples per minibatch the batch norm network hardly learns (below
+# 25% of the validation digits right): its batch statistics, and the running averages built from them,
+# are noise. The layer norm network reaches more than 70% with the same batches. With 4 examples layer
+# norm is still more than 10 points ahead; with 8 the two are within 5 points of each other. A layer
+# norm network gives an example the same logits alone as inside a batch (they differ by less than
+# $10^{-12}$).
+
+# %% [markdown]
 # ## Summary
 #
 # * During training the inputs of a layer change with every update of the layers below it, more so the
@@ -797,6 +854,8 @@ for ax in axes.ravel():
 #   affine map that can be folded into the layer before. Training mode and evaluation mode must not be
 #   mixed up; small batches widen the gap between them.
 # * For convolutional feature maps the statistics are per channel, over the batch and all positions.
+# * Layer norm takes the statistics of each example over its units instead: it needs no batch, and
+#   where batches are small it trains where batch norm cannot.
 # * Batch norm allows much larger learning rates and makes training insensitive to the scale of the
 #   initial weights. Whether it works by reducing internal covariate shift or by smoothing the loss
 #   landscape is still discussed; the experiments here support the smoothness view.

@@ -442,3 +442,116 @@ VARIANTS += [
         "",
     ),
 ]
+
+LN = "mlplab/exercises/layer_norm.py"
+
+BUGS += [
+    # ---- 2.9 layer norm forward pass
+    Bug(
+        "lab2_layernorm_statistics_over_the_batch",
+        "lab2.layernorm_forward",
+        LN,
+        "    mean = inputs.mean(axis=1)\n"
+        "    centred = inputs - mean[:, None]\n"
+        "    var = np.mean(centred * centred, axis=1)\n"
+        "    outputs = centred / np.sqrt(var + eps)[:, None] * gamma + beta\n",
+        "    mean = inputs.mean(axis=0)\n"
+        "    centred = inputs - mean\n"
+        "    var = np.mean(centred * centred, axis=0)\n"
+        "    outputs = centred / np.sqrt(var + eps) * gamma + beta\n",
+        "as batch norm does",
+    ),
+    Bug(
+        "lab2_layernorm_unbiased_variance",
+        "lab2.layernorm_forward",
+        LN,
+        "var = np.mean(centred * centred, axis=1)",
+        "var = np.var(inputs, axis=1, ddof=1)",
+        "unbiased variance",
+    ),
+    Bug(
+        "lab2_layernorm_eps_outside_the_square_root",
+        "lab2.layernorm_forward",
+        LN,
+        "outputs = centred / np.sqrt(var + eps)[:, None] * gamma + beta",
+        "outputs = centred / (np.sqrt(var) + eps)[:, None] * gamma + beta",
+        "inside the square",
+    ),
+    # ---- 2.10 layer norm backward pass
+    Bug(
+        "lab2_layernorm_backward_without_the_variance_path",
+        "lab2.layernorm_backward",
+        LN,
+        "(num_units * grads_wrt_normalised - total - normalised * projection)",
+        "(num_units * grads_wrt_normalised - total)",
+        "variance path",
+    ),
+    Bug(
+        "lab2_layernorm_backward_without_the_mean_path",
+        "lab2.layernorm_backward",
+        LN,
+        "(num_units * grads_wrt_normalised - total - normalised * projection)",
+        "(num_units * grads_wrt_normalised - normalised * projection)",
+        "mean path",
+    ),
+    Bug(
+        "lab2_layernorm_gamma_gradient_summed_over_the_units",
+        "lab2.layernorm_backward",
+        LN,
+        "grads_wrt_gamma = np.sum(grads_wrt_outputs * normalised, axis=0)",
+        "grads_wrt_gamma = np.sum(grads_wrt_outputs * normalised, axis=1)",
+        "wrong axis",
+    ),
+]
+
+VARIANTS += [
+    Bug(
+        "lab2_layernorm_forward_with_keepdims_and_np_var",
+        "lab2.layernorm_forward",
+        LN,
+        "    mean = inputs.mean(axis=1)\n"
+        "    centred = inputs - mean[:, None]\n"
+        "    var = np.mean(centred * centred, axis=1)\n"
+        "    outputs = centred / np.sqrt(var + eps)[:, None] * gamma + beta\n"
+        "    return outputs, mean, var\n",
+        "    mean = np.mean(inputs, axis=1, keepdims=True)\n"
+        "    var = np.var(inputs, axis=1, keepdims=True)\n"
+        "    outputs = gamma * (inputs - mean) / np.sqrt(var + eps) + beta\n"
+        "    return outputs, mean[:, 0], var[:, 0]\n",
+        "",
+    ),
+    Bug(
+        "lab2_layernorm_backward_by_the_three_paths",
+        "lab2.layernorm_backward",
+        LN,
+        "    total = np.sum(grads_wrt_normalised, axis=1, keepdims=True)\n"
+        "    projection = np.sum(grads_wrt_normalised * normalised, axis=1, keepdims=True)\n"
+        "    grads_wrt_inputs = inv_std / num_units * (num_units * grads_wrt_normalised - total - normalised * projection)\n",
+        "    grads_wrt_var = np.sum(grads_wrt_normalised * centred, axis=1, keepdims=True) * -0.5 * inv_std**3\n"
+        "    grads_wrt_mean = -np.sum(grads_wrt_normalised, axis=1, keepdims=True) * inv_std\n"
+        "    grads_wrt_inputs = (\n"
+        "        grads_wrt_normalised * inv_std + grads_wrt_var * 2.0 * centred / num_units + grads_wrt_mean / num_units\n"
+        "    )\n",
+        "",
+    ),
+    Bug(
+        "lab2_layernorm_forward_with_a_reciprocal_square_root",
+        "lab2.layernorm_forward",
+        LN,
+        "    outputs = centred / np.sqrt(var + eps)[:, None] * gamma + beta\n",
+        "    inv_std = (var + eps) ** -0.5\n    outputs = (centred * inv_std[:, None]) * gamma + beta\n",
+        "",
+    ),
+    Bug(
+        "lab2_layernorm_backward_with_means_over_the_units",
+        "lab2.layernorm_backward",
+        LN,
+        "    total = np.sum(grads_wrt_normalised, axis=1, keepdims=True)\n"
+        "    projection = np.sum(grads_wrt_normalised * normalised, axis=1, keepdims=True)\n"
+        "    grads_wrt_inputs = inv_std / num_units * (num_units * grads_wrt_normalised - total - normalised * projection)\n",
+        "    mean_grad = grads_wrt_normalised.mean(axis=1, keepdims=True)\n"
+        "    mean_projection = (grads_wrt_normalised * normalised).mean(axis=1, keepdims=True)\n"
+        "    grads_wrt_inputs = inv_std * (grads_wrt_normalised - mean_grad - normalised * mean_projection)\n",
+        "",
+    ),
+]

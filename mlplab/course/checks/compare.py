@@ -229,7 +229,7 @@ def assert_close_to_scale(
     wrong = errors > tol
     flat = int(np.argmax(errors))
     index = _index(flat, expected.shape)
-    unit = "" if axes is None else (" of its unit" if axes == 0 else " of its channel")
+    unit = {None: "", 0: " of its unit", 1: " of its example (row)"}.get(axes, " of its channel")
     parts = [f"{name}: {int(wrong.sum())} of {wrong.size} entries differ from the reference's by more than "
              f"{tol:.0e} of the largest expected magnitude{unit} (worst {worst:.2e}, at index {index}: "
              f"got {float(actual.flat[flat]):.6g}, expected {float(expected.flat[flat]):.6g})"]

@@ -1,4 +1,4 @@
-"""Checks of Lab 2: batch normalisation.
+"""Checks of Lab 2: batch normalisation (and layer normalisation, tasks 2.9 and 2.10).
 
 Every check compares your implementation with the reference implementation's
 outputs on the same inputs (``expected``); nothing here computes the answers.
@@ -892,6 +892,227 @@ def _spatial_backward_compare(student: dict, expected: dict, inputs: dict) -> st
 
 # --------------------------------------------------------------------------- the checks
 
+# --------------------------------------------------------------------------- 2.9, 2.10 layer norm
+# Statistics per example (row, axis 1); gamma and beta per unit. Outputs and input gradients are
+# compared against the scale of each example's row.
+
+def _rows(rng: np.random.Generator, m: int, d: int) -> np.ndarray:
+    """Examples with different means (-5..5) and standard deviations (0.3..5) over their units."""
+    return _batch(rng, d, m).T
+
+
+def _layernorm_forward_inputs(rng: np.random.Generator) -> dict:
+    m, d = int(rng.integers(6, 13)), int(rng.integers(14, 25))
+    x = _rows(rng, m, d)
+    tiny = int(rng.integers(m))
+    x[tiny] = rng.uniform(-2, 2) + rng.uniform(2e-3, 4e-3) * rng.standard_normal(d)  # variance about eps
+    return {"x": x, "gamma": _gamma(rng, d), "beta": 2 * rng.standard_normal(d), "tiny": tiny,
+            "eps2": float(rng.uniform(0.05, 0.2))}
+
+
+def _layernorm_forward_probe(inputs: dict) -> dict:
+    from mlplab.exercises import layer_norm
+
+    x, gamma, beta = inputs["x"], inputs["gamma"], inputs["beta"]
+    saved = [a.copy() for a in (x, gamma, beta)]
+    names = ("outputs", "mean", "var")
+    y, mean, var = _results(layer_norm.layernorm_forward(x, gamma, beta, EPS),
+                            "layernorm_forward(inputs, gamma, beta, eps=1e-5)", names)
+    out = {"y": np.array(y, dtype=np.float64), "mean": mean, "var": var,
+           "float64": np.array(y.dtype == np.float64),
+           "leaves_inputs": np.array(all(np.array_equal(a, b) for a, b in zip((x, gamma, beta), saved)))}
+    for a, b in zip((x, gamma, beta), saved):
+        a[...] = b
+    out["y_eps2"] = _results(layer_norm.layernorm_forward(x.copy(), gamma.copy(), beta.copy(), inputs["eps2"]),
+                             f"layernorm_forward(inputs, gamma, beta, eps={float(inputs['eps2']):.3g})", names)[0]
+    out["y_alone"] = _results(layer_norm.layernorm_forward(x[-1:].copy(), gamma.copy(), beta.copy(), EPS),
+                              "layernorm_forward on a batch of one example", names)[0]
+    y32, mean32, var32 = _results(layer_norm.layernorm_forward(
+        x.astype(np.float32), gamma.astype(np.float32), beta.astype(np.float32), EPS),
+        "layernorm_forward (float32 arguments)", names)
+    out["float32"] = np.array(y32.dtype == mean32.dtype == var32.dtype == np.float32)
+    return out
+
+
+def _example_shape(name: str, actual, num_examples: int, num_units: int) -> None:
+    """A per-example statistic of shape ``(m,)``, with a message naming batch norm's axis."""
+    shape = np.shape(actual)
+    if shape == (num_units,) and num_examples != num_units:
+        raise CheckFailure(f"{name}: shape {shape}, one value per unit, expected one per example ({num_examples},). "
+                           "Likely mistake: the statistics were taken over the batch (axis 0), as batch norm "
+                           "does; layer norm takes them over the units of each example (axis 1)")
+    if shape == ():
+        raise CheckFailure(f"{name}: a single number, expected one value per example ({num_examples},). Likely "
+                           "mistake: reduced over the whole array instead of over axis 1, the units of an example")
+    assert_shape(name, np.asarray(actual), (num_examples,))
+
+
+def _row_factors(actual, expected, beta) -> np.ndarray | None:
+    """Per example, the factor ``c_n`` with ``actual - beta = c_n * (expected - beta)``, or None if none fits."""
+    factors = _column_factors(np.asarray(actual).T, np.asarray(expected).T, np.asarray(beta)[:, None])
+    return factors
+
+
+def _layernorm_hints(x, gamma, beta, tiny: int):
+    d = x.shape[1]
+    varying = np.ones(x.shape[0], dtype=bool)
+    varying[tiny] = False
+
+    def over_the_batch(actual, expected):
+        centred = x - x.mean(axis=0)
+        batch_normed = gamma * centred / np.sqrt(centred.var(axis=0) + EPS) + beta
+        if np.shape(actual) == x.shape and np.allclose(actual, batch_normed, rtol=1e-6, atol=1e-8):
+            return ("these are batch norm's outputs: each unit was normalised over the examples (axis 0); layer "
+                    "norm normalises each example over its units (axis 1)")
+        return None
+
+    def ddof(actual, expected):
+        factors = _row_factors(actual, expected, beta)
+        if factors is not None and np.allclose(factors[varying], np.sqrt((d - 1) / d), rtol=1e-3):
+            return ("every example's outputs are too small by sqrt((D - 1) / D): the unbiased variance (ddof=1) "
+                    "was used; layer norm divides by D, the number of units")
+        return None
+
+    def eps_place(actual, expected):
+        factors = _row_factors(actual, expected, beta)
+        if (factors is not None and np.allclose(factors[varying], 1.0, rtol=1e-3)
+                and abs(factors[tiny] - 1.0) > 1e-2):
+            return ("only the example whose variance is about eps is far off: eps belongs inside the square "
+                    "root, sqrt(var + eps), not added to the standard deviation, and must not be left out")
+        return None
+
+    return (over_the_batch, ddof, eps_place, _swap_hint(gamma, beta))
+
+
+def _layernorm_forward_compare(student: dict, expected: dict, inputs: dict) -> str:
+    x, gamma, beta, tiny = inputs["x"], inputs["gamma"], inputs["beta"], int(inputs["tiny"])
+    m, d = x.shape
+    name = "layernorm_forward(inputs, gamma, beta, eps=1e-5)"
+    _example_shape(f"{name}: mean", student["mean"], m, d)
+    _example_shape(f"{name}: var", student["var"], m, d)
+    rows = np.arange(m)[:, None] * np.ones(d, dtype=int)
+    assert_close_to_scale(f"{name}: outputs", student["y"], expected["y"], tol=FORWARD_TOL, axes=1,
+                          regions={f"example {tiny} (variance about eps)": rows == tiny,
+                                   "the other examples": rows != tiny},
+                          hints=_layernorm_hints(x, gamma, beta, tiny))
+    assert_close_to_scale(f"{name}: mean", student["mean"], expected["mean"], tol=FORWARD_TOL)
+
+    def var_ddof(actual, wanted):
+        if np.allclose(np.asarray(actual) / np.asarray(wanted), d / (d - 1), rtol=1e-8):
+            return "the unbiased variance (ddof=1) was returned; var is the biased one (divide by D)"
+        if np.allclose(np.asarray(actual, dtype=np.float64) ** 2, wanted, rtol=1e-8):
+            return "this is the standard deviation; var is the variance"
+        return None
+
+    assert_close_to_scale(f"{name}: var", student["var"], expected["var"], tol=FORWARD_TOL, hints=(var_ddof,))
+    assert_true(flag(student, "leaves_inputs"), f"{name} modified its arguments in place; compute new arrays")
+    assert_true(flag(student, "float64"), f"{name} returned another dtype than float64 for float64 inputs")
+    assert_close_to_scale(f"layernorm_forward(inputs, gamma, beta, eps={float(inputs['eps2']):.3g}): outputs",
+                          student["y_eps2"], expected["y_eps2"], tol=FORWARD_TOL, axes=1)
+
+    def alone_gives_beta(actual, wanted):
+        if np.allclose(actual, beta):
+            return ("alone, the example's outputs are beta: its statistics were taken over the batch (axis 0); "
+                    "an example's outputs must not depend on the rest of its batch")
+        return None
+
+    assert_close_to_scale("layernorm_forward on a batch of one example: outputs", student["y_alone"],
+                          expected["y_alone"], tol=FORWARD_TOL, axes=1, hints=(alone_gives_beta,))
+    assert_true(flag(student, "float32"),
+                "layernorm_forward returned another dtype than float32 for float32 arguments: keep the dtype")
+    return "outputs and per-example statistics agree with the reference to 1e-8"
+
+
+def _layernorm_backward_inputs(rng: np.random.Generator) -> dict:
+    m, d = int(rng.integers(6, 13)), int(rng.integers(14, 25))
+    return {"x": _rows(rng, m, d), "gamma": _gamma(rng, d), "grads": rng.standard_normal((m, d)),
+            "constant": rng.standard_normal(m), "factor": rng.uniform(0.5, 2.0, m)}
+
+
+def _layernorm_backward_probe(inputs: dict) -> dict:
+    from mlplab.exercises import layer_norm
+
+    x, gamma, grads = inputs["x"], inputs["gamma"], inputs["grads"]
+    saved = [a.copy() for a in (x, gamma, grads)]
+    names = ("grads_wrt_inputs", "grads_wrt_gamma", "grads_wrt_beta")
+    call = "layernorm_backward(inputs, gamma, grads_wrt_outputs, eps=1e-5)"
+    dx, dgamma, dbeta = _results(layer_norm.layernorm_backward(x, gamma, grads, EPS), call, names)
+    out = {"dx": np.array(dx, dtype=np.float64), "dgamma": dgamma, "dbeta": dbeta,
+           "float64": np.array(dx.dtype == np.float64),
+           "leaves_inputs": np.array(all(np.array_equal(a, b) for a, b in zip((x, gamma, grads), saved)))}
+    for a, b in zip((x, gamma, grads), saved):
+        a[...] = b
+    # d_xhat the same for every unit of an example, and d_xhat proportional to the example's centred inputs.
+    constant = inputs["constant"][:, None] / gamma
+    centred = x - x.mean(axis=1, keepdims=True)
+    proportional = centred / centred.std(axis=1, keepdims=True) * inputs["factor"][:, None] / gamma
+    out["dx_constant"] = _results(layer_norm.layernorm_backward(x.copy(), gamma.copy(), constant, EPS),
+                                  f"{call} with grads * gamma the same for every unit of an example", names)[0]
+    out["dx_centred"] = _results(layer_norm.layernorm_backward(x.copy(), gamma.copy(), proportional, EPS),
+                                 f"{call} with grads * gamma proportional to the centred inputs", names)[0]
+    dx32, dgamma32, dbeta32 = _results(layer_norm.layernorm_backward(
+        x.astype(np.float32), gamma.astype(np.float32), grads.astype(np.float32), EPS),
+        "layernorm_backward (float32 arguments)", names)
+    out["float32"] = np.array(dx32.dtype == dgamma32.dtype == dbeta32.dtype == np.float32)
+    return out
+
+
+LAYERNORM_PATHS = {
+    "dx_constant": ("grads * gamma the same for every unit of an example",
+                    "the mean path is missing or wrong: the normalised inputs of an example always add up to 0, so "
+                    "a gradient the same for all its units must give dE/dx = 0 (sums over axis 1, the units)"),
+    "dx_centred": ("grads * gamma proportional to the centred inputs",
+                   "the variance path is missing or wrong: sum_j xhat_nj**2 is D whatever the inputs (up to eps), "
+                   "so a gradient proportional to xhat must give dE/dx nearly 0 (sums over axis 1, the units)"),
+}
+
+
+def _layernorm_path_errors(student: dict, expected: dict) -> dict[str, float]:
+    """For each special gradient, the error of grads_wrt_inputs against the random case's scale, per example."""
+    scale = unit_scale(np.asarray(expected["dx"]), 1)
+    errors = {}
+    for key in LAYERNORM_PATHS:
+        actual = np.asarray(student[key], dtype=np.float64)
+        if actual.shape == np.shape(expected[key]):
+            errors[key] = float(np.max(np.abs(actual - expected[key]) / scale))
+    return errors
+
+
+def _layernorm_path_hint(student: dict, expected: dict):
+    def hint(actual, wanted):
+        wrong = [LAYERNORM_PATHS[key][1] for key, error in _layernorm_path_errors(student, expected).items()
+                 if error > 1e-6]
+        return "; and ".join(wrong) or None
+
+    return hint
+
+
+def _layernorm_backward_compare(student: dict, expected: dict, inputs: dict) -> str:
+    x = inputs["x"]
+    m, d = x.shape
+    name = "layernorm_backward(inputs, gamma, grads_wrt_outputs, eps=1e-5)"
+    assert_shape(f"{name}: grads_wrt_inputs", np.asarray(student["dx"]), x.shape)
+    _unit_shape(f"{name}: grads_wrt_gamma", student["dgamma"], m, d)
+    _unit_shape(f"{name}: grads_wrt_beta", student["dbeta"], m, d)
+    assert_close_to_scale(f"{name}: grads_wrt_inputs", student["dx"], expected["dx"], tol=BACKWARD_TOL, axes=1,
+                          hints=(_layernorm_path_hint(student, expected),))
+    for key, (what, text) in LAYERNORM_PATHS.items():
+        actual = np.asarray(student[key])
+        assert_shape(f"{name} with {what}: grads_wrt_inputs", actual, np.shape(expected[key]))
+        assert_finite(f"{name} with {what}: grads_wrt_inputs", actual)
+        error = _layernorm_path_errors(student, expected)[key]
+        if error > BACKWARD_TOL:
+            raise CheckFailure(f"{name} with {what}: grads_wrt_inputs differs from the reference's by {error:.2e} "
+                               f"of the scale of the gradients (tolerance {BACKWARD_TOL:.0e}). Likely mistake: {text}")
+    assert_close_to_scale(f"{name}: grads_wrt_gamma", student["dgamma"], expected["dgamma"], tol=BACKWARD_TOL)
+    assert_close_to_scale(f"{name}: grads_wrt_beta", student["dbeta"], expected["dbeta"], tol=BACKWARD_TOL)
+    assert_true(flag(student, "leaves_inputs"), f"{name} modified its arguments in place; compute new arrays")
+    assert_true(flag(student, "float64"), f"{name} returned another dtype than float64 for float64 arguments")
+    assert_true(flag(student, "float32"),
+                "layernorm_backward returned another dtype than float32 for float32 arguments: keep the dtype")
+    return "all three gradients agree with the reference to 1e-8 of each example's scale"
+
+
 CHECKS = [
     TaskCheck("lab2.batchnorm_forward", _forward_inputs, _forward_probe, _forward_compare),
     TaskCheck("lab2.batchnorm_backward", _backward_inputs, _backward_probe, _backward_compare),
@@ -901,4 +1122,8 @@ CHECKS = [
     TaskCheck("lab2.modes", _modes_inputs, _modes_probe, _modes_compare),
     TaskCheck("lab2.spatial_forward", _spatial_inputs, _spatial_forward_probe, _spatial_forward_compare),
     TaskCheck("lab2.spatial_backward", _spatial_inputs, _spatial_backward_probe, _spatial_backward_compare),
+    TaskCheck("lab2.layernorm_forward", _layernorm_forward_inputs, _layernorm_forward_probe,
+              _layernorm_forward_compare),
+    TaskCheck("lab2.layernorm_backward", _layernorm_backward_inputs, _layernorm_backward_probe,
+              _layernorm_backward_compare),
 ]

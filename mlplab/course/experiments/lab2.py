@@ -65,8 +65,9 @@ def build_network(
     seed: Seed = 0,
     momentum: float = 0.9,
     dtype=DTYPE,
+    layer_norm: bool = False,
 ):
-    """The experiments' MLP, with or without batch norm layers.
+    """The experiments' MLP, with or without batch norm layers (or, with ``layer_norm``, layer norm layers).
 
     Hidden weights are He normal (``weight_std=None``) or ``N(0, weight_std**2)``;
     the output layer's weights are always ``N(0, 1 / hidden_dim)``, so that only
@@ -76,12 +77,17 @@ def build_network(
     Returns:
         A ``MultipleLayerModel``.
     """
-    from mlplab.layers.normalisation import batch_norm_mlp
+    from mlplab.layers.normalisation import batch_norm_mlp, layer_norm_mlp
 
+    if batch_norm and layer_norm:
+        raise ValueError("build_network: choose batch norm or layer norm, not both")
     init = he_normal if weight_std is None else normal_with_std(weight_std)
     sizes = [784] + [hidden_dim] * num_hidden_layers + [10]
-    model = batch_norm_mlp(sizes, HIDDEN_UNITS[hidden], batch_norm=batch_norm, rng=as_generator(seed),
-                           weights_init=init, momentum=momentum, dtype=dtype)
+    if layer_norm:
+        model = layer_norm_mlp(sizes, HIDDEN_UNITS[hidden], rng=as_generator(seed), weights_init=init, dtype=dtype)
+    else:
+        model = batch_norm_mlp(sizes, HIDDEN_UNITS[hidden], batch_norm=batch_norm, rng=as_generator(seed),
+                               weights_init=init, momentum=momentum, dtype=dtype)
     output = model.layers[-1]
     output.weights[...] = np.random.default_rng(_seed_from(as_generator(seed))).normal(
         0.0, 1 / math.sqrt(hidden_dim), output.weights.shape)
@@ -821,3 +827,41 @@ def loss_landscape(
                         break
         results[version] = {key: np.array(values) for key, values in records.items()}
     return results
+
+
+# ---------------------------------------------------------------- layer norm against batch norm
+
+def layer_norm_small_batches(
+    batch_sizes: Sequence[int] = (2, 4, 8),
+    num_epochs: int = 2,
+    num_train: int = 1000,
+    learning_rate: float = 0.05,
+    seed: Seed = 0,
+    progress: bool = True,
+) -> dict[str, np.ndarray]:
+    """The ReLU network with batch norm and with layer norm, trained with minibatches of each size.
+
+    Every run starts from the same weights and sees the same digits; validation uses evaluation
+    mode (batch norm: its running statistics; layer norm computes the same in both modes). A batch
+    of one example is also run through a trained layer norm network, alone and inside a batch.
+
+    Returns:
+        ``{"batch_sizes", "batch norm", "layer norm"}``: the sizes and, per size, the final
+        validation accuracy of each version; ``"alone_vs_in_batch"``: the largest difference of
+        an example's logits between the two ways of running it.
+    """
+    run_seed = _seed_from(as_generator(seed))
+    accuracy: dict[str, list[float]] = {"batch norm": [], "layer norm": []}
+    runs = [(size, version) for size in batch_sizes for version in accuracy]
+    model = valid = None
+    for size, version in tqdm(runs, desc="layer norm vs batch norm", unit="run", disable=not progress):
+        model, history, _, valid = train_network(version == "batch norm", learning_rate=learning_rate,
+                                                 num_epochs=num_epochs, num_train=num_train, batch_size=size,
+                                                 seed=run_seed, layer_norm=version == "layer norm")
+        accuracy[version].append(final_accuracy(history))
+    inputs = next(iter(valid))[0][:8]
+    model.eval()
+    alone = np.concatenate([model.fprop(inputs[i : i + 1])[-1] for i in range(len(inputs))])
+    together = model.fprop(inputs)[-1]
+    return {"batch_sizes": np.array(batch_sizes), **{k: np.array(v) for k, v in accuracy.items()},
+            "alone_vs_in_batch": float(np.max(np.abs(alone - together)))}

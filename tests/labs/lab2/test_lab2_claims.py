@@ -278,3 +278,17 @@ def test_spatial_batch_norm_is_per_channel_and_keeps_the_pattern():
     np.testing.assert_allclose(spatial["channel_var"], 1.0, atol=1e-3)
     assert spatial["reshape_difference"] < 1e-12
     assert spatial["pattern_kept"] > 0.9 and abs(spatial["pattern_erased"]) < 0.05
+
+
+# ---------------------------------------------------------------- 8. layer norm
+
+
+@pytest.mark.parametrize("seed", [SEED, 1])
+def test_layer_norm_trains_where_batches_are_too_small_for_batch_norm(seed):
+    runs = lab2.layer_norm_small_batches(num_epochs=2, num_train=1000, seed=seed, progress=False)  # the notebook's
+    assert list(runs["batch_sizes"]) == [2, 4, 8]
+    bn, ln = runs["batch norm"], runs["layer norm"]
+    assert bn[0] < 0.25 and ln[0] > 0.7
+    assert ln[1] > bn[1] + 0.1
+    assert abs(ln[2] - bn[2]) < 0.05
+    assert runs["alone_vs_in_batch"] < 1e-12

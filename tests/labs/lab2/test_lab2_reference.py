@@ -25,13 +25,16 @@ from mlplab.exercises.batch_norm import (
     spatial_batchnorm_forward,
     update_running_statistics,
 )
+from mlplab.exercises.layer_norm import layernorm_backward, layernorm_forward
 from mlplab.gradcheck import check_layer_bprop, check_layer_param_grads, numerical_vjp, rel_error
 from mlplab.layers.normalisation import (
     BatchNormLayer,
+    LayerNormLayer,
     batch_norm_mlp,
     collect_batch_statistics,
     estimate_population_statistics,
     get_inference_statistics,
+    layer_norm_mlp,
     use_population_statistics,
 )
 
@@ -92,6 +95,70 @@ def test_the_provided_layer_passes_the_gradient_checks():
     x, grads = batch(rng, 10, 6), rng.standard_normal((10, 6))
     assert check_layer_bprop(layer, x, grads, h=H) < 1e-7
     assert max(check_layer_param_grads(layer, x, grads, h=H)) < 1e-7
+
+
+# ----------------------------------------------------------------------------- layer norm
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_layer_norm_backward_agrees_with_central_differences(seed):
+    rng = np.random.default_rng(seed)
+    m, d = 6, 8
+    x, gamma, beta = batch(rng, d, m).T, rng.uniform(0.5, 2, d), rng.normal(size=d)
+    grads = rng.standard_normal((m, d))
+    dx, dgamma, dbeta = layernorm_backward(x, gamma, grads, 1e-5)
+    f = lambda a: layernorm_forward(a, gamma, beta, 1e-5)[0]  # noqa: E731
+    assert rel_error(dx, numerical_vjp(f, x.copy(), grads, H)) < 1e-7
+    assert rel_error(dgamma, numerical_vjp(lambda g: layernorm_forward(x, g, beta)[0], gamma.copy(), grads, H)) < 1e-7
+    assert rel_error(dbeta, numerical_vjp(lambda b: layernorm_forward(x, gamma, b)[0], beta.copy(), grads, H)) < 1e-7
+
+
+@given(seed=st.integers(0, 2**32 - 1), m=st.integers(1, 12), d=st.integers(2, 30))
+@FAST
+def test_layer_norm_is_batch_norm_of_each_example_and_needs_no_batch(seed, m, d):
+    rng = np.random.default_rng(seed)
+    x, gamma, beta = batch(rng, d, m).T, rng.uniform(0.5, 2, d), rng.normal(size=d)
+    y, mean, var = layernorm_forward(x, gamma, beta, 1e-5)
+    transposed, t_mean, t_var = batchnorm_forward(x.T, np.ones(m), np.zeros(m), 1e-5)
+    np.testing.assert_allclose(y, gamma * transposed.T + beta, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(mean, t_mean, rtol=1e-12)
+    np.testing.assert_allclose(var, t_var, rtol=1e-10)
+    alone = np.concatenate([layernorm_forward(x[i : i + 1], gamma, beta, 1e-5)[0] for i in range(m)])
+    np.testing.assert_allclose(alone, y, rtol=1e-12, atol=1e-12)
+    grads = rng.standard_normal((m, d))
+    dx = layernorm_backward(x, gamma, grads, 1e-5)[0]
+    np.testing.assert_allclose(dx.sum(axis=1), 0.0, atol=1e-9 * np.abs(dx).max())  # each example's mean is removed
+
+
+def test_layer_norm_keeps_dtypes_and_arguments_and_the_provided_layer_passes_the_gradient_checks():
+    rng = np.random.default_rng(5)
+    x, gamma, beta, grads = batch(rng, 7, 5).T, rng.uniform(0.5, 2, 7), rng.normal(size=7), rng.normal(size=(5, 7))
+    saved = [a.copy() for a in (x, gamma, beta, grads)]
+    results = (*layernorm_forward(*(a.astype(np.float32) for a in (x, gamma, beta))),
+               *layernorm_backward(*(a.astype(np.float32) for a in (x, gamma, grads))))
+    assert {r.dtype for r in results} == {np.dtype(np.float32)}
+    layernorm_forward(x, gamma, beta)
+    layernorm_backward(x, gamma, grads)
+    assert all(np.array_equal(a, b) for a, b in zip((x, gamma, beta, grads), saved))
+    layer = LayerNormLayer(7, dtype=np.float64)
+    layer.gamma[...], layer.beta[...] = gamma, beta
+    assert check_layer_bprop(layer, x, grads, h=H) < 1e-7
+    assert max(check_layer_param_grads(layer, x, grads, h=H)) < 1e-7
+    layer.eval()
+    np.testing.assert_array_equal(layer.fprop(x), layernorm_forward(x, gamma, beta)[0])
+    with pytest.raises(ValueError, match=r"shape \(batch_size, 7\)"):
+        layer.fprop(x[:, :6])
+
+
+def test_layer_norm_network_has_the_batch_norm_networks_weights():
+    sizes = [12, 8, 8, 3]
+    bn = batch_norm_mlp(sizes, rng=np.random.default_rng(4), dtype=np.float64)
+    ln = layer_norm_mlp(sizes, rng=np.random.default_rng(4), dtype=np.float64)
+    assert [type(layer).__name__ for layer in ln.layers] == [
+        type(layer).__name__.replace("BatchNorm", "LayerNorm") for layer in bn.layers
+    ]
+    for a, b in zip(bn.params, ln.params):
+        np.testing.assert_array_equal(a, b)
 
 
 @given(
