@@ -243,7 +243,10 @@ def autograde(
                 for future in pending:
                     student, attempt = jobs_of[future]
                     if future.status != "finished" and attempt < DASK_ATTEMPTS:
-                        pending.add(submit(student, attempt + 1))  # e.g. its worker died with the result
+                        # e.g. its worker died with the result. A worker that dies may take the scattered
+                        # gradebook with it, and the scheduler then gives up on that copy: scatter it anew.
+                        shared = client.scatter(snapshot, broadcast=True)
+                        pending.add(submit(student, attempt + 1))
                         continue
                     outcomes[student] = _finish(course, lab, student, future, report)
         else:

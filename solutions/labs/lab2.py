@@ -837,7 +837,7 @@ print(f"an example's logits alone and inside a batch differ by {tiny_batches['al
 # **What you should see.** With 2 examples per minibatch the batch norm network hardly learns (below
 # 25% of the validation digits right): its batch statistics, and the running averages built from them,
 # are noise. The layer norm network reaches more than 70% with the same batches. With 4 examples layer
-# norm is still more than 10 points ahead; with 8 the two are within 5 points of each other. A layer
+# norm is still more than 5 points ahead; with 8 the two are within 5 points of each other. A layer
 # norm network gives an example the same logits alone as inside a batch (they differ by less than
 # $10^{-12}$).
 

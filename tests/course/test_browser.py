@@ -78,11 +78,12 @@ def cell_output(driver, text: str) -> str:
 
 
 def close_dialog(driver) -> None:
-    button = wait_for(
-        lambda: driver.find_element("css selector", ".modal.in button[data-dismiss='modal']"),
-        what="the formgrader's dialog",
-    )
-    button.click()
+    def dismiss():
+        # the dialog fades in: its button exists before it can be clicked (the click raises until then)
+        driver.find_element("css selector", ".modal.in button[data-dismiss='modal']").click()
+        return True
+
+    wait_for(dismiss, what="the formgrader's dialog")
     wait_for(lambda: not driver.find_elements("css selector", ".modal.in"), what="the dialog to close")
 
 
