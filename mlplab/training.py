@@ -1,4 +1,4 @@
-"""Training loop: minibatch gradient descent with monitoring, early stopping and divergence detection.
+"""Training loop: minibatch gradient descent with monitoring, weight decay, early stopping and divergence detection.
 
 Data providers are iterables: iterating over one gives the epoch's minibatches
 as ``(inputs, targets)`` pairs, ``inputs`` of shape ``(batch_size, input_dim)``
@@ -30,7 +30,7 @@ class History:
         epoch: the epoch numbers recorded (1 is the first epoch of this call).
         train_error: average error over the epoch's training minibatches, each
             measured just before its update (in training mode), weighted by
-            batch size.
+            batch size. The data error only: a weight penalty is not included.
         train_acc: classification accuracy measured the same way.
         valid_error: error on the whole validation provider after the epoch,
             in evaluation mode (NaN without validation data).
@@ -111,14 +111,20 @@ class Trainer:
         learning_rule: e.g. a ``GradientDescentLearningRule``.
         train_data: iterable of ``(inputs, targets)`` training minibatches.
         valid_data: optional iterable of validation minibatches.
+        penalty: optional weight penalty (weight decay), e.g. an ``L2Penalty`` or ``L1Penalty``
+            of ``mlplab.exercises.weight_decay`` (Lab 3): any object whose ``grad(params)``
+            returns one array per parameter. In every step ``penalty.grad(model.params)`` is
+            added to the gradient of the error before the learning rule is applied; the errors
+            in the history are those of the data alone.
     """
 
-    def __init__(self, model, error, learning_rule, train_data, valid_data=None):
+    def __init__(self, model, error, learning_rule, train_data, valid_data=None, penalty=None):
         self.model = model
         self.error = error
         self.learning_rule = learning_rule
         self.train_data = train_data
         self.valid_data = valid_data
+        self.penalty = penalty
         learning_rule.initialise(model.params)
 
     def train(
@@ -144,7 +150,9 @@ class Trainer:
 
         With early stopping on, the model ends with the parameters of
         ``history.best_epoch`` (lowest validation error), whatever the reason
-        training ended.
+        training ended. Early stopping is an ``EarlyStopping(early_stopping_patience)``
+        of ``mlplab.exercises.weight_decay`` (Lab 3, task 3.12): the trainer calls its
+        ``update`` after every recorded epoch and its ``restore`` at the end.
 
         Args:
             num_epochs: the maximum number of passes over ``train_data``.
@@ -165,9 +173,13 @@ class Trainer:
         if stats_interval < 1:
             raise ValueError(f"stats_interval must be at least 1, got {stats_interval}")
 
+        stopper = None
+        if early_stopping_patience is not None:
+            from mlplab.exercises.weight_decay import EarlyStopping  # the student's (task 3.12)
+
+            stopper = EarlyStopping(early_stopping_patience)
         history = History()
         best_valid_error = math.inf
-        best_params = None
         epochs = tqdm(range(1, num_epochs + 1), desc="training", unit="epoch", disable=not progress)
         try:
             with np.errstate(all="ignore"):
@@ -197,17 +209,14 @@ class Trainer:
                     if valid_error < best_valid_error:
                         best_valid_error = valid_error
                         history.best_epoch = epoch
-                        if early_stopping_patience is not None:
-                            best_params = [param.copy() for param in self.model.params]
-                    elif early_stopping_patience is not None and epoch - history.best_epoch >= early_stopping_patience:
+                    if stopper is not None and stopper.update(epoch, valid_error, self.model.params):
                         history.stopped_early = True
                         break
         finally:
             epochs.close()
 
-        if best_params is not None:
-            for param, best in zip(self.model.params, best_params):
-                param[...] = best
+        if stopper is not None:
+            stopper.restore(self.model.params)
         return history
 
     def _train_one_epoch(self) -> tuple[float, float]:
@@ -232,10 +241,23 @@ class Trainer:
                 break
             grads_wrt_outputs = self.error.grad(outputs, targets)
             grads_wrt_params = self.model.grads_wrt_params(activations, grads_wrt_outputs)
+            if self.penalty is not None:
+                grads_wrt_params = self._add_penalty_grads(grads_wrt_params)
             self.learning_rule.update_params(grads_wrt_params)
         if num_examples == 0:
             raise ValueError("Trainer: train_data yielded no minibatches")
         return total_error / num_examples, total_correct / num_examples
+
+    def _add_penalty_grads(self, grads_wrt_params: list[np.ndarray]) -> list[np.ndarray]:
+        """``grads_wrt_params`` plus ``penalty.grad(model.params)``, parameter by parameter."""
+        penalty_grads = self.penalty.grad(self.model.params)
+        if penalty_grads is None or len(penalty_grads) != len(grads_wrt_params):
+            count = "None" if penalty_grads is None else len(penalty_grads)
+            raise ValueError(
+                f"{type(self.penalty).__name__}.grad(model.params) returned {count} gradients for "
+                f"{len(grads_wrt_params)} parameters: it must return one array per parameter"
+            )
+        return [grad + penalty_grad for grad, penalty_grad in zip(grads_wrt_params, penalty_grads)]
 
 
 def train_autoencoder(

@@ -103,6 +103,13 @@ def check_epoch(epoch) -> int:
     return int(epoch)
 
 
+def check_patience(patience) -> int:
+    """``patience`` as an int, or a ValueError unless it is an integer ``>= 1`` (early stopping, Lab 3)."""
+    if isinstance(patience, bool) or not isinstance(patience, numbers.Integral) or patience < 1:
+        raise ValueError(f"patience must be an integer >= 1 (epochs without improvement), got {patience!r}")
+    return int(patience)
+
+
 def check_schedule_arguments(
     *,
     initial_rate: float,

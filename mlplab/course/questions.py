@@ -45,9 +45,9 @@ QUESTIONS: tuple[Question, ...] = (
         "running_statistics", "learning_rates", "weight_scale", "distribution_drift",
         "relu_drift", "noisy_batch_norm", "batch_norm_regulariser", "smoothness", "spatial_statistics"),
     *_one_point_each(
-        "lab3", "overfitting", "dropout_average", "dropout_training", "subnetwork_ensemble",
-        "unit_removal", "dropconnect_variance", "annealed_dropout", "maxout_fit",
-        "maxout_networks", "augmented_labels", "augmentation_training"),
+        "lab3", "overfitting", "dropout_average", "dropout_training", "dropout_convergence",
+        "subnetwork_ensemble", "unit_removal", "dropconnect_variance", "annealed_dropout", "maxout_fit",
+        "maxout_networks", "augmented_labels", "augmentation_training", "weight_decay"),
     *_one_point_each(
         "lab4", "bootstrap_fraction", "perceptron_boundaries", "bias_variance_terms",
         "correlated_members", "bagged_networks"),

@@ -8,7 +8,9 @@
 # especially well with them: **dropout**, which trains a whole family of thinned networks at once;
 # **maxout**, a hidden unit that learns its own piecewise-linear shape and goes well with dropout;
 # and **data augmentation**, which manufactures new training examples from the ones we have, using
-# what we know about which changes leave the label alone.
+# what we know about which changes leave the label alone. At the end we add the classic remedies that
+# work for any model trained by gradient descent, **weight decay** (L2 and L1 penalties on the weights)
+# and **early stopping**, and compare all of them on the same small training set.
 #
 # ## Learning goals
 #
@@ -24,14 +26,17 @@
 # 5. implement a maxout layer, explain why it is a learned convex piecewise-linear unit, and compare
 #    maxout and ReLU networks of similar size;
 # 6. implement random shifts, rotations, pixel noise and elastic deformations, apply them to every
-#    training minibatch, and say which transformations a digit classifier may be trained with.
+#    training minibatch, and say which transformations a digit classifier may be trained with;
+# 7. implement L2 and L1 weight decay (penalties on the weight matrices, not the biases) and early
+#    stopping with a patience, and compare them with dropout; measure how much dropout slows
+#    training down.
 #
 # ## How to work
 #
 # * The exercises are **functions and methods in the `mlplab` package**: `mlplab/exercises/dropout.py`
-#   (tasks 3.1-3.3), `mlplab/exercises/maxout.py` (task 3.4) and `mlplab/exercises/augmentation.py` (tasks
-#   3.5-3.9). Open the file, read the docstrings, and replace each `raise NotImplementedError(...)`
-#   with your code.
+#   (tasks 3.1-3.3), `mlplab/exercises/maxout.py` (task 3.4), `mlplab/exercises/augmentation.py` (tasks
+#   3.5-3.9) and `mlplab/exercises/weight_decay.py` (tasks 3.10-3.12). Open the file, read the docstrings,
+#   and replace each `raise NotImplementedError(...)` with your code.
 # * After each task, run the graded cell that follows it. It calls the self-check
 #   `mlplab.check("lab3.<task>")`, which runs your code on fixed inputs, compares it with stored
 #   reference results and says what is wrong. `mlplab.check("lab3")` prints a table for the lab.
@@ -117,8 +122,9 @@ print(f"lowest validation error {min(plain.valid_error):.3f}, after epoch {plain
 # end, is the signature of overfitting: the network has fitted details of the 1,000 digits that do
 # not carry over to new ones.
 #
-# Early stopping (keeping the weights of the best validation epoch) limits the damage. This lab is
-# about methods that change what the network learns instead.
+# Early stopping (keeping the weights of the best validation epoch) limits the damage; you will
+# implement it in section 7. Most of this lab is about methods that change what the network learns
+# instead.
 
 # %% [markdown]
 # ## 2. Dropout
@@ -269,6 +275,42 @@ for name, h in histories.items():
 # 0.07 with input dropout as well. Dropout has not removed overfitting in 40 epochs on 1,000 digits, but it has slowed
 # it down: the network with both kinds of dropout still makes some mistakes on its own training
 # digits (training error above 0.02) while its validation error is the lowest of the three.
+
+# %% [markdown]
+# ### Dropout needs more epochs
+#
+# Every step of dropout training updates a random thinned network with a noisy gradient, and each of
+# the many sub-networks is trained only now and then. The Imperial EE3-25 slides put the price at
+# about twice the number of iterations to converge.
+#
+# **Question.** From the three runs above, we read off after how many epochs the training error
+# (measured on the complete network) first falls to 0.1 and to 0.05. How many more epochs will the
+# runs with dropout need than the run without?
+
+# %% [answer lab3.dropout_convergence]
+# ### BEGIN SOLUTION
+# Dropout slows the fit down: with hidden dropout the network needs about one and a half times as
+# many epochs to reach the same training error, and with input dropout as well about twice as many,
+# as the slides say. Each step trains a random sub-network with a noisy gradient, so progress per
+# epoch is smaller.
+# ### END SOLUTION
+
+# %%
+levels = (0.1, 0.05)
+for name, h in histories.items():
+    reached = [lab3.epochs_to_reach(h, level) for level in levels]
+    print(f"{name:>23}: " + ", ".join(f"training error {level} after epoch {epoch}" for level, epoch in zip(levels, reached)))
+plain_epochs = lab3.epochs_to_reach(histories["no dropout"], 0.05)
+for name in ("hidden dropout 0.5", "input 0.8 + hidden 0.5"):
+    epochs = lab3.epochs_to_reach(histories[name], 0.05)
+    if plain_epochs and epochs:
+        print(f"{name}: {epochs / plain_epochs:.2f} times as many epochs as without dropout to reach 0.05")
+
+# %% [markdown]
+# **What you should see.** (The errors are measured every second epoch.) Without dropout the training
+# error is down to 0.05 within 16 epochs. Hidden dropout needs at least 1.4 times as many epochs to get
+# there, and dropout on the inputs as well at least 1.8 times as many, close to the doubling the slides
+# speak of. The extra epochs are the price of the better validation error above.
 
 # %% [markdown]
 # ### Dropout as approximate bagging
@@ -709,6 +751,127 @@ for name, r in augmented.items():
 # (accuracy below 0.5), as they should: those are not the same digits.
 
 # %% [markdown]
+# ## 7. Weight decay and early stopping
+#
+# Dropout, maxout and augmentation are particular to neural networks. Two older remedies work for any
+# model trained by gradient descent, and the slides list them first among the cures for overfitting.
+#
+# **Weight decay** adds a penalty on the size of the weights to the error we minimise,
+# $E_\text{total} = E_\text{data} + \Omega(W)$. The **L2** penalty is
+#
+# $$\Omega_2(W) = \frac{\lambda}{2} \sum_{l} \sum_{i,j} \big(W^{(l)}_{ij}\big)^2, \qquad
+#   \frac{\partial \Omega_2}{\partial W^{(l)}} = \lambda W^{(l)},$$
+#
+# so a gradient-descent step becomes $W \leftarrow (1 - \eta\lambda) W - \eta\, \partial E_\text{data}/\partial W$:
+# every step first shrinks every weight by the same factor (hence *decay*), and a weight stays large
+# only if the data keep pushing it. The **L1** penalty $\Omega_1(W) = \lambda \sum_l \sum_{i,j}
+# |W^{(l)}_{ij}|$ has the (sub)gradient $\lambda\,\mathrm{sign}(W)$: a pull of the same size $\lambda$ on
+# every weight, however small, which drives the weights the data do not need to zero. We penalise only
+# the **weight matrices**, not the biases: a bias just shifts its unit's input, and keeping it small
+# would not make the network's function any simpler.
+#
+# In `mlplab`, a penalty is an object called like an error function: `penalty(params)` is the value
+# and `penalty.grad(params)` the list of gradients, one per parameter (zeros for the biases). The
+# trainer takes one, `Trainer(..., penalty=L2Penalty(1e-2))`, and adds its gradient to that of the
+# data error in every step. (*Beside PyTorch:* `torch.optim.SGD(..., weight_decay=lam)` adds
+# `lam * param` to the gradient of *every* parameter, biases included, unless you put the biases in a
+# parameter group of their own; Lab 6's AdamW decouples the decay from the gradient instead.)
+#
+# **Early stopping** watches the validation error during training, keeps a copy of the parameters of
+# the best epoch so far, and stops once the error has not improved for a number of epochs, the
+# **patience**; the network returned is the best one seen, not the last. It costs nothing but a
+# validation set, and it saves the epochs that would only have overfitted.
+
+# %% [markdown]
+# ### Task 3.10: L2 weight decay (2 points)
+#
+# In `mlplab/exercises/weight_decay.py`, implement `L2Penalty.__call__` (the value
+# $\frac{\lambda}{2}\sum W^2$ over the weight matrices, the arrays of `params` with two or more
+# dimensions) and `L2Penalty.grad` ($\lambda W$ for a weight matrix, zeros for a bias). The self-check
+# compares your gradient with central differences of your penalty, in float64.
+
+# %% [task lab3.l2_weight_decay]
+
+# %% [markdown]
+# ### Task 3.11: L1 weight decay (1 point)
+#
+# In `mlplab/exercises/weight_decay.py`, implement `L1Penalty.__call__` ($\lambda \sum |W|$ over the
+# weight matrices) and `L1Penalty.grad` ($\lambda\,\mathrm{sign}(W)$, with $\mathrm{sign}(0) = 0$, and
+# zeros for a bias).
+
+# %% [task lab3.l1_weight_decay]
+
+# %% [markdown]
+# ### Task 3.12: Early stopping (2 points)
+#
+# In `mlplab/exercises/weight_decay.py`, implement `EarlyStopping.update(epoch, valid_error, params)`,
+# which records an epoch's validation error, keeps copies of the parameters when the error is the
+# lowest so far and returns True once `patience` epochs have passed since the best one, and
+# `EarlyStopping.restore(params)`, which copies the best parameters back into the model's arrays.
+# The trainer uses your class: `trainer.train(num_epochs, early_stopping_patience=5)`.
+
+# %% [task lab3.early_stopping]
+
+# %% [markdown]
+# ### Every regulariser on the same thousand digits
+#
+# **Question.** We train the network of section 1 again, from the same weights and on the same
+# minibatches, with L2 weight decay ($\lambda = 10^{-2}$), with L1 weight decay
+# ($\lambda = 3 \cdot 10^{-4}$) and with early stopping (patience 6 epochs, the validation error measured
+# every second epoch), and compare them with the runs of section 2. Which ends with the lowest
+# validation error? Where will each leave the training error? What will L2 and L1 do to the
+# first layer's weights?
+
+# %% [answer lab3.weight_decay]
+# ### BEGIN SOLUTION
+# Every method ends with a lower validation error than the unregularised run. Weight decay keeps the
+# network from fitting its training digits perfectly (the L2 run keeps a training error well above
+# 0), so the gap narrows. L2 shrinks all the weights; L1 sets a large share of them to (nearly)
+# zero. Early stopping simply returns the
+# network of the best epoch, at half the training. Dropout on inputs and hidden units does best of all.
+# ### END SOLUTION
+
+# %%
+runs.update(lab3.train_dropout_networks(regularisers=("L2 weight decay", "L1 weight decay", "early stopping"),
+                                        num_train=NUM_TRAIN, hidden_dim=WIDTH, num_epochs=NUM_EPOCHS, seed=SEED))
+compared = ("no dropout", "L2 weight decay", "L1 weight decay", "early stopping", "hidden dropout 0.5",
+            "input 0.8 + hidden 0.5")
+fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
+plot_history({name: runs[name]["history"] for name in compared}, keys=("valid_error",), ax=axes[0])
+axes[0].legend(fontsize="small")
+for name in ("no dropout", "L2 weight decay", "L1 weight decay"):
+    magnitudes = np.abs(runs[name]["model"].layers[0].weights).ravel()
+    axes[1].hist(np.log10(magnitudes + 1e-8), bins=60, histtype="step", label=name)
+axes[1].set_xlabel("log10 |w|, first layer")
+axes[1].set_ylabel("number of weights")
+axes[1].legend(fontsize="small")
+table = lab3.regularisation_table({name: runs[name] for name in compared})
+for name, row in table.items():
+    print(f"{name:>23}: validation error {row['valid_error']:.3f} (accuracy {row['valid_acc']:.3f}), gap {row['gap']:.3f},"
+          f" trained {row['last_epoch']} epochs, best epoch {row['best_epoch']}")
+for name in ("no dropout", "L2 weight decay", "L1 weight decay"):
+    w = lab3.weight_statistics(runs[name]["model"])
+    print(f"{name:>23}: first-layer weights: RMS {w['rms']:.4f}, fraction with |w| < 0.001: {w['small_fraction']:.3f},"
+          f" with |w| < 0.0001: {w['tiny_fraction']:.3f}")
+
+# %% [markdown]
+# **What you should see.** Every regulariser ends with a lower validation error than the network
+# trained without one, by more than 0.03, and dropout on the inputs and the hidden units ends lowest
+# of all. Weight decay narrows the gap between validation and training error, by more than 0.1 for
+# L2 and more than 0.05 for L1: the L2 run never fits its training digits as closely (training error
+# above 0.05 after 40 epochs). L2 halves the size of the first layer's weights (RMS below 0.6 times
+# that of the network without a penalty) but leaves few of them near zero, while L1 drives more than
+# 30% of them below 0.001 (against less than 5% for the other two), and more than 25% even below
+# 0.0001: once the data stop pushing a weight, the constant pull of L1 takes it to zero, and there each
+# step of size $\eta\lambda = 3 \cdot 10^{-5}$ moves it back and forth across 0 (the weights far to the left
+# in the L1 histogram, below 10^-4).
+#
+# Early stopping stops by epoch 24 of 40, exactly 6 epochs after its best epoch, and returns the network
+# of that epoch: its validation error is the lowest that the run without a regulariser ever reached
+# (the two runs are the same run until the stop). It is the cheapest remedy of all; it can also be
+# combined with any other.
+
+# %% [markdown]
 # ## Summary
 #
 # * A network with many more weights than training examples can fit them perfectly; the growing gap
@@ -725,6 +888,12 @@ for name, r in augmented.items():
 #   that includes the ReLU; compare it with other units at equal numbers of weights.
 # * Data augmentation creates new training examples with transformations that keep the label (shifts,
 #   small rotations, noise, elastic deformations for digits) and makes the network robust to them.
+# * Weight decay adds a penalty on the weight matrices (not the biases) to the error: L2,
+#   $\frac{\lambda}{2}\sum W^2$ with gradient $\lambda W$, shrinks every weight in proportion; L1,
+#   $\lambda \sum |W|$ with subgradient $\lambda\,\mathrm{sign}(W)$, drives unneeded weights to zero.
+#   Early stopping returns the parameters of the best validation epoch and stops after `patience`
+#   epochs without improvement. Dropout buys its better validation error with more epochs of training
+#   (about twice as many with input and hidden dropout).
 #
 # Run the self-check for the whole lab one last time:
 

@@ -552,3 +552,222 @@ VARIANTS += [
         "",
     ),
 ]
+
+WD = "mlplab/exercises/weight_decay.py"
+
+_L2_VALUE = (
+    "            if param.ndim >= 2:\n                total += float(np.sum(np.square(param, dtype=np.float64)))\n"
+)
+_L1_VALUE = "            if param.ndim >= 2:\n                total += float(np.sum(np.abs(param), dtype=np.float64))\n"
+_L2_GRAD = (
+    "                grads.append(self.coefficient * param)\n"
+    "            else:\n"
+    "                grads.append(np.zeros_like(param))\n"
+)
+_IMPROVES = (
+    "        if valid_error < self.best_error:\n"
+    "            self.best_error = float(valid_error)\n"
+    "            self.best_epoch = int(epoch)\n"
+    "            self.best_params = [np.array(param, copy=True) for param in params]\n"
+    "            return False\n"
+    "        return epoch - self.best_epoch >= self.patience\n"
+)
+
+BUGS += [
+    # ---- 3.10 L2 weight decay
+    Bug(
+        "lab3_l2_penalises_the_biases",
+        "lab3.l2_weight_decay",
+        WD,
+        _L2_VALUE,
+        "            total += float(np.sum(np.square(param, dtype=np.float64)))\n",
+        "biases are penalised",
+    ),
+    Bug(
+        "lab3_l2_without_the_half",
+        "lab3.l2_weight_decay",
+        WD,
+        "        return 0.5 * self.coefficient * total",
+        "        return self.coefficient * total",
+        "factor 1/2",
+    ),
+    Bug(
+        "lab3_l2_gradient_lambda_w_squared",
+        "lab3.l2_weight_decay",
+        WD,
+        "                grads.append(self.coefficient * param)\n",
+        "                grads.append(self.coefficient * param**2)\n",
+        "square of the weights",
+    ),
+    Bug(
+        "lab3_l2_gradient_twice",
+        "lab3.l2_weight_decay",
+        WD,
+        "                grads.append(self.coefficient * param)\n",
+        "                grads.append(2 * self.coefficient * param)\n",
+        "twice the expected",
+    ),
+    Bug(
+        "lab3_l2_gradient_of_the_biases",
+        "lab3.l2_weight_decay",
+        WD,
+        _L2_GRAD,
+        "                grads.append(self.coefficient * param)\n"
+        "            else:\n"
+        "                grads.append(self.coefficient * param)\n",
+        "biases are penalised",
+    ),
+    # ---- 3.11 L1 weight decay
+    Bug(
+        "lab3_l1_sign_of_zero_is_one",
+        "lab3.l1_weight_decay",
+        WD,
+        "grads.append(self.coefficient * np.sign(param))",
+        "grads.append(self.coefficient * np.where(param >= 0, 1.0, -1.0))",
+        "sign(0) = 0",
+    ),
+    Bug(
+        "lab3_l1_sign_as_w_over_abs_w",
+        "lab3.l1_weight_decay",
+        WD,
+        "grads.append(self.coefficient * np.sign(param))",
+        "grads.append(self.coefficient * param / np.abs(param))",
+        "divides by zero",
+    ),
+    Bug(
+        "lab3_l1_penalises_the_biases",
+        "lab3.l1_weight_decay",
+        WD,
+        _L1_VALUE,
+        "            total += float(np.sum(np.abs(param), dtype=np.float64))\n",
+        "biases are penalised",
+    ),
+    Bug(
+        "lab3_l1_gradient_without_lambda",
+        "lab3.l1_weight_decay",
+        WD,
+        "grads.append(self.coefficient * np.sign(param))",
+        "grads.append(np.sign(param))",
+        "lambda is missing",
+    ),
+    # ---- 3.12 early stopping
+    Bug(
+        "lab3_early_stopping_keeps_the_last_parameters",
+        "lab3.early_stopping",
+        WD,
+        _IMPROVES,
+        "        self.best_params = [np.array(param, copy=True) for param in params]\n" + _IMPROVES,
+        "keeps the LAST parameters instead of the best",
+    ),
+    Bug(
+        "lab3_early_stopping_saves_references",
+        "lab3.early_stopping",
+        WD,
+        "            self.best_params = [np.array(param, copy=True) for param in params]\n",
+        "            self.best_params = list(params)\n",
+        "not copies",
+    ),
+    Bug(
+        "lab3_early_stopping_one_epoch_late",
+        "lab3.early_stopping",
+        WD,
+        "        return epoch - self.best_epoch >= self.patience\n",
+        "        return epoch - self.best_epoch > self.patience\n",
+        "one epoch late",
+    ),
+    Bug(
+        "lab3_early_stopping_one_epoch_early",
+        "lab3.early_stopping",
+        WD,
+        "        return epoch - self.best_epoch >= self.patience\n",
+        "        return epoch - self.best_epoch >= self.patience - 1\n",
+        "one epoch early",
+    ),
+    Bug(
+        "lab3_early_stopping_tie_improves",
+        "lab3.early_stopping",
+        WD,
+        "        if valid_error < self.best_error:\n",
+        "        if valid_error <= self.best_error:\n",
+        "equal to the best one was counted as an improvement",
+    ),
+    Bug(
+        "lab3_early_stopping_counts_calls",
+        "lab3.early_stopping",
+        WD,
+        "            return False\n        return epoch - self.best_epoch >= self.patience\n",
+        "            self.waited = 0\n"
+        "            return False\n"
+        '        self.waited = getattr(self, "waited", 0) + 1\n'
+        "        return self.waited >= self.patience\n",
+        "counts the calls of update",
+    ),
+    Bug(
+        "lab3_early_stopping_restore_rebinds",
+        "lab3.early_stopping",
+        WD,
+        "        for target, saved in zip(params, self.best_params):\n            np.copyto(target, saved)\n",
+        "        for target, saved in zip(params, self.best_params):\n            target = saved.copy()  # noqa: F841\n",
+        "INTO the arrays",
+    ),
+]
+
+VARIANTS += [
+    Bug(
+        "lab3_l2_comprehensions_with_vdot",
+        "lab3.l2_weight_decay",
+        WD,
+        "        total = 0.0\n        for param in params:\n"
+        + _L2_VALUE
+        + "        return 0.5 * self.coefficient * total\n",
+        "        weights = [np.asarray(p, dtype=np.float64) for p in params if p.ndim > 1]\n"
+        "        return self.coefficient / 2 * sum(float(np.vdot(w, w)) for w in weights)\n",
+        "",
+    ),
+    Bug(
+        "lab3_l2_norms_and_a_grad_comprehension",
+        "lab3.l2_weight_decay",
+        WD,
+        "        grads = []\n"
+        "        for param in params:\n"
+        "            if param.ndim >= 2:\n" + _L2_GRAD + "        return grads\n",
+        "        return [param * self.coefficient if param.ndim > 1 else np.zeros_like(param) for param in params]\n",
+        "",
+    ),
+    Bug(
+        "lab3_l1_abs_sum_and_sign_times_lambda",
+        "lab3.l1_weight_decay",
+        WD,
+        "        total = 0.0\n        for param in params:\n" + _L1_VALUE + "        return self.coefficient * total\n",
+        "        return self.coefficient * sum(float(np.abs(p).sum()) for p in params if len(p.shape) >= 2)\n",
+        "",
+    ),
+    Bug(
+        "lab3_l1_sign_by_comparisons",
+        "lab3.l1_weight_decay",
+        WD,
+        "grads.append(self.coefficient * np.sign(param))",
+        "grads.append(self.coefficient * ((param > 0).astype(param.dtype) - (param < 0).astype(param.dtype)))",
+        "",
+    ),
+    Bug(
+        "lab3_early_stopping_deadline_and_copies",
+        "lab3.early_stopping",
+        WD,
+        _IMPROVES,
+        "        improved = self.best_epoch is None or valid_error < self.best_error\n"
+        "        if improved:\n"
+        "            self.best_error, self.best_epoch = valid_error, epoch\n"
+        "            self.best_params = [p.copy() for p in params]\n"
+        "        return not improved and epoch >= self.best_epoch + self.patience\n",
+        "",
+    ),
+    Bug(
+        "lab3_early_stopping_restore_by_index",
+        "lab3.early_stopping",
+        WD,
+        "        for target, saved in zip(params, self.best_params):\n            np.copyto(target, saved)\n",
+        "        for i, saved in enumerate(self.best_params):\n            params[i][...] = saved\n",
+        "",
+    ),
+]

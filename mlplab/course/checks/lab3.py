@@ -100,6 +100,23 @@ numbers were drawn:
   be passed through both (in order, once, as ``(batch, 3, 4)`` images, with
   the injected generator), come out with the provider's shape and dtype, and
   keep every input paired with its own target, over two epochs.
+
+* **Weight decay** (tasks 3.10, 3.11): parameters ``[W1, b1, W2, b2]`` in float64, weights of
+  magnitude 0.05 to 1.5 with a quarter of them exactly 0. The penalty of the biases alone must be 0
+  and their gradient zeros (only weight matrices are penalised); the penalty of all parameters, of
+  the weights alone and of float32 copies within a relative 1e-10 (1e-6 for float32) of the
+  reference's. The gradient is checked in float64 against central differences (h = 0.01, exact for
+  the quadratic L2 penalty and for ``|w|`` away from 0; at ``w = 0`` both give 0) of *your* penalty
+  to a relative 1e-7, then against the reference's to 1e-10; float32 parameters give float32
+  gradients, and nothing is modified in place.
+
+* **Early stopping** (task 3.12): five sequences of validation errors with patience 2 to 5 (a dip,
+  a tie with the best error, a new best just before the patience runs out, errors measured every
+  second epoch, errors that always fall), the parameters set in place to distinct values after
+  every epoch as a trainer does. ``update`` must return True first at the reference's epoch (or
+  never), leave the parameters alone and keep ``best_epoch`` and ``best_error`` equal to the
+  reference's; ``restore`` must write the best epoch's values into the arrays it is given, and do
+  nothing before the first update. Deterministic: compared exactly.
 """
 from __future__ import annotations
 
@@ -1392,6 +1409,374 @@ def _provider_compare(student: dict, expected: dict, inputs: dict) -> str:
     return "every batch augmented once, in order, with the injected generator; targets unchanged and paired"
 
 
+# --------------------------------------------------------------------------- 3.10-3.11 weight decay
+
+_PENALTY_SHAPES = (("W1", (6, 5)), ("b1", (6,)), ("W2", (4, 6)), ("b2", (4,)))
+PENALTY_FD_STEP = 1e-2  # exact for a quadratic, and for |w| away from 0
+PENALTY_TOL = 1e-10
+
+
+def _penalty_inputs(rng: np.random.Generator) -> dict:
+    """Weights of magnitude 0.05 to 1.5 (so that central differences with h = 0.01 never cross 0), a
+    quarter of them exactly 0 (where L1's subgradient is sign(0) = 0), biases of about 1."""
+    inputs: dict = {"coefficient": float(rng.uniform(0.01, 0.3))}
+    for name, shape in _PENALTY_SHAPES:
+        values = rng.uniform(0.05, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
+        if len(shape) == 2:
+            values[rng.random(shape) < 0.25] = 0.0
+        inputs[name] = values
+    return inputs
+
+
+def _penalty_probe(inputs: dict, class_name: str) -> dict:
+    from mlplab.exercises import weight_decay
+
+    coefficient = float(inputs["coefficient"])
+    name = f"{class_name}({coefficient:.4f})"
+    penalty = getattr(weight_decay, class_name)(coefficient)
+    params = [np.array(inputs[key], dtype=np.float64) for key, _ in _PENALTY_SHAPES]
+    saved = [p.copy() for p in params]
+
+    def value(arrays, what):
+        result = as_array(penalty(arrays), f"{name}({what})")
+        if result.shape != ():
+            raise ProbeError(f"{name}({what}) returned an array of shape {result.shape}; it must return one number")
+        return float(result)
+
+    def gradients(arrays, what):
+        grads = penalty.grad(arrays)
+        if not isinstance(grads, (list, tuple)) or len(grads) != len(arrays):
+            count = len(grads) if isinstance(grads, (list, tuple)) else type(grads).__name__
+            raise ProbeError(f"{name}.grad({what}) must return a list with one array per parameter "
+                             f"({len(arrays)}), got {count}")
+        return [np.array(as_array(g, f"{name}.grad({what})[{i}]"), copy=True) for i, g in enumerate(grads)]
+
+    out: dict[str, np.ndarray] = {
+        "value": np.array(value(params, "params")),
+        "weights_only": np.array(value([params[0], params[2]], "[W1, W2]")),
+        "biases_only": np.array(value([params[1], params[3]], "[b1, b2]")),
+    }
+    grads = gradients(params, "params")
+    for (key, _), grad in zip(_PENALTY_SHAPES, grads):
+        out[f"grad_{key}"] = grad
+    out["leaves_params"] = np.array(all(np.array_equal(p, s) for p, s in zip(params, saved)))
+    # float64 gradient check: central differences of YOUR penalty, entry by entry
+    for (key, _), param in zip(_PENALTY_SHAPES, params):
+        numerical = np.zeros(param.shape)
+        for index in np.ndindex(param.shape):
+            original = param[index]
+            param[index] = original + PENALTY_FD_STEP
+            plus = value(params, "params")
+            param[index] = original - PENALTY_FD_STEP
+            minus = value(params, "params")
+            param[index] = original
+            numerical[index] = (plus - minus) / (2 * PENALTY_FD_STEP)
+        out[f"numerical_{key}"] = numerical
+    # float32 parameters keep their dtype in the gradient
+    params32 = [p.astype(np.float32) for p in params]
+    out["keeps_float32"] = np.array(all(g.dtype == np.float32 for g in gradients(params32, "float32 params")))
+    out["float32_value"] = np.array(value(params32, "float32 params"))
+    return out
+
+
+def _penalty_hints(inputs: dict, key: str, l1: bool):
+    weights = np.asarray(inputs[key], dtype=np.float64)
+    coefficient = float(inputs["coefficient"])
+
+    def squared(actual, expected):
+        a = np.asarray(actual, dtype=np.float64)
+        if not l1 and a.shape == weights.shape and np.allclose(a, expected * weights, rtol=1e-6, atol=1e-12):
+            return ("the gradient grows with the square of the weights (lambda * W**2): the derivative of "
+                    "(lambda/2) * w**2 is linear in w")
+        return None
+
+    def factor(actual, expected):
+        a = np.asarray(actual, dtype=np.float64)
+        if a.shape == weights.shape and np.any(expected):
+            for ratio, text in ((2.0, "the gradient is twice the expected: the 2 from differentiating w**2 "
+                                      "cancels the 1/2 of the penalty"),
+                                (0.5, "the gradient is half the expected: a factor 1/2 too many")):
+                if not l1 and np.allclose(a, ratio * expected, rtol=1e-6, atol=1e-12):
+                    return text
+            if np.allclose(a, expected / coefficient, rtol=1e-6, atol=1e-12):
+                return "the coefficient lambda is missing from the gradient"
+        return None
+
+    def at_zero(actual, expected):
+        a = np.asarray(actual, dtype=np.float64)
+        zero = weights == 0
+        if l1 and a.shape == weights.shape and zero.any() and np.allclose(a[~zero], expected[~zero], rtol=1e-9,
+                                                                           atol=1e-12):
+            return (f"the subgradient is wrong only where the weight is exactly 0 (got {float(a[zero][0]):.4g} "
+                    "there): |w| has no slope at 0 and the subgradient used there is sign(0) = 0, which "
+                    "leaves a zero weight where it is")
+        return None
+
+    return (squared, factor, at_zero)
+
+
+def _assert_value(name: str, actual: float, expected: float, tol: float, hints: dict[float, str]) -> None:
+    """One number within a relative ``tol`` of the reference's; ``hints``: ``{ratio: likely mistake}``."""
+    assert_true(math.isfinite(actual), f"{name} is {actual}")
+    if abs(actual - expected) <= tol * max(abs(expected), 1e-300):
+        return
+    message = f"{name} is {actual:.10g}, expected {expected:.10g} (relative tolerance {tol:.0e})"
+    for ratio, text in hints.items():
+        if expected and abs(actual / expected - ratio) <= 1e-6 * abs(ratio):
+            message += f". Likely mistake: {text}"
+            break
+    raise CheckFailure(message)
+
+
+def _penalty_compare(student: dict, expected: dict, inputs: dict, class_name: str, l1: bool) -> str:
+    coefficient = float(inputs["coefficient"])
+    name = f"{class_name}({coefficient:.4f})"
+    params = "params = [W1, b1, W2, b2]"
+    biases = number(student, "biases_only")
+    assert_true(biases == 0, f"{name}([b1, b2]) is {biases:.6g}, expected 0. Likely mistake: the biases are "
+                             "penalised; only the weight matrices (the arrays with two or more dimensions) are")
+    for key in ("b1", "b2"):
+        grad = np.asarray(student[f"grad_{key}"])
+        assert_shape(f"{name}.grad({params})[{key}]", grad, inputs[key].shape)
+        assert_true(not np.any(grad != 0),
+                    f"{name}.grad({params}): the gradient for the bias {key} is not zero (largest "
+                    f"|entry| {float(np.max(np.abs(grad))):.4g}). Likely mistake: the biases are penalised; only the "
+                    "weight matrices are")
+
+    value, wanted = number(student, "value"), number(expected, "value")
+    hints = {0.5: "the penalty is half the expected: a factor 1/2 too many"}
+    if not l1:
+        hints = {2.0: "the penalty is twice the expected: the factor 1/2 of (lambda/2) * sum(W**2) is missing",
+                 0.5: "the penalty is half the expected: a factor 1/2 too many"}
+    if wanted:
+        hints[1 / coefficient] = "the coefficient lambda is missing"
+    _assert_value(f"{name}({params})", value, wanted, PENALTY_TOL, hints)
+    _assert_value(f"{name}([W1, W2])", number(student, "weights_only"), number(expected, "weights_only"),
+                  PENALTY_TOL, {})
+    _assert_value(f"{name}(float32 copies of the params)", number(student, "float32_value"),
+                  number(expected, "float32_value"), 1e-6, {})
+
+    worst = 0.0
+    for key in ("W1", "W2"):
+        grad, numerical = np.asarray(student[f"grad_{key}"]), np.asarray(student[f"numerical_{key}"])
+        weights = np.asarray(inputs[key])
+        what = f"{name}.grad({params})[{key}]"
+        assert_shape(what, grad, weights.shape)
+        zero = weights == 0
+        if l1 and zero.any() and np.isnan(grad[zero]).any() and np.isfinite(grad[~zero]).all():
+            raise CheckFailure(f"{what} is NaN where the weight is exactly 0. Likely mistake: sign(w) computed as "
+                               "w / |w|, which divides by zero at 0; the subgradient used at 0 is sign(0) = 0")
+        # the gradient check (float64): central differences of your own penalty
+        worst = max(worst, assert_close(
+            f"{what} against central differences (h = {PENALTY_FD_STEP:g}) of your {class_name}.__call__",
+            grad, numerical, tol=NUMERICAL_TOL, floor=1e-3 * coefficient,
+            regions={"W == 0": zero, "W != 0": ~zero}, hints=_penalty_hints(inputs, key, l1)))
+        assert_close(what, grad, expected[f"grad_{key}"], tol=PENALTY_TOL, floor=1e-12,
+                     regions={"W == 0": zero, "W != 0": ~zero}, hints=_penalty_hints(inputs, key, l1))
+    assert_true(flag(student, "leaves_params"), f"{name}.grad or {name}() modified the parameter arrays in place; "
+                                                "return new arrays and leave the parameters alone")
+    assert_true(flag(student, "keeps_float32"),
+                f"{name}.grad of float32 parameters returned gradients of another dtype: keep each parameter's "
+                "dtype (np.zeros(shape) is float64; np.zeros_like(param) is not)")
+    return (f"penalty agrees with the reference (biases not penalised); the gradient agrees with central "
+            f"differences of your penalty to {worst:.1e}")
+
+
+def _l2_probe(inputs: dict) -> dict:
+    return _penalty_probe(inputs, "L2Penalty")
+
+
+def _l2_compare(student: dict, expected: dict, inputs: dict) -> str:
+    return _penalty_compare(student, expected, inputs, "L2Penalty", l1=False)
+
+
+def _l1_probe(inputs: dict) -> dict:
+    return _penalty_probe(inputs, "L1Penalty")
+
+
+def _l1_compare(student: dict, expected: dict, inputs: dict) -> str:
+    return _penalty_compare(student, expected, inputs, "L1Penalty", l1=True)
+
+
+# --------------------------------------------------------------------------- 3.12 early stopping
+
+_STOPPING_SCENARIOS = ("dip", "tie", "reset", "interval", "falling")
+_STOPPING_SHAPES = ((3, 4), (3,))
+_SENTINEL = -999.0
+
+
+def _stopping_inputs(rng: np.random.Generator) -> dict:
+    """Five sequences of validation errors, each with its epochs and patience (see ``_describe_stopping``)."""
+    inputs: dict = {"base_w": rng.standard_normal(_STOPPING_SHAPES[0]), "base_b": rng.uniform(0.5, 1.5, 3)}
+
+    def falling(count):
+        return 1.0 - np.cumsum(rng.uniform(0.02, 0.1, count))
+
+    for k, scenario in enumerate(_STOPPING_SCENARIOS):
+        patience = int(rng.integers(2, 5))
+        best = int(rng.integers(3, 7))  # the (first) best epoch
+        if scenario == "falling":
+            errors = falling(8)
+        elif scenario == "interval":
+            patience = int(rng.choice([3, 5]))  # odd: measured every second epoch, the count is of epochs
+            count = best + patience + 3
+            errors = np.concatenate([falling(best), np.zeros(count - best)])
+            errors[best:] = errors[best - 1] + rng.uniform(0.01, 0.2, count - best)
+        else:
+            count = best + 2 * patience + 3
+            errors = np.concatenate([falling(best), np.zeros(count - best)])
+            errors[best:] = errors[best - 1] + rng.uniform(0.01, 0.2, count - best)
+            if scenario == "tie":
+                errors[best] = errors[best - 1]  # the epoch after the best equals it exactly
+            elif scenario == "reset":  # a new best just before the patience runs out
+                errors[best - 1 + patience - 1] = errors[best - 1] - 0.05
+        epochs = np.arange(1, len(errors) + 1) * (2 if scenario == "interval" else 1)
+        inputs[f"epochs{k}"], inputs[f"errors{k}"], inputs[f"patience{k}"] = epochs, errors, patience
+    return inputs
+
+
+def _stopping_params(inputs: dict, epoch: float) -> tuple[np.ndarray, np.ndarray]:
+    """The parameter values the probe gives after ``epoch``: distinct for every epoch."""
+    return inputs["base_w"] + epoch, inputs["base_b"] * (epoch + 1)
+
+
+def _which_epoch(arrays, inputs: dict, epochs) -> int:
+    """The epoch whose parameters ``arrays`` hold, -1 for the sentinel (untouched), -2 for anything else."""
+    w, b = (np.asarray(a, dtype=np.float64) for a in arrays)
+    if w.shape != _STOPPING_SHAPES[0] or b.shape != _STOPPING_SHAPES[1]:
+        return -2
+    if np.all(w == _SENTINEL) and np.all(b == _SENTINEL):
+        return -1
+    for epoch in epochs:
+        want_w, want_b = _stopping_params(inputs, float(epoch))
+        if np.array_equal(w, want_w) and np.array_equal(b, want_b):
+            return int(epoch)
+    return -2
+
+
+def _stopping_probe(inputs: dict) -> dict:
+    from mlplab.exercises.weight_decay import EarlyStopping
+
+    out: dict[str, np.ndarray] = {}
+    for k, _ in enumerate(_STOPPING_SCENARIOS):
+        epochs, errors, patience = inputs[f"epochs{k}"], inputs[f"errors{k}"], int(inputs[f"patience{k}"])
+        stopper = EarlyStopping(patience)
+        params = [np.zeros(_STOPPING_SHAPES[0]), np.zeros(_STOPPING_SHAPES[1])]
+        stop_epoch, calls, changed = 0, 0, 0
+        for epoch, error in zip(epochs, errors):
+            for param, values in zip(params, _stopping_params(inputs, float(epoch))):
+                param[...] = values  # training changes the model's arrays in place
+            before = [p.copy() for p in params]
+            calls += 1
+            if bool(stopper.update(int(epoch), float(error), params)):
+                stop_epoch = int(epoch)
+            changed += not all(np.array_equal(p, q) for p, q in zip(params, before))
+            if stop_epoch:
+                break
+        out[f"stop_epoch{k}"] = np.array(stop_epoch)
+        out[f"calls{k}"] = np.array(calls)
+        out[f"update_changed_params{k}"] = np.array(changed)
+        best_epoch = getattr(stopper, "best_epoch", None)
+        out[f"best_epoch{k}"] = np.array(-1 if best_epoch is None else int(best_epoch))
+        best_error = getattr(stopper, "best_error", None)
+        out[f"best_error{k}"] = np.array(np.nan if best_error is None else float(best_error))
+        saved = getattr(stopper, "best_params", None)
+        for param in params:
+            param[...] = _SENTINEL  # what the arrays hold when restore is called, to see what it changes
+        aliases = isinstance(saved, (list, tuple)) and any(
+            isinstance(s, np.ndarray) and any(np.shares_memory(s, p) for p in params) for s in saved)
+        out[f"aliases{k}"] = np.array(aliases)
+        stopper.restore(params)
+        out[f"restored{k}"] = np.array(_which_epoch(params, inputs, epochs))
+    # restore before any update leaves the arrays alone
+    stopper = EarlyStopping(2)
+    params = [np.full(_STOPPING_SHAPES[0], _SENTINEL), np.full(_STOPPING_SHAPES[1], _SENTINEL)]
+    try:
+        stopper.restore(params)
+        out["restore_before_update"] = np.array(0 if _which_epoch(params, inputs, []) == -1 else 2)
+    except Exception:  # noqa: BLE001 - reported as a failure of the task
+        out["restore_before_update"] = np.array(1)
+    return out
+
+
+def _describe_stopping(inputs: dict, k: int) -> str:
+    epochs, errors, patience = inputs[f"epochs{k}"], inputs[f"errors{k}"], int(inputs[f"patience{k}"])
+    shown = ", ".join(f"{int(e)}: {float(v):.4f}" for e, v in zip(epochs, errors))
+    return f"EarlyStopping({patience}) given the validation errors of the epochs {{{shown}}}"
+
+
+def _stopping_compare(student: dict, expected: dict, inputs: dict) -> str:
+    for k, scenario in enumerate(_STOPPING_SCENARIOS):
+        what = _describe_stopping(inputs, k)
+        patience = int(inputs[f"patience{k}"])
+        got, want = int(student[f"stop_epoch{k}"]), int(expected[f"stop_epoch{k}"])
+        best = int(expected[f"best_epoch{k}"])
+        assert_true(int(student[f"update_changed_params{k}"]) == 0,
+                    f"{what}: update modified the parameter arrays it was given; it must only read them")
+        if got != want:
+            if want == 0:
+                message = (f"{what}: update returned True at epoch {got}, but every epoch improved on the ones "
+                           "before, so training should not stop")
+            elif got == 0:
+                message = (f"{what}: update never returned True; it should at epoch {want}, {want - best} epochs "
+                           f"after the best error (epoch {best}) with patience {patience}")
+            else:
+                message = (f"{what}: update returned True at epoch {got}, expected at epoch {want} (the best error "
+                           f"was at epoch {best}, patience {patience})")
+                why = None
+                if scenario == "interval" and got - best >= 2 * patience - 1 and got > want:
+                    why = ("the patience counts the calls of update (measurements) instead of epochs; the "
+                           "errors here are measured every second epoch, and patience is a number of epochs")
+                elif scenario == "tie" and got > want:
+                    why = ("an error equal to the best one was counted as an improvement; only a strictly lower "
+                           "error improves")
+                elif scenario == "reset" and got < want:
+                    why = (f"the new best error at epoch {best} did not restart the count of epochs without "
+                           "improvement")
+                elif got == want + 1 or (scenario == "interval" and got == want + 2):
+                    why = (f"one epoch late (off by one): patience {patience} means training stops as soon as "
+                           f"{patience} epochs have passed since the best one without an improvement")
+                elif got == want - 1 or (scenario == "interval" and got == want - 2):
+                    why = (f"one epoch early (off by one): training stops once {patience} epochs have passed "
+                           "since the best one without an improvement, not before")
+                if why:
+                    message += f". Likely mistake: {why}"
+            raise CheckFailure(message)
+        got_best = int(student[f"best_epoch{k}"])
+        assert_true(got_best == best, f"{what}: best_epoch is {got_best if got_best >= 0 else None} when training "
+                                      f"stops, expected {best}" + (". Likely mistake: an error equal to the best one was "
+                                                                   "counted as an improvement"
+                                                                   if scenario == "tie" and got_best == best + 1 else ""))
+        assert_close(f"{what}: best_error", student[f"best_error{k}"], expected[f"best_error{k}"], tol=EXACT_TOL)
+        restored = int(student[f"restored{k}"])
+        last = int(inputs[f"epochs{k}"][int(student[f"calls{k}"]) - 1])
+        if restored != best:
+            message = f"{what}: after restore the parameters are "
+            if restored == -1:
+                message += ("the ones the arrays held before restore (restore left the arrays alone). Likely "
+                            "mistake: " + ("best_params holds the model's own arrays, not copies, so it changes "
+                                           "with them" if flag(student, f"aliases{k}") else
+                                           "restore rebinds names instead of copying the saved values INTO the "
+                                           "arrays it is given"))
+            elif restored == last:
+                message += (f"those of the last epoch ({last}), expected those of the best epoch ({best}). Likely "
+                            "mistake: early stopping keeps the LAST parameters instead of the best: copy them "
+                            "only when the error improves")
+            elif restored > 0:
+                message += f"those of epoch {restored}, expected those of the best epoch ({best})"
+            else:
+                message += f"not those of any epoch; expected those of the best epoch ({best})"
+            raise CheckFailure(message)
+        assert_true(not flag(student, f"aliases{k}"),
+                    f"{what}: best_params shares memory with the model's arrays; it must hold copies")
+    code = int(student["restore_before_update"])
+    assert_true(code != 1, "EarlyStopping(2).restore(params) before any update raised an exception; with nothing "
+                           "saved yet it must leave the arrays alone")
+    assert_true(code == 0, "EarlyStopping(2).restore(params) before any update changed the arrays; with nothing "
+                           "saved yet it must leave them alone")
+    return "stops at the right epoch and restores the best epoch's parameters in all five sequences"
+
+
 # --------------------------------------------------------------------------- the checks
 
 CHECKS = [
@@ -1404,4 +1789,7 @@ CHECKS = [
     TaskCheck("lab3.pixel_noise", _noise_inputs, _noise_probe, _noise_compare),
     TaskCheck("lab3.elastic_deformation", _elastic_inputs, _elastic_probe, _elastic_compare),
     TaskCheck("lab3.augmented_provider", _provider_inputs, _provider_probe, _provider_compare),
+    TaskCheck("lab3.l2_weight_decay", _penalty_inputs, _l2_probe, _l2_compare),
+    TaskCheck("lab3.l1_weight_decay", _penalty_inputs, _l1_probe, _l1_compare),
+    TaskCheck("lab3.early_stopping", _stopping_inputs, _stopping_probe, _stopping_compare),
 ]

@@ -1,9 +1,10 @@
-"""Experiments of Lab 3: dropout, DropConnect, maxout and data augmentation.
+"""Experiments of Lab 3: dropout, DropConnect, maxout, data augmentation, weight decay and early stopping.
 
 Every function here is deterministic given its ``seed`` (an int or an
 ``np.random.Generator``) and returns plain data for the notebook to plot.
 Functions that need your exercise code (``mlplab.exercises.dropout``,
-``mlplab.exercises.maxout``, ``mlplab.exercises.augmentation``) import it when they run, so
+``mlplab.exercises.maxout``, ``mlplab.exercises.augmentation``, ``mlplab.exercises.weight_decay``) import it
+when they run, so
 a missing implementation only affects the experiments that use it.
 
 All training runs use MNIST digits from ``load_mnist5k`` with pixels scaled to
@@ -39,10 +40,15 @@ REGULARISERS: dict[str, dict[str, float]] = {
     "hidden dropout 0.5": {"hidden_p": 0.5},
     "input 0.8 + hidden 0.5": {"input_p": 0.8, "hidden_p": 0.5},
     "annealed 0.8 / 0.5 -> 1": {"input_p": 0.8, "hidden_p": 0.5, "anneal": 1.0},
+    "L2 weight decay": {"l2": 1e-2},
+    "L1 weight decay": {"l1": 3e-4},
+    "early stopping": {"patience": 6},
 }
-"""Dropout settings for :func:`train_dropout_networks`: the inclusion probability ``p`` of the inputs
+"""Regularisers for :func:`train_dropout_networks`: the inclusion probability ``p`` of the inputs
 (``input_p``) and of every hidden layer (``hidden_p``), 1 (no dropout) when missing. With ``anneal``
-the drop rates fall linearly to 0 over that fraction of the epochs (your ``annealed_incl_prob``)."""
+the drop rates fall linearly to 0 over that fraction of the epochs (your ``annealed_incl_prob``).
+``l2`` and ``l1`` are the coefficients ``lambda`` of weight decay (your ``L2Penalty`` and ``L1Penalty``,
+on the weight matrices only); ``patience`` turns on early stopping (your ``EarlyStopping``), in epochs."""
 
 
 def _seed_from(rng: np.random.Generator) -> int:
@@ -119,9 +125,13 @@ def _evaluate(model, inputs: np.ndarray, labels: np.ndarray) -> tuple[float, flo
 
 def _train(model, data: dict, num_epochs: int, learning_rate: float, batch_size: int, data_seed: int,
            eval_every: int, before_epoch: Callable[[int], None] | None = None,
-           train_provider=None) -> History:
+           train_provider=None, penalty=None, patience: int | None = None) -> History:
     """Trains epoch by epoch; every ``eval_every`` epochs records the training and validation error and accuracy,
-    BOTH measured in evaluation mode (the error the Trainer reports is measured with dropout on)."""
+    BOTH measured in evaluation mode (the error the Trainer reports is measured with dropout on).
+
+    ``penalty`` is passed to the Trainer (weight decay). With ``patience``, your ``EarlyStopping`` is given
+    every recorded validation error; training stops when it says so and the model gets the parameters
+    it restores (``history.stopped_early`` tells)."""
     from mlplab.data import MinibatchProvider
     from mlplab.errors import CrossEntropySoftmaxError
     from mlplab.learning_rules import GradientDescentLearningRule
@@ -130,7 +140,13 @@ def _train(model, data: dict, num_epochs: int, learning_rate: float, batch_size:
     if train_provider is None:
         train_provider = MinibatchProvider(data["train_x"], data["train_y"], batch_size,
                                            rng=np.random.default_rng(data_seed))
-    trainer = Trainer(model, CrossEntropySoftmaxError(), GradientDescentLearningRule(learning_rate), train_provider)
+    trainer = Trainer(model, CrossEntropySoftmaxError(), GradientDescentLearningRule(learning_rate), train_provider,
+                      penalty=penalty)
+    stopper = None
+    if patience is not None:
+        from mlplab.exercises.weight_decay import EarlyStopping
+
+        stopper = EarlyStopping(patience)
     history = History()
     for epoch in range(1, num_epochs + 1):
         if before_epoch is not None:
@@ -148,6 +164,11 @@ def _train(model, data: dict, num_epochs: int, learning_rate: float, batch_size:
             history.valid_error.append(valid_error)
             history.valid_acc.append(valid_acc)
             history.time.append(run.time[0] if run.time else math.nan)
+            if stopper is not None and stopper.update(epoch, valid_error, model.params):
+                history.stopped_early = True
+                break
+    if stopper is not None:
+        stopper.restore(model.params)
     if history.valid_error:
         history.best_epoch = history.epoch[int(np.argmin(history.valid_error))]
     return history
@@ -167,18 +188,23 @@ def train_dropout_networks(
     seed: Seed = 0,
     progress: bool = True,
 ) -> dict[str, dict]:
-    """Trains the same wide ReLU network on a small MNIST subset with and without dropout.
+    """Trains the same wide ReLU network on a small MNIST subset with and without a regulariser.
 
     Network: 784-``hidden_dim``-...-10 with ``num_hidden_layers`` hidden layers, inverted dropout
     (your ``DropoutLayer``) on the inputs and/or after every hidden ReLU as the regulariser says
     (see ``REGULARISERS``), plain gradient descent. Annealed runs set every dropout layer's
-    ``incl_prob`` before each epoch with your ``annealed_incl_prob``.
+    ``incl_prob`` before each epoch with your ``annealed_incl_prob``. Weight decay adds your
+    ``L2Penalty`` or ``L1Penalty``'s gradient to every step; early stopping asks your
+    ``EarlyStopping`` after every recorded epoch and ends with the parameters it restores. Every run,
+    whatever its regulariser, starts from the same weights and sees the same minibatches.
 
     Returns:
         ``regulariser -> {"history": History, "model": the trained model, "incl_probs":
-        (num_epochs, 2) array of the input and hidden inclusion probabilities used in each epoch}``.
+        (num_epochs, 2) array of the input and hidden inclusion probabilities used in each epoch,
+        "final": {"train_error", "train_acc", "valid_error", "valid_acc"} of the model returned}``.
         The history's errors and accuracies, on the training subset and on 1,000 validation
-        digits, are all measured in evaluation mode, every ``eval_every`` epochs.
+        digits, are all measured in evaluation mode, every ``eval_every`` epochs. ``final`` is the
+        history's last entry, except after early stopping: then it is measured on the restored model.
     """
     from mlplab.exercises.dropout import DropoutLayer, annealed_incl_prob
 
@@ -209,15 +235,64 @@ def train_dropout_networks(
             if hidden_p < 1:
                 used[epoch, 1] = layers[-1].incl_prob
 
-        history = _train(model, data, num_epochs, learning_rate, batch_size, data_seed, eval_every, before_epoch)
-        results[name] = {"history": history, "model": model, "incl_probs": used}
+        penalty = _penalty(setting)
+        history = _train(model, data, num_epochs, learning_rate, batch_size, data_seed, eval_every, before_epoch,
+                         penalty=penalty, patience=setting.get("patience"))
+        final = dict(zip(("train_error", "train_acc"), _evaluate(model, data["train_x"], data["train_y"])))
+        final.update(zip(("valid_error", "valid_acc"), _evaluate(model, data["valid_x"], data["valid_y"])))
+        results[name] = {"history": history, "model": model, "incl_probs": used, "final": final}
     runs.close()
     return results
+
+
+def _penalty(setting: dict):
+    """Your ``L2Penalty`` or ``L1Penalty`` for a regulariser's ``l2`` or ``l1`` coefficient, else None."""
+    if "l2" in setting:
+        from mlplab.exercises.weight_decay import L2Penalty
+
+        return L2Penalty(setting["l2"])
+    if "l1" in setting:
+        from mlplab.exercises.weight_decay import L1Penalty
+
+        return L1Penalty(setting["l1"])
+    return None
 
 
 def train_valid_gap(history: History) -> float:
     """Validation error minus training error (both in evaluation mode) at the last recorded epoch."""
     return float(history.valid_error[-1] - history.train_error[-1])
+
+
+# ---------------------------------------------------------------- (h) weight decay, early stopping, convergence
+
+def epochs_to_reach(history: History, level: float) -> int | None:
+    """The first recorded epoch whose training error (evaluation mode) is at most ``level``; None if none is."""
+    for epoch, error in zip(history.epoch, history.train_error):
+        if error <= level:
+            return int(epoch)
+    return None
+
+
+def weight_statistics(model: MultipleLayerModel, small: float = 1e-3) -> dict[str, float]:
+    """Sizes of the first layer's weights: ``{"rms": root mean square, "small_fraction": fraction with
+    |w| < small, "tiny_fraction": fraction with |w| < small / 10, "max": largest |w|}`` (the first layer
+    holds most of the weights: 784 x hidden)."""
+    weights = next(layer.weights for layer in model.layers if isinstance(layer, AffineLayer))
+    magnitude = np.abs(np.asarray(weights, dtype=np.float64))
+    return {"rms": float(np.sqrt(np.mean(magnitude**2))), "small_fraction": float(np.mean(magnitude < small)),
+            "tiny_fraction": float(np.mean(magnitude < small / 10)), "max": float(magnitude.max())}
+
+
+def regularisation_table(runs: dict[str, dict]) -> dict[str, dict[str, float]]:
+    """For every run of :func:`train_dropout_networks`: the returned model's validation error and accuracy,
+    its gap (validation minus training error), the epoch training ended and the best epoch."""
+    table = {}
+    for name, run in runs.items():
+        final, history = run["final"], run["history"]
+        table[name] = {"valid_error": final["valid_error"], "valid_acc": final["valid_acc"],
+                       "gap": final["valid_error"] - final["train_error"], "last_epoch": history.epoch[-1],
+                       "best_epoch": history.best_epoch}
+    return table
 
 
 # ---------------------------------------------------------------- (c) inverted vs weight-scaled dropout
