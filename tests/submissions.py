@@ -3,6 +3,8 @@
 import shutil
 from pathlib import Path
 
+import nbformat
+
 from mlplab.course.tasks import exercise_files
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,14 +35,32 @@ def with_bug(bug) -> dict[str, str]:
     return {bug.file: text.replace(bug.old, bug.new)}
 
 
+def without_experiments(folder: Path, lab: str) -> None:
+    """Drop the experiment cells of ``folder/<lab>.ipynb``: the code cells after the first graded one
+    that are not graded. The setup cells and every graded cell stay, so the notebook stage still
+    starts a kernel, imports the exercise modules and runs every graded cell. For the tests of the
+    grading machinery, where the experiments cost seconds per student and test nothing (the
+    notebooks themselves: test_notebooks.py, and the reference's in the sandbox: test_nbgrader.py)."""
+    path = folder / f"{lab}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    first = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade"))
+    nb.cells = [
+        c
+        for i, c in enumerate(nb.cells)
+        if i < first or c.cell_type != "code" or c.metadata.get("nbgrader", {}).get("grade")
+    ]
+    nbformat.write(nb, path)
+
+
 def submit_class(course, lab: str, work: Path, class_: dict[str, dict[str, str] | None]) -> None:
     """Submit a small class to ``course`` (``lab`` released): each student's folder is a copy of the
-    release under ``work/<student>`` with the reference's exercise files and then ``replace`` over
-    them, or the blank release where ``replace`` is None. The student "nonotebook" submits
-    without the notebook."""
+    release under ``work/<student>``, its notebook ``without_experiments``, with the reference's
+    exercise files and then ``replace`` over them, or the blank release where ``replace`` is None.
+    The student "nonotebook" submits without the notebook."""
     release = course.root / "release" / lab
     for student, replace in class_.items():
         folder = shutil.copytree(release, work / student)
+        without_experiments(folder, lab)
         if replace is not None:
             make_submission(folder, lab, replace=replace)
         if student == "nonotebook":

@@ -40,9 +40,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from attackzoo import EXERCISE, LAB, Context, all_attacks, edit_notebook, use_reference
+from attackzoo import EXERCISE, LAB, Context, all_attacks, use_reference
 from bugzoo import all_of
-from submissions import REPO, with_bug
+from submissions import REPO, with_bug, without_experiments
 
 from autograder import cli, course_config, records
 from autograder.course import Course, CourseError
@@ -52,8 +52,8 @@ from mlplab.course.tasks import TASKS
 
 TASKS_OF_LAB = [t for t in TASKS if t.lab == LAB]
 FULL = sum(t.points for t in TASKS_OF_LAB)
-GRADE_TIMEOUT = 20.0  # the trusted grader's budget per submission (all tasks)
-CELL_TIMEOUT = 10  # per notebook cell in the kernel (the first cell past it ends the notebook stage)
+GRADE_TIMEOUT = 12.0  # the trusted grader's budget per submission (all tasks)
+CELL_TIMEOUT = 8  # per notebook cell in the kernel (the first cell past it ends the notebook stage)
 NOTEBOOK_SECONDS = 60  # the whole notebook stage of one submission
 LIMITS = [
     f"--TrustedGrade.timeout={GRADE_TIMEOUT}",
@@ -194,22 +194,6 @@ def plant(course: Course, student: str, folder: Path) -> None:
     subprocess.run(["cp", "-a", str(folder), str(target)], check=True)
 
 
-def without_experiments(folder: Path) -> None:
-    """Drop the experiment cells (the code cells after the first graded one that are not graded):
-    they cost seconds per student and attack nothing. The setup cells and every graded cell stay;
-    the graded cells import the exercise module in the kernel, so import-time attacks run there."""
-
-    def change(nb):
-        first = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade"))
-        nb.cells = [
-            c
-            for i, c in enumerate(nb.cells)
-            if i < first or c.cell_type != "code" or c.metadata.get("nbgrader", {}).get("grade")
-        ]
-
-    edit_notebook(folder, change)
-
-
 def build_class(course: Course, work: Path, tag: str):
     release = course.release(LAB)
     skipped = set(filter(None, os.environ.get("ZOO_SKIP", "").split(",")))
@@ -220,7 +204,7 @@ def build_class(course: Course, work: Path, tag: str):
         mutate = attack.mutate if attack else None
         folder = work / student
         shutil.copytree(release, folder)
-        without_experiments(folder)
+        without_experiments(folder, LAB)
         ctx = Context(repo=REPO, course=course.root, student=student, victim=VICTIM, tag=tag)
         if base == "reference":
             use_reference(folder, ctx)
@@ -399,6 +383,7 @@ def test_killed_midway_and_concurrent_autogrades(tmp_path):
     for number, bug in enumerate([None, *bugs, "blank"]):
         folder = tmp_path / "work" / f"s{number}"
         shutil.copytree(release, folder)
+        without_experiments(folder, LAB)
         if bug != "blank":
             shutil.copyfile(REPO / "solutions" / EXERCISE, folder / EXERCISE)
         if bug not in (None, "blank"):

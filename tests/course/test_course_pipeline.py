@@ -31,7 +31,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from submissions import REPO
+from submissions import REPO, without_experiments
 
 from autograder import cli
 from autograder.course import Course, course_lock
@@ -81,9 +81,11 @@ def test_a_class_through_every_grading_path(tmp_path, capsys):
     outside = tmp_path / "written-by-the-kernel.txt"
     secret_line = sorted(solution_lines())[0]
 
-    def submit(student, reference=False, cells=(), replace=None):
+    def submit(student, reference=False, cells=(), replace=None, experiments=False):
         folder = tmp_path / "work" / student
         shutil.copytree(release, folder)
+        if not experiments:  # only the reference's notebook needs them (its figures reach its feedback)
+            without_experiments(folder, LAB)
         if reference:
             for relpath in exercise_files(LAB):
                 shutil.copyfile(REPO / "solutions" / relpath, folder / relpath)
@@ -93,7 +95,7 @@ def test_a_class_through_every_grading_path(tmp_path, capsys):
         course.submit(LAB, student, folder)
         return folder
 
-    ref = submit("ref", reference=True, cells=[nbformat.v4.new_markdown_cell(MARKER_NOTE)])
+    ref = submit("ref", reference=True, cells=[nbformat.v4.new_markdown_cell(MARKER_NOTE)], experiments=True)
     submit(
         "tamper",
         replace={

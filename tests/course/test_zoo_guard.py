@@ -1,9 +1,10 @@
 """One guard for every lab's bug zoo: enough bugs and variants per task, variants pass on fresh seeds.
 
-``tests/course/test_grading.py`` runs every bug and every variant once through the grader. This file adds
-what holds for all labs alike: every task has at least 3 bugs and 2 correct variants; a zoo entry
-edits its own task's file, inside its task's symbols; the correct variants pass on several more fresh seeds, through the grader
-and through ``mlplab.check`` (same verdict); the reference passes on inputs that are not the stored
+``tests/course/test_grading.py`` runs every bug and every variant once through the grader, on one fixed
+seed. This file adds what holds for all labs alike: every task has at least 3 bugs and 2 correct
+variants; a zoo entry edits its own task's file, inside its task's symbols; the correct variants pass
+on fresh seeds (all the variants that can share a submission graded together), through the grader and
+through ``mlplab.check`` (same verdict); the reference passes on inputs that are not the stored
 self-check inputs.
 """
 
@@ -27,7 +28,7 @@ from mlplab.course.checks.selfcheck import expected_outputs
 from mlplab.course.tasks import LABS, TASKS, get_task
 
 BUGS, VARIANTS = all_of("BUGS"), all_of("VARIANTS")
-FRESH_SEEDS = 2  # besides the one of test_grading.py
+FRESH_SEEDS = 2  # besides the fixed seed on which test_grading.py grades each variant alone
 
 
 def failed(verdict):
