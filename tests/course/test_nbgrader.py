@@ -25,9 +25,10 @@ from mlplab.course.tasks import TASKS, exercise_files
 LABS = sorted({t.lab for t in TASKS})
 
 
-# How many bug-zoo submissions go through nbgrader per lab, one per task (scores only: only the
-# reference's notebook is executed); every bug of the zoo also goes through the real grader in test_grading.py.
-NBGRADER_BUGS = 3
+# How many bug-zoo submissions go through nbgrader per lab (scores only: only the reference's notebook
+# is executed). One shows that a task's loss reaches its own gradebook cell, the export's column and the
+# feedback's words; every bug of the zoo goes through the real grader in test_grading.py.
+NBGRADER_BUGS = 1
 
 
 def _bugs(lab):
