@@ -155,15 +155,18 @@ def judge(question: Question, source: str | None, expected) -> QuestionResult:
 
 def expected_answers(lab: str, solutions: Path | None = None) -> dict[str, object]:
     """question id -> expected answer of every choice and numeric question of ``lab``, read from the
-    model answers in ``<solutions>/labs/<lab>.py`` (default: the repository's ``solutions/``).
+    model answers in ``<solutions>/labs/<lab>.py`` (default: where the grader finds the reference,
+    ``autograder.paths.solutions_folder()``).
 
     Raises:
         autograder.generate.SourceError: a question without a model answer, or one that is not
         a valid answer to it.
+        FileNotFoundError: no notebook source of ``lab`` there.
     """
-    from autograder.generate import SOLUTIONS, SourceError, model_answer_source, parse_percent
+    from autograder.generate import SourceError, model_answer_source, parse_percent
+    from autograder.paths import solutions_folder
 
-    path = (solutions or SOLUTIONS) / "labs" / f"{lab}.py"
+    path = (solutions or solutions_folder()) / "labs" / f"{lab}.py"
     found: dict[str, object] = {}
     for cell in parse_percent(path.read_text(), str(path)):
         if cell.kind == "answer" and cell.question.automatic:
