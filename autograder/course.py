@@ -35,8 +35,9 @@ from autograder import records
 from autograder.course_config import load_config, write_config
 from autograder.feedback import page_text, secrets_for
 from autograder.generate import REPO, build_source_notebook, find_leaks, make_stub
+from autograder.questions import answer_leaks
 from autograder.release_files import add_student_files
-from mlplab.course.questions import QUESTIONS, questions_of
+from mlplab.course.questions import QUESTIONS, questions_of, written_questions_of
 from mlplab.course.tasks import LABS, TASKS, exercise_files
 
 LINE_MAX_CHARS = 400  # of what one student's outcome line says after the score
@@ -245,7 +246,7 @@ class Course:
             raise CourseError(f"nbgrader generate_assignment {lab} failed:\n{result.get('error') or result.get('log')}")
         release = self.root / "release" / lab
         add_student_files(release, [lab])
-        leaks = find_leaks([release])
+        leaks = find_leaks([release]) + answer_leaks([release], list(LABS))
         if leaks:
             shutil.rmtree(release)
             raise CourseError("the release leaked solutions and was deleted:\n" + "\n".join(leaks))
@@ -369,7 +370,7 @@ class Course:
             record.get("notebook", ""),
             record.get("overridden", []),
             [c["task"] for c in record.get("cleared_overrides", [])],
-            sum(q.points for q in questions_of(lab)),
+            sum(q.points for q in written_questions_of(lab)),
         )
 
     # ------------------------------------------------------------ feedback and export
@@ -425,8 +426,8 @@ class Course:
 
     def export(self, path: str | os.PathLike) -> Path:
         """A CSV with one row per student and lab: total, status, overrides, every task's points (column: the task id) and
-        every written answer's (column: the answer cell's id, never a task id; "to grade" while it
-        waits for a grader).
+        every question's (column: the answer cell's id, never a task id; a written answer's is "to
+        grade" while it waits for a grader; a choice or numeric one's is its trusted score).
 
         ``status`` is "graded" or "not graded: why"; ``sandbox`` whether student code ran in the
         sandbox; ``notebook`` whether nbgrader's notebook stage finished; ``overridden`` the tasks

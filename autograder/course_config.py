@@ -12,6 +12,7 @@ from pathlib import Path
 
 import nbgrader
 
+from autograder.generate import ANSWER_STUB
 from mlplab.course.tasks import LABS, exercise_files
 
 CONFIG_FILE = "nbgrader_config.py"
@@ -69,6 +70,8 @@ def configure(c, root: str | Path) -> None:
     c.LimitOutput.max_lines = FEEDBACK_MAX_LINES
     c.LimitOutput.max_traceback = 40
     c.GenerateAssignment.post_convert_hook = "autograder.course.finish_release"
+    # a choice or numeric answer cell's model answer becomes the blank (autograder.generate.ANSWER_STUB)
+    c.ClearSolutions.code_stub = {"python": ANSWER_STUB}
     c.GenerateFeedback.preprocessors = [
         "nbgrader.preprocessors.GetGrades",
         "nbgrader.preprocessors.ClearHiddenTests",

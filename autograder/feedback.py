@@ -32,6 +32,7 @@ from traitlets import Integer
 from autograder import records
 from autograder.generate import REPO, solution_lines, squeeze
 from autograder.preprocessors import task_label
+from autograder.questions import question_label
 from mlplab.course.questions import QUESTIONS
 from mlplab.course.tasks import TASKS
 
@@ -39,7 +40,7 @@ MIN_SECRET = 12  # characters of a line without whitespace; shorter lines are to
 TEXT_SUFFIXES = (".py", ".ipynb", ".md", ".txt", ".json", ".cfg", ".toml", ".csv")
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 _CELL_IDS = {t.cell_id: t.id for t in TASKS}
-_ANSWER_IDS = {q.cell_id for q in QUESTIONS}
+_ANSWER_IDS = {q.cell_id: q for q in QUESTIONS}
 
 
 class FeedbackWithheld(RuntimeError):
@@ -179,18 +180,21 @@ def _output_size(output) -> int:
 
 
 class LabelTasks(NbGraderPreprocessor):
-    """``cell.metadata.mlplab_task``: the task name of each graded cell (or "written answer"), for the
-    feedback template."""
+    """``cell.metadata.mlplab_task``: the task name of each graded cell (or "written answer", or the
+    question's name), for the feedback template."""
 
     def preprocess_cell(self, cell, resources, index):
         if is_grade(cell):
             grade_id = cell.metadata.nbgrader.get("grade_id")
             task_id = _CELL_IDS.get(grade_id)
+            question = _ANSWER_IDS.get(grade_id)
             cell.metadata["mlplab_task"] = (
                 task_label(task_id)
                 if task_id
                 else "written answer (graded by hand)"
-                if grade_id in _ANSWER_IDS
+                if question is not None and not question.automatic
+                else f"{question_label(question)}, graded automatically"
+                if question is not None
                 else "not a task of this lab"
             )
         return cell, resources

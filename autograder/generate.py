@@ -179,6 +179,63 @@ def task_cell_source(task: Task) -> str:
     return f'import mlplab\nmlplab.check("{task.id}")'
 
 
+ANSWER_STUB = "answer = None"  # what ClearSolutions leaves of a choice or numeric model answer
+
+
+def model_answer_source(lines: list[str]) -> str:
+    """The code between the solution markers of a choice or numeric answer cell's percent lines,
+    or SourceError when the cell is anything but that region."""
+    body = "\n".join(lines).strip("\n").split("\n")
+    if (
+        len(body) < 3
+        or body[0].strip() != "### BEGIN SOLUTION"
+        or body[-1].strip() != "### END SOLUTION"
+        or any("SOLUTION" in line for line in body[1:-1])
+    ):
+        raise SourceError("must be '### BEGIN SOLUTION', answer = <literal>, '### END SOLUTION' and nothing else")
+    return "\n".join(body[1:-1])
+
+
+def prompt_text(question: Question) -> str:
+    """The markdown above a choice or numeric answer cell: the declared prompt and options."""
+    points = f"{question.points} point{'s' if question.points != 1 else ''}"
+    lines = [f"**Question ({points}, graded automatically).** {question.prompt}", ""]
+    if question.kind == "choice" and any(key != text for key, text in question.options):
+        lines += [f"* **{key}**: {text}" for key, text in question.options] + [""]
+    lines.append(
+        f"Answer in the cell below with one line, `answer = ...`: {question.hint}. The grader reads that "
+        "line without running it, so write the value itself, not code that computes it."
+    )
+    return "\n".join(lines)
+
+
+def automatic_answer_cells(question: Question, lines: list[str], where: str) -> list[nbformat.NotebookNode]:
+    """A choice or numeric question: its prompt (markdown) and its answer cell, a code cell whose
+    model answer ``answer = <literal>`` lies between solution markers (the release holds
+    ``answer = None``). The trusted grader scores it (autograder/questions.py)."""
+    from autograder.questions import expected_value
+
+    try:
+        source = model_answer_source(lines)
+    except SourceError as exc:
+        raise SourceError(f"{where}: the answer cell of {question.id} {exc}") from None
+    expected_value(question, source, where)
+    prompt = nbformat.v4.new_markdown_cell(prompt_text(question))
+    cell = nbformat.v4.new_code_cell(
+        f"# {question.id}: {question.hint}\n### BEGIN SOLUTION\n{source}\n### END SOLUTION"
+    )
+    cell.metadata["nbgrader"] = {
+        "grade": True,
+        "solution": True,
+        "locked": False,
+        "task": False,
+        "points": question.points,
+        "grade_id": question.cell_id,
+        "schema_version": 3,
+    }
+    return [prompt, cell]
+
+
 def answer_cell(question: Question, lines: list[str], where: str) -> nbformat.NotebookNode:
     """A written answer, graded by hand: the model answer, which is all of the cell, lies between
     the solution markers (nbgrader's ClearSolutions leaves an empty answer in the release)."""
@@ -257,7 +314,12 @@ def build_source_notebook(lab: str) -> nbformat.NotebookNode:
                     + ("twice" if question.id in answered else f"in the notebook of {lab}")
                 )
             answered.append(question.id)
-            new = answer_cell(question, cell.lines, str(path))
+            if question.automatic:
+                prompt, new = automatic_answer_cells(question, cell.lines, str(path))
+                prompt["id"] = f"{lab}-{index:03d}-prompt"
+                nb.cells.append(prompt)
+            else:
+                new = answer_cell(question, cell.lines, str(path))
         else:
             task = cell.task
             if task.lab != lab:
@@ -301,7 +363,7 @@ def student_notebook(lab: str) -> nbformat.NotebookNode:
     from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 
     nb = build_source_notebook(lab)
-    nb, _ = ClearSolutions().preprocess(nb, {})
+    nb, _ = ClearSolutions(code_stub={"python": ANSWER_STUB}).preprocess(nb, {})
     nb, _ = ClearHiddenTests().preprocess(nb, {})
     return nb
 
@@ -499,5 +561,8 @@ def generate(check_only: bool = False, labs: list[str] | None = None) -> list[st
                 record[relpath] = _sha256(content)
             print(f"wrote {relpath}")
         GENERATED_RECORD.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+    from autograder.questions import answer_leaks
+
     problems += find_leaks([REPO / "mlplab", REPO / "labs"])
+    problems += answer_leaks([REPO / "mlplab", REPO / "labs"], list(LABS))
     return problems

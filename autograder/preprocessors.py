@@ -13,7 +13,8 @@ The course's ``nbgrader_config.py`` puts them into nbgrader's own Autograde pipe
 * ``SandboxedExecute``, in place of nbgrader's ``Execute``: runs the notebook's kernel in the
   sandbox, caps what it may print, and records why the notebook stage failed when it does.
 * ``TrustedOutputs``, in place of ``SaveAutoGrades``: replaces each graded cell's outputs by the
-  verdict of its task (name, points, message). It never reads a score from the notebook.
+  verdict of its task or question (name, points, message). It never reads a score from the
+  notebook the kernel ran.
 """
 
 from __future__ import annotations
@@ -39,12 +40,14 @@ from traitlets.config import Configurable
 
 from autograder import records, sandbox
 from autograder.grading import DEFAULT_TIMEOUT, GradingError, LabVerdict, grade
-from mlplab.course.questions import questions_of
+from autograder.questions import QuestionResult, grade_questions
+from mlplab.course.questions import get_question, questions_of, written_questions_of
 from mlplab.course.tasks import get_task
 
 # Verdicts between the sanitize stage (TrustedGrade) and the autograde stage (TrustedOutputs) of
 # one submission, in this process: never read back from a file a kernel could have reached.
-_VERDICTS: dict[tuple[str, str, str], LabVerdict] = {}
+# The tasks' verdict and the choice and numeric questions' results.
+_VERDICTS: dict[tuple[str, str, str], tuple[LabVerdict, list[QuestionResult]]] = {}
 
 
 NOTEBOOK_STATUS = "mlplab_notebook"  # in nbconvert's resources: what SandboxedExecute did, when not "executed"
@@ -89,6 +92,10 @@ def verdict_text(result, sandbox: str) -> str:
     return f"{head}\n{result.message}\n(trusted grader, sandbox: {sandbox})\n"
 
 
+def question_text(result: QuestionResult) -> str:
+    return f"{result.message}: {result.points:g}/{result.max_points:g}\n(trusted grader: read from your submitted notebook, not run)\n"
+
+
 class TrustedGrade(NbGraderPreprocessor, SandboxPolicy):
     timeout = Float(DEFAULT_TIMEOUT, help="seconds the grader's workers may take").tag(config=True)
 
@@ -103,9 +110,10 @@ class TrustedGrade(NbGraderPreprocessor, SandboxPolicy):
 
 def grade_and_record(
     config, lab: str, student: str, *, timeout: float = DEFAULT_TIMEOUT, allow_unsandboxed: bool = False
-) -> LabVerdict:
+) -> tuple[LabVerdict, list[QuestionResult]]:
     """Grade ``submitted/<student>/<lab>`` of the course configured by ``config``; record the outcome
-    and write every task's points into the gradebook (whose submission row must exist)."""
+    and write every task's and every choice or numeric question's points into the gradebook (whose
+    submission row must exist)."""
     coursedir = CourseDirectory(config=config)
     root = Path(coursedir.root)
     folder = Path(coursedir.format_path(coursedir.submitted_directory, student, lab))
@@ -131,8 +139,16 @@ def grade_and_record(
             {"student": student, "lab": lab, "status": "not graded", "reason": str(exc), "notebook": "not run"},
         )
         raise
+    # the submitted file (no kernel can write it), parsed, never run
+    answered = grade_questions(folder / f"{lab}.ipynb", lab)
     kept, cleared = _record_scores(
-        coursedir.db_url, lab, student, verdict, written_answers(folder, lab), changed=previous.get("digest") != digest
+        coursedir.db_url,
+        lab,
+        student,
+        verdict,
+        answered,
+        written_answers(folder, lab),
+        changed=previous.get("digest") != digest,
     )
     records.write_outcome(
         root,
@@ -143,17 +159,18 @@ def grade_and_record(
             "lab": lab,
             "status": "graded",
             "reason": "",
-            "score": verdict.score,
-            "max_score": verdict.max_score,
+            "score": verdict.score + sum(r.points for r in answered),
+            "max_score": verdict.max_score + sum(r.max_points for r in answered),
             "sandbox": verdict.sandbox,
             "digest": digest,
             "overridden": kept,
             "cleared_overrides": cleared,
             "notebook": "not run (nbgrader stopped before executing it)",
             "verdict": verdict.as_dict(),
+            "questions": [r.as_dict() for r in answered],
         },
     )
-    return verdict
+    return verdict, answered
 
 
 def written_answers(folder: Path, lab: str) -> dict[str, str]:
@@ -163,7 +180,7 @@ def written_answers(folder: Path, lab: str) -> dict[str, str]:
         nb = nbformat.read(folder / f"{lab}.ipynb", as_version=4)
     except Exception:
         return {}
-    wanted = {q.cell_id for q in questions_of(lab)}
+    wanted = {q.cell_id for q in questions_of(lab) if not q.automatic}
     answers: dict[str, str] = {}
     for cell in nb.cells:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
@@ -172,8 +189,18 @@ def written_answers(folder: Path, lab: str) -> dict[str, str]:
     return answers
 
 
-def _record_scores(db_url: str, lab: str, student: str, verdict: LabVerdict, answers: dict[str, str], *, changed: bool):
-    """Every task's trusted points into the gradebook, all or nothing, and each written answer's state.
+def _record_scores(
+    db_url: str,
+    lab: str,
+    student: str,
+    verdict: LabVerdict,
+    answered: list[QuestionResult],
+    answers: dict[str, str],
+    *,
+    changed: bool,
+):
+    """Every task's and choice or numeric question's trusted points into the gradebook, all or
+    nothing, and each written answer's state.
 
     A manual score stays when the submission is the one it was given for; when the submission
     changed (or its earlier content is unknown) it is cleared. Returns (kept, cleared).
@@ -199,7 +226,12 @@ def _record_scores(db_url: str, lab: str, student: str, verdict: LabVerdict, ans
                 keep_or_clear(grade_row, result.task_id)
                 grade_row.auto_score = float(result.points)
                 grade_row.needs_manual_grade = False
-            for question in questions_of(lab):
+            for result in answered:
+                grade_row = gb.find_grade(get_question(result.question_id).cell_id, lab, lab, student)
+                keep_or_clear(grade_row, result.question_id)
+                grade_row.auto_score = float(result.points)
+                grade_row.needs_manual_grade = False
+            for question in written_questions_of(lab):
                 grade_row = gb.find_grade(question.cell_id, lab, lab, student)
                 blank = gb.find_source_cell(question.cell_id, lab, lab).source.strip()
                 answer = answers.get(question.cell_id, "").strip()
@@ -447,22 +479,25 @@ class TrustedOutputs(NbGraderPreprocessor):
         root, lab, student = _where(self.config, resources)
         if resources["nbgrader"]["notebook"] != lab:
             return nb, resources
-        verdict = _VERDICTS.pop((str(root), lab, student), None)
-        if verdict is None:
+        found = _VERDICTS.pop((str(root), lab, student), None)
+        if found is None:
             raise RuntimeError(
                 f"no trusted verdict for {student}'s {lab}: autograder.preprocessors."
                 "TrustedGrade must be the first of Autograde.sanitize_preprocessors "
                 "(see the course's nbgrader_config.py)"
             )
+        verdict, answered = found
         results = {get_task(r.task_id).cell_id: r for r in verdict.results}
+        questions = {get_question(r.question_id).cell_id: r for r in answered}
         for cell in nb.cells:
             if cell.cell_type == "code" and is_grade(cell):
-                result = results.get(cell.metadata.nbgrader.get("grade_id"))
-                text = (
-                    verdict_text(result, verdict.sandbox)
-                    if result is not None
-                    else "not a graded cell of this lab: it earns nothing\n"
-                )
+                grade_id = cell.metadata.nbgrader.get("grade_id")
+                if grade_id in results:
+                    text = verdict_text(results[grade_id], verdict.sandbox)
+                elif grade_id in questions:
+                    text = question_text(questions.pop(grade_id))  # the first cell of that id, as graded
+                else:
+                    text = "not a graded cell of this lab: it earns nothing\n"
                 cell.outputs = [new_output("stream", name="stdout", text=text)]
         records.update_outcome(root, lab, student, notebook=resources.get(NOTEBOOK_STATUS, "executed"))
         return nb, resources

@@ -58,6 +58,28 @@ def _where_to_edit(labs: list[str]) -> list[str]:
     return lines
 
 
+def _questions(labs: list[str]) -> list[str]:
+    """What the README says of the labs' questions and their points (mlplab.course.questions)."""
+    from mlplab.course.questions import automatic_questions_of, written_questions_of
+
+    lines = []
+    for lab in labs:
+        automatic = sum(q.points for q in automatic_questions_of(lab))
+        written = sum(q.points for q in written_questions_of(lab))
+        tasks = sum(t.points for t in TASKS if t.lab == lab)
+        lines.append(
+            f"- `{lab}.ipynb`: tasks {tasks:g} points; questions graded automatically {automatic:g} points; "
+            f"written answers, graded by hand, {written:g} points."
+        )
+    return lines + [
+        "",
+        'A question "graded automatically" has an answer cell holding `answer = None`: replace `None` by your',
+        "answer, written out (one of the listed keys in quotes for a choice, a number for a numeric",
+        "question). The grader reads that one line from your notebook without running it: an answer",
+        "computed by code scores 0.",
+    ]
+
+
 def student_readme(labs: list[str]) -> str:
     lab = labs[0]
     title = f"Lab {lab.removeprefix('lab')}: {LABS[lab]}" if len(labs) == 1 else "mlplab: your workspace"
@@ -100,6 +122,10 @@ def student_readme(labs: list[str]) -> str:
             "",
             "A passing self-check is necessary, not sufficient: the grader runs the same checks on fresh",
             "random inputs against the reference.",
+            "",
+            "## Questions",
+            "",
+            *_questions(labs),
             "",
             "## Submit",
             "",

@@ -129,6 +129,11 @@ for s, r in chain.items():
 # Real weight matrices are random, not multiples of $I$, but the same thing happens to their typical
 # scale. The rest of the lab is about choosing that scale.
 
+# %% [answer lab1.chain_half_norm]
+### BEGIN SOLUTION
+answer = 9.31e-10
+### END SOLUTION
+
 # %% [markdown]
 # ## 2. Why not start from zero?
 #
@@ -254,6 +259,34 @@ for name, r in variance.items():
 # whatever the fan-in.
 
 # %% [markdown]
+# **Lecture quiz: initialisation.** Five statements from the lecture on the tricks of the trade. Decide each one with the variance rule you have just measured.
+
+# %% [answer lab1.quiz_variance_fan_in]
+### BEGIN SOLUTION
+answer = "true"
+### END SOLUTION
+
+# %% [answer lab1.quiz_std_fan_in]
+### BEGIN SOLUTION
+answer = "true"
+### END SOLUTION
+
+# %% [answer lab1.quiz_fan_in_thresholds]
+### BEGIN SOLUTION
+answer = "false"
+### END SOLUTION
+
+# %% [answer lab1.quiz_zero_thresholds]
+### BEGIN SOLUTION
+answer = "true"
+### END SOLUTION
+
+# %% [answer lab1.quiz_relu_scale]
+### BEGIN SOLUTION
+answer = "true"
+### END SOLUTION
+
+# %% [markdown]
 # ### Forwards and backwards: Glorot's compromise
 #
 # The same argument applies to back-propagation, but there the error signal of a unit is a sum over
@@ -330,6 +363,11 @@ plot_per_layer({name: r["saturated"] for name, r in tanh_stats.items()}, "fracti
 #   factor of 4 over ten layers, and almost no unit saturates. The histograms stay wide in every
 #   layer.
 
+# %% [answer lab1.tanh_saturated_init]
+### BEGIN SOLUTION
+answer = "b"
+### END SOLUTION
+
 # %% [markdown]
 # ## 4. ReLU units and He initialisation
 #
@@ -381,6 +419,11 @@ plot_per_layer({name: r["std"] for name, r in relu_stats.items()}, "std of ReLU 
 # of 10 over ten layers; the histograms pile up at zero. With He weights the factor per layer is
 # close to 1 (between 0.9 and 1.1) and the standard deviation stays within a factor of 2 in all ten
 # layers.
+
+# %% [answer lab1.relu_glorot_ratio]
+### BEGIN SOLUTION
+answer = 0.0457
+### END SOLUTION
 
 # %% [markdown]
 # ## 5. Orthogonal initialisation
@@ -623,6 +666,34 @@ fig.tight_layout()
 # beyond the reach of any linear function.
 
 # %% [markdown]
+# **Lecture quiz: forward and backward paths.** Statements from the lecture about the linearity problem and the vanishing gradient problem.
+
+# %% [answer lab1.quiz_relu_paths]
+### BEGIN SOLUTION
+answer = "a"
+### END SOLUTION
+
+# %% [answer lab1.quiz_relu_active_linear]
+### BEGIN SOLUTION
+answer = "true"
+### END SOLUTION
+
+# %% [answer lab1.quiz_relu_same_filter]
+### BEGIN SOLUTION
+answer = "false"
+### END SOLUTION
+
+# %% [answer lab1.quiz_sigmoid_small_weights]
+### BEGIN SOLUTION
+answer = "true"
+### END SOLUTION
+
+# %% [answer lab1.quiz_sigmoid_big_weights]
+### BEGIN SOLUTION
+answer = "true"
+### END SOLUTION
+
+# %% [markdown]
 # ### ReLU and its relatives
 #
 # | unit | $f(a)$ for $a > 0$ | $f(a)$ for $a \le 0$ | $f'(a)$ for $a \le 0$ |
@@ -774,6 +845,32 @@ for label, r in drift.items():
 # the mean of the last hidden layer's pre-activations has moved by more than one initial standard
 # deviation, more than five times as far as in the tanh or the SELU network, none of whose layers
 # drifts by more than 0.3. Lab 2 repeats the measurement with batch normalisation.
+
+# %% [markdown]
+# **Lecture quiz: the bias problem.** The drift you have just seen is the lecture's bias (mean-shift) problem: all the weights onto a unit move with the same error signal, so with inputs of one sign they all push its activation the same way.
+
+# %% [answer lab1.quiz_relu_update_mean]
+### BEGIN SOLUTION
+answer = "true"
+### END SOLUTION
+
+# %% [answer lab1.quiz_selu_update_mean]
+### BEGIN SOLUTION
+answer = "false"
+### END SOLUTION
+
+# %% [markdown]
+# **Question.** (Lecture quiz.) In a network of SELU units, can a unit that is active in the forward pass pass back a vanishing gradient? When, and how often in a network that SELU keeps standardised?
+
+# %% [answer lab1.quiz_selu_vanishing]
+# ### BEGIN SOLUTION
+# Yes, on its negative side. For $a < 0$ SELU is $\lambda\alpha(e^a - 1)$: for strongly negative $a$ the unit
+# outputs about $-\lambda\alpha \approx -1.76$, clearly not zero, so it passes a value on, while its derivative
+# $\lambda\alpha e^a$ tends to 0 and the gradient through it vanishes. With activations of mean 0 and standard
+# deviation 1, which SELU keeps, few units reach $a < -3$, so this is rare, unlike a sigmoid with big weights.
+# Rubric: the point for "yes" with the saturating negative branch and its vanishing derivative; none for
+# "no, SELU is linear", which holds for $a > 0$ only.
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 9. Training deep networks from different initialisations

@@ -162,6 +162,11 @@ for j in range(len(demo["gamma"])):
 # $\beta$ the means are exactly the $\beta$s and the standard deviations are $|\gamma|$ times those
 # of the first case (a negative $\gamma$ flips the unit).
 
+# %% [answer lab2.small_std_unit]
+### BEGIN SOLUTION
+answer = "b"
+### END SOLUTION
+
 # %% [markdown]
 # ## 3. The backward pass: three paths through the statistics
 #
@@ -783,6 +788,11 @@ for ax in axes.ravel():
 # below $10^{-12}$. The spatial pattern survives: the average output map of a channel correlates with
 # its pattern by more than 0.9, while normalising each location separately would erase it (correlation
 # below 0.05).
+
+# %% [answer lab2.spatial_pattern]
+### BEGIN SOLUTION
+answer = "a"
+### END SOLUTION
 
 # %% [markdown]
 # ## 8. Layer normalisation: statistics per example

@@ -899,3 +899,18 @@ for name in ("no dropout", "L2 weight decay", "L1 weight decay"):
 
 # %%
 mlplab.check("lab3")
+
+# %% [markdown]
+# ## Questions graded automatically
+#
+# Two questions on what the experiments above printed: answer them with your own numbers.
+
+# %% [answer lab3.ink_kept_half]
+### BEGIN SOLUTION
+answer = 0.487
+### END SOLUTION
+
+# %% [answer lab3.mask_average_rate]
+### BEGIN SOLUTION
+answer = "b"
+### END SOLUTION

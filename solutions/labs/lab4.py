@@ -312,6 +312,27 @@ ax.legend();
 # mistakes, and averaging cannot remove a mistake that every member makes.
 
 # %% [markdown]
+# **Lecture quiz: bagging.** Two statements from the lecture, judged with the bagging theorem you have just verified.
+
+# %% [answer lab4.quiz_average_models]
+### BEGIN SOLUTION
+answer = "b"
+### END SOLUTION
+
+# %% [markdown]
+# **Question.** (Lecture quiz.) Is it better to hand in ten contributions to a competition, under different names, than a single one? Compare with one entry that averages the ten models' predictions.
+
+# %% [answer lab4.quiz_ten_entries]
+# ### BEGIN SOLUTION
+# Ten entries only buy more draws: the best of ten noisy scores is likely to be better by luck, but each
+# entry is still one model, whose expected error is that of a typical member, $V + d^2$; and entries under
+# invented names break a competition's rules. One entry that averages the ten lowers the expected error
+# itself, towards $d^2 + V/K$ for uncorrelated members (less the more they are correlated).
+# Rubric: the point for saying the averaged entry has the lower expected error because the variance
+# term shrinks, while ten separate entries only add lucky chances.
+# ### END SOLUTION
+
+# %% [markdown]
 # ## 5. Correlated members
 #
 # Let $c_{km} = \frac1P\sum_\mu \varepsilon_k^\mu \varepsilon_m^\mu$. The correlation between members
@@ -369,6 +390,16 @@ ax.legend(fontsize="small", ncol=2);
 # $E_{\text{bag}}$ down like $V/K$, to within 0.05 $V$ of the bias floor $d^2$ (grey) at $K = 50$. With
 # $\rho = 0.9$ fifty members remove barely a tenth of the variance: $E_{\text{bag}}$ stays above
 # $d^2 + 0.8\,V$.
+
+# %% [answer lab4.rho_half_bagged_error]
+### BEGIN SOLUTION
+answer = 0.0545
+### END SOLUTION
+
+# %% [answer lab4.correlation_gain]
+### BEGIN SOLUTION
+answer = "a"
+### END SOLUTION
 
 # %% [markdown]
 # ## 6. Bagging neural networks

@@ -425,3 +425,18 @@ for name, run in tied.items():
 
 # %%
 mlplab.check("lab5")
+
+# %% [markdown]
+# ## Questions graded automatically
+#
+# Two questions on what the corruption experiment printed: answer them with your own numbers.
+
+# %% [answer lab5.salt_pepper_changed]
+### BEGIN SOLUTION
+answer = 0.117
+### END SOLUTION
+
+# %% [answer lab5.most_ink_zeroed]
+### BEGIN SOLUTION
+answer = "b"
+### END SOLUTION

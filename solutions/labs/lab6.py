@@ -206,6 +206,11 @@ for name, run in race.items():
 # Momentum also widens the range of usable learning rates. On a quadratic, heavy-ball momentum is
 # stable for $\eta < 2(1 + \alpha)/\lambda_{\max}$, 3.8 for $\alpha = 0.9$:
 
+# %% [answer lab6.momentum_race_steps]
+### BEGIN SOLUTION
+answer = 57
+### END SOLUTION
+
 # %%
 sweep = lab6.learning_rate_sweep(LEARNING_RATES, rule_names=("SGD", "momentum"))
 fig, ax = plt.subplots()
@@ -426,6 +431,11 @@ for t in (1, 2, 10, 40):
 # A consequence: with a constant gradient Adam's step is $\eta$ whatever the size of the gradient. On
 # the bowl, Adam's first step moves both coordinates by the same amount, although one curvature is 50
 # times the other:
+
+# %% [answer lab6.adam_uncorrected_second_step]
+### BEGIN SOLUTION
+answer = 4.25
+### END SOLUTION
 
 # %%
 race_adam = lab6.optimiser_race(names=("momentum", "Nesterov", "Adam"))

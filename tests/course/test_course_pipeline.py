@@ -161,7 +161,11 @@ def test_a_class_through_every_grading_path(tmp_path, capsys):
     (env_line,) = [o.text for c in nb.cells for o in c.get("outputs", []) if o.get("text", "").startswith("ENV")]
     assert "MLPLAB_GRADING" in env_line and "MLPLAB_SOLUTIONS" not in env_line, env_line
     # the graded cells show the verdict under the task's name, not the self-check's claim
-    graded = [c for c in nb.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
+    graded = [
+        c
+        for c in nb.cells
+        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade") and not c.metadata.nbgrader.solution
+    ]
     assert len(graded) == len([t for t in TASKS if t.lab == LAB])
     for cell in graded:
         text = "".join(o.get("text", "") for o in cell.outputs)

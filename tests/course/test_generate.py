@@ -7,7 +7,8 @@ import nbformat
 import pytest
 
 from autograder import generate as gen
-from mlplab.course.questions import get_question, questions_of
+from autograder.questions import answer_leaks
+from mlplab.course.questions import automatic_questions_of, get_question, questions_of
 from mlplab.course.tasks import LABS, TASKS, exercise_files
 
 REPO = Path(__file__).resolve().parents[2]
@@ -54,7 +55,9 @@ def test_every_exercise_file_and_notebook_is_generated():
     graded = [
         c.metadata["nbgrader"]["grade_id"]
         for c in nb.cells
-        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
+        if c.cell_type == "code"
+        and c.metadata.get("nbgrader", {}).get("grade")
+        and not c.metadata["nbgrader"].get("solution")
     ]
     assert graded == [t.cell_id for t in TASKS if t.lab == "lab1"]
     points = {
@@ -73,33 +76,97 @@ def test_every_exercise_file_and_notebook_is_generated():
 def test_graded_cells_of_the_source_notebook_only_self_check():
     """Nothing in a graded cell judges: the trusted grader's verdict replaces its output at autograde."""
     nb = gen.build_source_notebook("lab1")
-    graded = [c for c in nb.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
+    graded = [
+        c
+        for c in nb.cells
+        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade") and not c.metadata.nbgrader.solution
+    ]
     assert [c.source for c in graded] == [f'import mlplab\nmlplab.check("{t.id}")' for t in TASKS if t.lab == "lab1"]
 
 
 @pytest.mark.parametrize("lab", LABS)
 def test_answer_cells_are_empty_in_the_student_notebook_and_hold_the_model_answer_in_the_source(lab):
-    """Each written question: a manually graded markdown cell, in the order of mlplab/course/questions.py."""
+    """Each question: a manually graded markdown cell (written) or an answer code cell (choice, numeric),
+    in the order of mlplab/course/questions.py; the student's holds no model answer."""
 
     def answers(nb):
         return [
-            (c.metadata["nbgrader"]["grade_id"], c.source)
+            (c.metadata["nbgrader"]["grade_id"], c.cell_type, c.source)
             for c in nb.cells
-            if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("solution")
+            if c.metadata.get("nbgrader", {}).get("solution")
         ]
 
     source = answers(gen.build_source_notebook(lab))
     student = nbformat.read(REPO / "labs" / f"{lab}.ipynb", as_version=4)
-    assert [grade_id for grade_id, _ in source] == [q.cell_id for q in questions_of(lab)]
-    assert answers(student) == [(grade_id, "YOUR ANSWER HERE") for grade_id, _ in source]
+    questions = questions_of(lab)
+    assert [grade_id for grade_id, _, _ in source] == [q.cell_id for q in questions]
+    assert [kind for _, kind, _ in source] == ["code" if q.automatic else "markdown" for q in questions]
+    blanks = ["YOUR ANSWER HERE" if not q.automatic else f"# {q.id}: {q.hint}\n{gen.ANSWER_STUB}" for q in questions]
+    assert answers(student) == [(grade_id, kind, blank) for (grade_id, kind, _), blank in zip(source, blanks)]
     for cell in student.cells:
-        if cell.cell_type == "markdown" and cell.metadata.get("nbgrader", {}).get("solution"):
+        if cell.metadata.get("nbgrader", {}).get("solution"):
             assert cell.metadata["nbgrader"]["grade"] and not cell.metadata["nbgrader"]["locked"]
     released = {line.strip() for cell in student.cells for line in cell.source.split("\n")}
-    for grade_id, text in source:
+    for grade_id, kind, text in source:
+        if kind == "code":
+            assert text.split("\n")[1] == "### BEGIN SOLUTION" and text.endswith("### END SOLUTION"), grade_id
+            continue
         model = [line for line in text.split("\n")[1:-1] if len(line.strip()) >= 16]
         assert model, f"{grade_id}: no model answer"
         assert not [line for line in model if line.strip() in released], f"{grade_id}: the model answer is released"
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_every_choice_and_numeric_question_has_its_prompt_above_its_answer_cell(lab):
+    student = nbformat.read(REPO / "labs" / f"{lab}.ipynb", as_version=4)
+    for question in automatic_questions_of(lab):
+        (index,) = [
+            i for i, c in enumerate(student.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == question.cell_id
+        ]
+        prompt = student.cells[index - 1]
+        assert prompt.cell_type == "markdown" and prompt.source == gen.prompt_text(question)
+        assert question.prompt in prompt.source and "graded automatically" in prompt.source
+        for key, text in question.options:
+            assert key in prompt.source and text in prompt.source
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_no_expected_answer_in_the_generated_notebooks_or_the_package(lab):
+    """Every choice and numeric model answer is looked for by content in labs/ and mlplab/: its
+    assignment however spaced or quoted, and for a number any number that would be graded right
+    (in the lab's notebook) or the number itself (anywhere)."""
+    assert automatic_questions_of(lab), f"{lab} has no automatically graded question"
+    assert not answer_leaks([REPO / "labs", REPO / "mlplab"], [lab])
+    student = nbformat.read(REPO / "labs" / f"{lab}.ipynb", as_version=4)
+    from autograder.questions import answer_sources, read_answer
+
+    sources = answer_sources(student, lab)
+    assert all(read_answer(sources[q.cell_id]) is None for q in automatic_questions_of(lab))
+
+
+def test_the_answer_leak_detector_finds_an_expected_answer_however_written(tmp_path):
+    """It is not blind: a model answer copied into a notebook, a README or a package file is found."""
+    from autograder.questions import expected_answers
+
+    expected = expected_answers("lab1")
+    choice = next(q for q in automatic_questions_of("lab1") if q.kind == "choice")
+    numeric = next(q for q in automatic_questions_of("lab1") if q.kind == "numeric")
+    value = expected[numeric.id]
+    (tmp_path / "lab1.ipynb").write_text(
+        nbformat.writes(
+            nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"answer  =  '{expected[choice.id].upper()}'")])
+        )
+    )
+    (tmp_path / "README.md").write_text(f"the answer is about {value * (1 + numeric.tolerance / 2):.6g}\n")
+    (tmp_path / "table.py").write_text(f"ANSWERS = [{value!r}]\n")
+    (tmp_path / "lab2.ipynb").write_text(
+        nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"{value * 1.001:.6g}")]))
+    )
+    found = answer_leaks([tmp_path], ["lab1"])
+    assert any("lab1.ipynb" in p and choice.id in p for p in found), found
+    assert any("README.md" in p and numeric.id in p for p in found), found
+    assert any("table.py" in p and numeric.id in p for p in found), found
+    assert not any("lab2.ipynb" in p for p in found), "a near number in another lab's notebook is no leak"
 
 
 def test_model_answers_count_as_solution_lines():
@@ -122,6 +189,16 @@ def test_answer_cells_must_hold_just_a_model_answer(tmp_path):
             get_question("lab1.depth_product"),
             ["# Your answer:", "# ### BEGIN SOLUTION", "# yes", "# ### END SOLUTION"],
             "lab1.py",
+        )
+    with pytest.raises(gen.SourceError, match="the answer cell of lab1.chain_half_norm must be"):
+        gen.automatic_answer_cells(get_question("lab1.chain_half_norm"), ["answer = 1.0"], "lab1.py")
+    with pytest.raises(gen.SourceError, match="model answer of lab1.chain_half_norm is not a valid answer"):
+        gen.automatic_answer_cells(
+            get_question("lab1.chain_half_norm"), ["### BEGIN SOLUTION", 'answer = "b"', "### END SOLUTION"], "lab1.py"
+        )
+    with pytest.raises(gen.SourceError, match="model answer of lab1.tanh_saturated_init is not a valid answer"):
+        gen.automatic_answer_cells(
+            get_question("lab1.tanh_saturated_init"), ["### BEGIN SOLUTION", 'answer = "z"', "### END SOLUTION"], "x"
         )
     with pytest.raises(gen.SourceError, match=r"lab9.py:1: unknown question id 'lab1.nope'"):
         gen.parse_percent("# %% [answer lab1.nope]\n", "lab9.py")

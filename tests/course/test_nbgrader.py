@@ -19,7 +19,8 @@ from submissions import REPO, with_bug
 
 from autograder.course import Course, CourseError
 from autograder.generate import find_leaks
-from mlplab.course.questions import questions_of
+from autograder.questions import answer_leaks, answer_sources, expected_answers, read_answer
+from mlplab.course.questions import automatic_questions_of, questions_of
 from mlplab.course.tasks import TASKS, exercise_files
 
 LABS = sorted({t.lab for t in TASKS})
@@ -45,6 +46,9 @@ def _bugs(lab):
 def test_lab_through_nbgrader(lab, tmp_path):
     tasks = [t for t in TASKS if t.lab == lab]
     full = sum(t.points for t in tasks)
+    automatic = automatic_questions_of(lab)
+    quiz_points = sum(q.points for q in automatic)
+    expected = expected_answers(lab)
     bugs = _bugs(lab)
     course = Course(tmp_path / "course")
 
@@ -55,11 +59,18 @@ def test_lab_through_nbgrader(lab, tmp_path):
     nb = nbformat.read(release / f"{lab}.ipynb", as_version=4)
     assert not any("HIDDEN" in c.source or "assert_task" in c.source for c in nb.cells)
     assert (release / "mlplab" / "data" / "mnist5k.npz").is_file()
-    # every written question is an empty, manually graded answer cell (release() found no model answer)
+    # every written question is an empty, manually graded answer cell (release() found no model answer);
+    # every choice or numeric one an answer code cell holding answer = None
     answers = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
     questions = questions_of(lab)
     assert [c.metadata.nbgrader.grade_id for c in answers] == [q.cell_id for q in questions]
-    assert all(c.cell_type == "markdown" and c.source == "YOUR ANSWER HERE" for c in answers)
+    for cell, question in zip(answers, questions):
+        if question.automatic:
+            assert cell.cell_type == "code" and read_answer(cell.source) is None, cell.source
+        else:
+            assert cell.cell_type == "markdown" and cell.source == "YOUR ANSWER HERE"
+    # no expected answer, looked for by content, in anything of the release
+    assert not answer_leaks([release], LABS)
     # no solution of any lab in the course's source library either
     assert not find_leaks([course.root / "source" / "mlplab"])
 
@@ -74,6 +85,36 @@ def test_lab_through_nbgrader(lab, tmp_path):
         for relpath in exercise_files(lab):
             shutil.copyfile(REPO / "solutions" / relpath, folder / relpath)
 
+    def answer(folder, changes=None):
+        """The model answers in the notebook's choice and numeric cells, then ``changes`` over them."""
+        path = folder / f"{lab}.ipynb"
+        answered = nbformat.read(path, as_version=4)
+        texts = {q.cell_id: f"answer = {expected[q.id]!r}" for q in automatic}
+        texts.update({q.cell_id: text for q, text in (changes or {}).items()})
+        for cell in answered.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id in texts:
+                cell.source = texts.pop(grade_id)
+        nbformat.write(answered, path)
+
+    def model(folder):
+        reference(folder)
+        answer(folder)
+
+    # one wrong answer and one that is not a literal (which must not run on the trusted side)
+    wrong, computed = automatic[0], automatic[-1]
+    marker = tmp_path / "the-trusted-side-ran-an-answer"
+    wrong_text = (
+        f'answer = "{next(k for k in wrong.keys if k != expected[wrong.id])}"'
+        if wrong.kind == "choice"
+        else f"answer = {-expected[wrong.id]!r}"
+    )
+    computed_text = f"answer = open({str(marker)!r}, 'w').write('x')"
+
+    def quizzer(folder):
+        reference(folder)
+        answer(folder, {wrong: wrong_text, computed: computed_text})
+
     def buggy(bug):
         def mutate(folder):
             reference(folder)
@@ -87,12 +128,13 @@ def test_lab_through_nbgrader(lab, tmp_path):
         path = folder / f"{lab}.ipynb"
         answered = nbformat.read(path, as_version=4)
         for cell in answered.cells:
-            if cell.metadata.get("nbgrader", {}).get("solution"):
+            if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "markdown":
                 cell.source = "My prediction, then what I saw and why."
         nbformat.write(answered, path)
 
     submit("blank")
-    submit("ref", reference)
+    submit("ref", model)
+    submit("quizzer", quizzer)
     submit("writer", written)
     for number, bug in enumerate(bugs):
         submit(f"bug{number}", buggy(bug))
@@ -106,10 +148,20 @@ def test_lab_through_nbgrader(lab, tmp_path):
     assert outcomes["ref"].notebook == "executed", outcomes["ref"]
     assert outcomes["blank"].notebook.startswith("not executed (scores only"), outcomes["blank"]
 
-    # scores: blank 0, reference full, the bug loses exactly its task
+    # scores: blank 0, reference full (its tasks and its choice and numeric questions), the bug loses
+    # exactly its task, a wrong or computed answer exactly its question
     assert outcomes["blank"].ok and outcomes["blank"].score == 0, outcomes["blank"]
-    assert outcomes["ref"].ok and outcomes["ref"].score == full, outcomes["ref"]
+    assert outcomes["ref"].ok and outcomes["ref"].score == outcomes["ref"].max_score == full + quiz_points, outcomes[
+        "ref"
+    ]
+    assert outcomes["blank"].max_score == full + quiz_points
     assert outcomes["writer"].ok and outcomes["writer"].score == full, outcomes["writer"]
+    quizzer_score = full + quiz_points - wrong.points - computed.points
+    assert outcomes["quizzer"].ok and outcomes["quizzer"].score == quizzer_score, outcomes["quizzer"]
+    assert not marker.exists(), "an answer cell was executed on the trusted side"
+    assert f"{sum(q.points for q in questions if not q.automatic):g} more points to grade by hand" in (
+        outcomes["ref"].line()
+    )
     for number, bug in enumerate(bugs):
         outcome = outcomes[f"bug{number}"]
         bug_points = next(t.points for t in tasks if t.id == bug.task_id)
@@ -126,8 +178,20 @@ def test_lab_through_nbgrader(lab, tmp_path):
             for number, bug in enumerate(bugs):
                 expected = 0 if task.id == bug.task_id else task.points
                 assert gb.find_grade(task.cell_id, lab, lab, f"bug{number}").score == expected, bug.name
-        assert gb.find_submission(lab, "ref").score == full
+        assert gb.find_submission(lab, "ref").score == full + quiz_points
+        assert gb.find_submission(lab, "quizzer").score == quizzer_score
+        # choice and numeric answers: scored, never waiting for a grader
+        for question in automatic:
+            lost = question in (wrong, computed)
+            for student, points in (
+                ("blank", 0),
+                ("ref", question.points),
+                ("quizzer", 0 if lost else question.points),
+            ):
+                row = gb.find_grade(question.cell_id, lab, lab, student)
+                assert row.score == points and not row.needs_manual_grade, (student, question.id)
         # written answers: blank ones score 0 and need no grader, the others wait for one
+        questions = [q for q in questions if not q.automatic]
         for question in questions:
             for student in ("blank", "ref"):
                 row = gb.find_grade(question.cell_id, lab, lab, student)
@@ -136,7 +200,7 @@ def test_lab_through_nbgrader(lab, tmp_path):
             assert row.auto_score is None and row.needs_manual_grade, question.id
         assert gb.find_submission(lab, "writer").needs_manual_grade
         assert not gb.find_submission(lab, "ref").needs_manual_grade
-        assert gb.find_submission(lab, "writer").max_score == full + sum(q.points for q in questions)
+        assert gb.find_submission(lab, "writer").max_score == full + quiz_points + sum(q.points for q in questions)
         # a grader scores one answer in the formgrader: it counts, and the notebook needs no more grading
         # of that cell
         graded = gb.find_grade(questions[0].cell_id, lab, lab, "writer")
@@ -146,8 +210,16 @@ def test_lab_through_nbgrader(lab, tmp_path):
         assert gb.find_submission(lab, "writer").score == full + questions[0].points
         assert "notjson" not in [s.student.id for s in gb.assignment_submissions(lab)]
 
+    # the executed reference's answer cells show the trusted verdict
+    autograded = nbformat.read(course.root / "autograded" / "ref" / lab / f"{lab}.ipynb", as_version=4)
+    verdicts = answer_sources(autograded, lab)
+    assert len(verdicts) == len(automatic)
+    for cell in autograded.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") in {q.cell_id for q in automatic}:
+            assert "".join(o.get("text", "") for o in cell.outputs).startswith("question "), cell.outputs
+
     # feedback: HTML only, no hidden tests, names the mistake
-    students = ["blank"] + [f"bug{n}" for n in range(len(bugs))]
+    students = ["blank", "quizzer"] + [f"bug{n}" for n in range(len(bugs))]
     paths, failures = course.feedback(lab, students)
     assert not failures, failures
     assert [p.parent.parent.name for p in paths] == students
@@ -156,6 +228,9 @@ def test_lab_through_nbgrader(lab, tmp_path):
         html = path.read_text()
         assert "BEGIN HIDDEN TESTS" not in html and "assert_task" not in html
         assert str(course.root) not in html
+    quizzed = (course.root / "feedback" / "quizzer" / lab / f"{lab}.html").read_text()
+    assert f"question {wrong.name} ({wrong.kind}): wrong" in quizzed
+    assert f"question {computed.name} ({computed.kind}): not graded, 0 points" in quizzed
     for number, bug in enumerate(bugs):
         # without whitespace: the hint is wrapped to a width (textwrap, which also breaks after hyphens)
         html = "".join((course.root / "feedback" / f"bug{number}" / lab / f"{lab}.html").read_text().lower().split())
@@ -163,8 +238,19 @@ def test_lab_through_nbgrader(lab, tmp_path):
 
     # export: one row per graded submission, a column per task
     rows = {r["student"]: r for r in csv.DictReader(course.export(tmp_path / "grades.csv").open())}
-    assert set(rows) == {"blank", "ref", "writer", "notjson", "nonotebook", *(f"bug{n}" for n in range(len(bugs)))}
-    assert float(rows["ref"]["score"]) == full and float(rows["blank"]["score"]) == 0
+    assert set(rows) == {
+        "blank",
+        "ref",
+        "writer",
+        "quizzer",
+        "notjson",
+        "nonotebook",
+        *(f"bug{n}" for n in range(len(bugs))),
+    }
+    assert float(rows["ref"]["score"]) == full + quiz_points and float(rows["blank"]["score"]) == 0
+    for question in automatic:
+        assert float(rows["ref"][question.cell_id]) == question.points
+        assert float(rows["quizzer"][question.cell_id]) == (0 if question in (wrong, computed) else question.points)
     assert rows["ref"]["status"] == "graded" and rows["ref"]["sandbox"] in ("bwrap", "none")
     assert rows["notjson"]["status"].startswith("not graded: ") and "not a valid notebook" in rows["notjson"]["status"]
     assert rows["notjson"]["score"] == ""

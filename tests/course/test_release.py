@@ -33,7 +33,8 @@ from nbclient.exceptions import CellExecutionError
 
 nb = nbformat.read("lab1.ipynb", as_version=4)
 first_graded = next(i for i, c in enumerate(nb.cells)
-                    if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade"))
+                    if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
+                    and not c.metadata["nbgrader"].get("solution"))
 nb.cells = nb.cells[:first_graded + 1]
 client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": "."}})
 try:
