@@ -14,6 +14,7 @@ wants other files says where, once, before the first exercise import:
 not know where the reference solutions are; graded code runs in a sandbox that has neither
 the variable nor the folder.
 """
+
 from __future__ import annotations
 
 import os
@@ -56,7 +57,8 @@ def use_exercises(root: str | os.PathLike) -> Path:
     if loaded:
         raise RuntimeError(
             f"cannot switch the exercise modules to {folder}: {', '.join(loaded)} already imported; "
-            "restart the kernel and switch before importing them")
+            "restart the kernel and switch before importing them"
+        )
     mlplab.exercises.__path__ = [str(folder)]
     return root
 

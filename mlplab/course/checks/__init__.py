@@ -2,6 +2,7 @@
 
 ``checks_of("lab1")`` lists a lab's ``TaskCheck``s; ``checks_of("lab1.elu")`` one task's.
 """
+
 from __future__ import annotations
 
 import importlib

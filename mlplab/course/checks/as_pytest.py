@@ -5,6 +5,7 @@ A release folder (and the workspace ``work/``) holds a ``test_selfcheck.py`` tha
 ``pytest -k lab1.elu`` one of them. Each test runs exactly what ``mlplab.check("lab1.elu")``
 runs and fails with the same message, without any file of the grader or the solutions.
 """
+
 from __future__ import annotations
 
 import pytest

@@ -7,6 +7,7 @@ the likely mistake. Messages describe *what* is wrong, never the solution.
 
 Relative error is CS231n's: ``max |a - b| / max(1e-8, |a| + |b|)`` over entries.
 """
+
 from __future__ import annotations
 
 import functools
@@ -108,11 +109,14 @@ def _factor_in_words(scale: float) -> str:
     """``scale`` (actual / expected) in words, naming the usual cause when it is a whole number or its inverse."""
     whole, inverse = round(scale), round(1 / scale)
     if abs(scale) >= 2 and abs(scale - whole) < 1e-6 * abs(scale):
-        return (f"the result is {whole} times the expected: a sum where a mean is expected, or a count "
-                "multiplied in twice?")
+        return (
+            f"the result is {whole} times the expected: a sum where a mean is expected, or a count multiplied in twice?"
+        )
     if abs(scale) <= 0.5 and abs(1 / scale - inverse) < 1e-6 * abs(1 / scale):
-        return (f"the result is 1/{inverse} of the expected ({scale:.4g}): a mean where a sum is expected (over the "
-                f"batch, or over the {inverse} values reduced), or an extra division by a count?")
+        return (
+            f"the result is 1/{inverse} of the expected ({scale:.4g}): a mean where a sum is expected (over the "
+            f"batch, or over the {inverse} values reduced), or an extra division by a count?"
+        )
     if abs(scale * scale - round(scale * scale)) < 1e-6 and round(scale * scale) >= 2:
         return f"the result is sqrt({round(scale * scale)}) times the expected ({scale:.4g})"
     return f"the result is off by a constant factor of about {scale:.4g} (each entry {scale:.4g} times the expected)"
@@ -163,8 +167,13 @@ def assert_close(
     raise CheckFailure(". ".join(parts) + ".")
 
 
-def _explain(wrong: np.ndarray, actual: np.ndarray, expected: np.ndarray,
-             regions: Mapping[str, np.ndarray] | None, hints: tuple[Hint, ...]) -> list[str]:
+def _explain(
+    wrong: np.ndarray,
+    actual: np.ndarray,
+    expected: np.ndarray,
+    regions: Mapping[str, np.ndarray] | None,
+    hints: tuple[Hint, ...],
+) -> list[str]:
     """Where the wrong entries are (per region) and the first likely mistake a hint recognises."""
     parts = []
     if regions:
@@ -230,14 +239,18 @@ def assert_close_to_scale(
     flat = int(np.argmax(errors))
     index = _index(flat, expected.shape)
     unit = {None: "", 0: " of its unit", 1: " of its example (row)"}.get(axes, " of its channel")
-    parts = [f"{name}: {int(wrong.sum())} of {wrong.size} entries differ from the reference's by more than "
-             f"{tol:.0e} of the largest expected magnitude{unit} (worst {worst:.2e}, at index {index}: "
-             f"got {float(actual.flat[flat]):.6g}, expected {float(expected.flat[flat]):.6g})"]
+    parts = [
+        f"{name}: {int(wrong.sum())} of {wrong.size} entries differ from the reference's by more than "
+        f"{tol:.0e} of the largest expected magnitude{unit} (worst {worst:.2e}, at index {index}: "
+        f"got {float(actual.flat[flat]):.6g}, expected {float(expected.flat[flat]):.6g})"
+    ]
     parts += _explain(wrong, actual, expected, regions, hints)
     raise CheckFailure(". ".join(parts) + ".")
 
 
-def assert_ratio(name: str, actual: float, expected: float, *, rel_tol: float, hints: Mapping[float, str] | None = None) -> float:
+def assert_ratio(
+    name: str, actual: float, expected: float, *, rel_tol: float, hints: Mapping[float, str] | None = None
+) -> float:
     """A scalar statistic (a variance, a norm) within ``rel_tol`` of the expected one.
 
     Args:
@@ -250,8 +263,7 @@ def assert_ratio(name: str, actual: float, expected: float, *, rel_tol: float, h
     ratio = actual / expected if expected else np.inf
     if abs(ratio - 1) <= rel_tol:
         return ratio
-    message = (f"{name} is {actual:.4g}, expected {expected:.4g} "
-               f"(ratio {ratio:.3g}; tolerance ±{rel_tol:.0%})")
+    message = f"{name} is {actual:.4g}, expected {expected:.4g} (ratio {ratio:.3g}; tolerance ±{rel_tol:.0%})"
     for target, text in (hints or {}).items():
         if abs(ratio / target - 1) <= 2 * rel_tol:
             message += f". Likely mistake: {text}"
@@ -265,6 +277,7 @@ def assert_true(condition: bool, message: str) -> None:
 
 
 # --- reading probe outputs (they travel as arrays) ---
+
 
 def flag(outputs: Mapping[str, np.ndarray], key: str) -> bool:
     """A yes/no fact a probe recorded (stored as a 0-d array)."""
@@ -296,15 +309,21 @@ def assert_seeded(
     ``same_key`` (two generators with one seed gave equal results) and ``other_key``
     (generators with different seeds gave different results).
     """
-    assert_true(flag(student, state_key),
-                f"{name} changed numpy's global random state: it draws from np.random.* functions (or seeds "
-                "them) instead of drawing every random number from the generator it is given (rng or self.rng)")
-    assert_true(flag(student, same_key),
-                f"{name} gave different {what} for two generators made from the same seed: draw every random "
-                "number from the generator it is given (no np.random.* functions, no new generators)")
-    assert_true(flag(student, other_key),
-                f"{name} gave identical {what} for generators with different seeds: are the random numbers "
-                "drawn from the generator it is given?")
+    assert_true(
+        flag(student, state_key),
+        f"{name} changed numpy's global random state: it draws from np.random.* functions (or seeds "
+        "them) instead of drawing every random number from the generator it is given (rng or self.rng)",
+    )
+    assert_true(
+        flag(student, same_key),
+        f"{name} gave different {what} for two generators made from the same seed: draw every random "
+        "number from the generator it is given (no np.random.* functions, no new generators)",
+    )
+    assert_true(
+        flag(student, other_key),
+        f"{name} gave identical {what} for generators with different seeds: are the random numbers "
+        "drawn from the generator it is given?",
+    )
 
 
 def seeding_flags(make_output, seed: int) -> dict[str, np.ndarray]:

@@ -12,6 +12,7 @@ Probes run wherever the implementation may run (the student's kernel for the
 self-check, an isolated worker process for grading). ``compare`` only looks at
 arrays, so the autograder runs it in a process that never imported student code.
 """
+
 from __future__ import annotations
 
 import io
@@ -84,8 +85,7 @@ def run_probe(check: TaskCheck, inputs: dict[str, np.ndarray]) -> dict[str, Any]
     except NotImplementedError as exc:
         return {"error": f"not implemented yet: {exc}", "kind": "missing"}
     except Exception as exc:  # student code may raise anything
-        return {"error": f"raised {type(exc).__name__}: {exc}{_where_in_student_file(exc)}",
-                "kind": "crash"}
+        return {"error": f"raised {type(exc).__name__}: {exc}{_where_in_student_file(exc)}", "kind": "crash"}
     try:
         return {"outputs": validate_outputs(outputs)}
     except ProbeError as exc:
@@ -123,8 +123,10 @@ def judge(check: TaskCheck, student: dict, expected: dict, inputs: dict) -> Resu
         message = f"{failure}; {gave_no}" if gave_no else str(failure)
         return Result(task.id, False, message, 0, task.points)
     except KeyError as exc:
-        message = gave_no or (f"your code's outputs differ in kind from the reference's: no {exc} "
-                              "(a different branch was taken: an error caught, a value of another type?)")
+        message = gave_no or (
+            f"your code's outputs differ in kind from the reference's: no {exc} "
+            "(a different branch was taken: an error caught, a value of another type?)"
+        )
         return Result(task.id, False, message, 0, task.points)
     except Exception as exc:  # malformed student outputs can break a comparison
         message = gave_no or f"outputs could not be compared ({type(exc).__name__}: {exc})"
@@ -135,6 +137,7 @@ def judge(check: TaskCheck, student: dict, expected: dict, inputs: dict) -> Resu
 
 
 # --- transport: task -> section -> name -> array, as one .npz (never pickled) ---
+
 
 def pack(tree: dict[str, dict[str, Any]]) -> bytes:
     """Serialise ``{task_id: {"inputs"|"outputs": {name: array}, "error": str, ...}}`` to npz bytes."""
@@ -187,8 +190,10 @@ def _check_bounds(source: io.BytesIO, max_bytes: int) -> None:
                 raise ValueError(f"{member.filename}: compressed member refused")
             with archive.open(member) as stream:
                 version = np.lib.format.read_magic(stream)
-                read_header = {(1, 0): np.lib.format.read_array_header_1_0,
-                               (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+                read_header = {
+                    (1, 0): np.lib.format.read_array_header_1_0,
+                    (2, 0): np.lib.format.read_array_header_2_0,
+                }.get(version)
                 if read_header is None:
                     raise ValueError(f"{member.filename}: npy format {version} refused")
                 shape, _, dtype = read_header(stream)

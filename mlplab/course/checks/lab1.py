@@ -50,6 +50,7 @@ outputs on the same inputs (``expected``); nothing here computes the answers.
   expected value. PCA components and whitened columns are compared up to the
   sign of each component.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -98,6 +99,7 @@ def _shape_of(outputs: dict, key: str) -> tuple[int, ...]:
 
 
 # --------------------------------------------------------------------------- random initialisers
+
 
 def _three_shapes(rng: np.random.Generator) -> np.ndarray:
     """A wide (n_out << n_in), a tall (n_out >> n_in) and a nearly square shape."""
@@ -177,11 +179,13 @@ def _check_shapes_and_seeding(name: str, student: dict, inputs: dict) -> None:
         call = _call_text(name, shape, float(gain))
         got = _shape_of(student, f"shape{i}")
         assert_shape(f"{call} result", np.broadcast_to(0.0, got), tuple(int(n) for n in shape))
-        assert_true(flag(student, f"float64_{i}"),
-                    f"{call} returned an array whose dtype is not float64 (e.g. float32 or int): "
-                    "return float64 weights")
-    assert_seeded(name, student, what="weights", same_key="same_seed_same_weights",
-                  other_key="other_seed_other_weights")
+        assert_true(
+            flag(student, f"float64_{i}"),
+            f"{call} returned an array whose dtype is not float64 (e.g. float32 or int): return float64 weights",
+        )
+    assert_seeded(
+        name, student, what="weights", same_key="same_seed_same_weights", other_key="other_seed_other_weights"
+    )
 
 
 def _variance_hints(name: str, shape, gain: float, expected_var: float) -> dict[float, str]:
@@ -209,15 +213,23 @@ def _variance_hints(name: str, shape, gain: float, expected_var: float) -> dict[
     if name == "glorot_normal":
         add(0.5, "the factor 2 in the variance is missing")
     if uniform:
-        add(1 / 3, "the uniform limit a gives variance a²/3, so a limit equal to the intended standard "
-                   "deviation is too small")
+        add(
+            1 / 3,
+            "the uniform limit a gives variance a²/3, so a limit equal to the intended standard deviation is too small",
+        )
         add(3.0, "the uniform limit a gives variance a²/3, not a²")
         add(3 * expected_var, "a square root is missing in the limit")
     else:
-        add(3.0, "the standard deviation is sqrt(3) times too large: the limit of the *uniform* distribution "
-                 "was used as the standard deviation")
-        add(expected_var, "the variance was passed where rng.normal expects the standard deviation (scale), "
-                          "or a square root is missing")
+        add(
+            3.0,
+            "the standard deviation is sqrt(3) times too large: the limit of the *uniform* distribution "
+            "was used as the standard deviation",
+        )
+        add(
+            expected_var,
+            "the variance was passed where rng.normal expects the standard deviation (scale), "
+            "or a square root is missing",
+        )
     return hints
 
 
@@ -243,21 +255,33 @@ def _compare_init(name: str, student: dict, expected: dict, inputs: dict) -> str
         )
         kurt_s, kurt_e = float(student[f"kurtosis{i}"]), float(expected[f"kurtosis{i}"])
         if not abs(kurt_s - kurt_e) <= KURTOSIS_TOL:
-            message = (f"{call}: the weights have excess kurtosis {kurt_s:.3f}, expected {kurt_e:.3f} "
-                       f"(tolerance ±{KURTOSIS_TOL}), so they do not have the right distribution")
+            message = (
+                f"{call}: the weights have excess kurtosis {kurt_s:.3f}, expected {kurt_e:.3f} "
+                f"(tolerance ±{KURTOSIS_TOL}), so they do not have the right distribution"
+            )
             if abs(kurt_s) <= KURTOSIS_TOL and abs(kurt_e - UNIFORM_KURTOSIS) <= KURTOSIS_TOL:
                 message += ". Likely mistake: sampled from a normal distribution instead of a uniform one"
             elif abs(kurt_s - UNIFORM_KURTOSIS) <= KURTOSIS_TOL and abs(kurt_e) <= KURTOSIS_TOL:
                 message += ". Likely mistake: sampled from a uniform distribution instead of a normal one"
             raise CheckFailure(message)
-        ratio = assert_ratio(f"{call}: the variance of the weights", var_s, var_e, rel_tol=VARIANCE_TOL,
-                             hints=_variance_hints(name, shape, float(gain), var_e))
+        ratio = assert_ratio(
+            f"{call}: the variance of the weights",
+            var_s,
+            var_e,
+            rel_tol=VARIANCE_TOL,
+            hints=_variance_hints(name, shape, float(gain), var_e),
+        )
         notes.append(f"{ratio:.4f}")
         if uniform:
-            assert_ratio(f"{call}: the largest |weight|", float(student[f"maxabs{i}"]),
-                         float(expected[f"maxabs{i}"]), rel_tol=MAX_ABS_TOL,
-                         hints={np.sqrt(1 / 3): "the limit was set to the intended standard deviation; "
-                                                "U(-a, a) has variance a²/3"})
+            assert_ratio(
+                f"{call}: the largest |weight|",
+                float(student[f"maxabs{i}"]),
+                float(expected[f"maxabs{i}"]),
+                rel_tol=MAX_ABS_TOL,
+                hints={
+                    np.sqrt(1 / 3): "the limit was set to the intended standard deviation; U(-a, a) has variance a²/3"
+                },
+            )
     return f"variance ratios to the reference {', '.join(notes)} (tolerance ±{VARIANCE_TOL:.0%})"
 
 
@@ -272,13 +296,16 @@ def _init_check(task_id: str, name: str, with_gain: bool) -> TaskCheck:
 
 # --------------------------------------------------------------------------- orthogonal
 
+
 def _orthogonal_inputs(rng: np.random.Generator) -> dict:
     wide = (rng.integers(10, 31), rng.integers(50, 121))
     tall = (rng.integers(50, 121), rng.integers(10, 31))
     n = rng.integers(30, 81)
-    return {"shapes": np.array([wide, tall, (n, n)], dtype=np.int64),
-            "gains": np.array([0.0, rng.uniform(1.5, 3.0), rng.uniform(0.3, 0.7)]),
-            "seed": int(rng.integers(2**31))}
+    return {
+        "shapes": np.array([wide, tall, (n, n)], dtype=np.int64),
+        "gains": np.array([0.0, rng.uniform(1.5, 3.0), rng.uniform(0.3, 0.7)]),
+        "seed": int(rng.integers(2**31)),
+    }
 
 
 def _orthogonal_probe(inputs: dict) -> dict:
@@ -305,8 +332,10 @@ def _orthogonal_probe(inputs: dict) -> dict:
         same = same and a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
         differ = differ and not (a.shape == c.shape and np.array_equal(a, c, equal_nan=True))
     for j, shape in enumerate(ORTHOGONAL_SHAPES):  # the distribution over many draws
-        draws = [np.asarray(orthogonal(shape, np.random.default_rng([seed, 50 + j, k])), dtype=np.float64)
-                 for k in range(ORTHOGONAL_DRAWS)]
+        draws = [
+            np.asarray(orthogonal(shape, np.random.default_rng([seed, 50 + j, k])), dtype=np.float64)
+            for k in range(ORTHOGONAL_DRAWS)
+        ]
         if all(w.shape == shape for w in draws):
             stack = np.stack(draws)
             out[f"dist_mean{j}"], out[f"dist_var{j}"] = stack.mean(axis=0), stack.var(axis=0)
@@ -345,11 +374,11 @@ def _orthogonal_compare(student: dict, expected: dict, inputs: dict) -> str:
             diagonal_s, diagonal_e = np.diag(g_s), np.diag(g_e)
             off_diagonal = float(np.max(np.abs(g_s - np.diag(diagonal_s))))
             factor = float(np.mean(diagonal_s) / np.mean(diagonal_e))
-            message = (f"{call}: {product} differs from the reference's by {error:.2e} of its scale "
-                       f"(tolerance 1e-10)")
+            message = f"{call}: {product} differs from the reference's by {error:.2e} of its scale (tolerance 1e-10)"
             if off_diagonal <= 1e-10 * scale and np.allclose(diagonal_s, factor * diagonal_e, rtol=1e-8):
-                message += (f": the rows/columns are orthogonal but their squared norms are {factor:.4g} times "
-                            "the expected")
+                message += (
+                    f": the rows/columns are orthogonal but their squared norms are {factor:.4g} times the expected"
+                )
                 if gain > 0 and abs(factor * gain**2 - 1) < 1e-6:
                     message += ". Likely mistake: the gain is missing"
                 elif gain > 0 and abs(factor - gain**2) < 1e-6 * gain**2:
@@ -357,13 +386,19 @@ def _orthogonal_compare(student: dict, expected: dict, inputs: dict) -> str:
                 elif gain > 0 and abs(factor * gain - 1) < 1e-6:
                     message += ". Likely mistake: the result is multiplied by sqrt(gain) instead of gain"
             else:
-                message += (". The rows (n_out <= n_in) or columns (n_out > n_in) of W are not orthonormal. "
-                            "Likely mistake: the singular values were kept (U @ diag(s) @ Vt is the random matrix "
-                            "itself) or the result is not a factor of the SVD")
+                message += (
+                    ". The rows (n_out <= n_in) or columns (n_out > n_in) of W are not orthonormal. "
+                    "Likely mistake: the singular values were kept (U @ diag(s) @ Vt is the random matrix "
+                    "itself) or the result is not a factor of the SVD"
+                )
             raise CheckFailure(message)
         errors.append(error)
-        assert_ratio(f"{call}: the mean of the squared weights", float(student[f"mean_square{i}"]),
-                     float(expected[f"mean_square{i}"]), rel_tol=1e-8)
+        assert_ratio(
+            f"{call}: the mean of the squared weights",
+            float(student[f"mean_square{i}"]),
+            float(expected[f"mean_square{i}"]),
+            rel_tol=1e-8,
+        )
     _compare_orthogonal_distribution(student, expected)
     return f"orthonormal to {max(errors):.1e} (tolerance 1e-10), uniformly distributed over {ORTHOGONAL_DRAWS} draws"
 
@@ -378,22 +413,30 @@ def _compare_orthogonal_distribution(student: dict, expected: dict) -> None:
         assert_true(f"dist_mean{j}" in student, f"{what} returned another shape in some of {n} draws")
     positive, positive_ref = number(student, "dist_positive_det"), number(expected, "dist_positive_det")
     if abs(positive - positive_ref) > ORTHOGONAL_Z * np.sqrt(0.5 / n):
-        message = (f"over {n} draws, {positive:.0%} of the {square} matrices have determinant +1, expected about "
-                   f"{positive_ref:.0%} (half are rotations, half reflections)")
+        message = (
+            f"over {n} draws, {positive:.0%} of the {square} matrices have determinant +1, expected about "
+            f"{positive_ref:.0%} (half are rotations, half reflections)"
+        )
         if positive in (0.0, 1.0):
-            message += (". Likely mistake: a factor whose signs the decomposition fixes by a convention (U "
-                        "of the SVD alone, or Q of a QR without the sign correction): return U @ Vt")
+            message += (
+                ". Likely mistake: a factor whose signs the decomposition fixes by a convention (U "
+                "of the SVD alone, or Q of a QR without the sign correction): return U @ Vt"
+            )
         raise CheckFailure(message)
     for j, shape in enumerate(ORTHOGONAL_SHAPES):
         what = f"orthogonal({shape[0]}x{shape[1]})"
         total, total_ref = number(student, f"dist_total_mean{j}"), number(expected, f"dist_total_mean{j}")
         error = np.sqrt((number(student, f"dist_total_var{j}") + number(expected, f"dist_total_var{j}")) / n)
         if abs(total - total_ref) > ORTHOGONAL_Z * error:
-            message = (f"over {n} draws of {what}, the sum of all entries averages {total:.3g}, expected "
-                       f"{total_ref:.2g} (tolerance ±{ORTHOGONAL_Z * error:.2g}; {uniform})")
+            message = (
+                f"over {n} draws of {what}, the sum of all entries averages {total:.3g}, expected "
+                f"{total_ref:.2g} (tolerance ±{ORTHOGONAL_Z * error:.2g}; {uniform})"
+            )
             if total > 0:
-                message += (". Likely mistake: the random matrix is not centred (rng.random or uniform on [0, 1) "
-                            "instead of standard normal entries), so one unit of W averages its inputs")
+                message += (
+                    ". Likely mistake: the random matrix is not centred (rng.random or uniform on [0, 1) "
+                    "instead of standard normal entries), so one unit of W averages its inputs"
+                )
             raise CheckFailure(message)
         mean, mean_ref = np.asarray(student[f"dist_mean{j}"]), np.asarray(expected[f"dist_mean{j}"])
         error = np.sqrt((np.asarray(student[f"dist_var{j}"]) + np.asarray(expected[f"dist_var{j}"])) / n)
@@ -404,10 +447,12 @@ def _compare_orthogonal_distribution(student: dict, expected: dict) -> None:
                 f"over {n} draws of {what}, entry {where} averages {float(mean[where]):.3g}, expected "
                 f"{float(mean_ref[where]):.2g} ({z.max():.1f} standard errors; {uniform}), so the matrices are not "
                 "uniformly distributed: are the signs of the factor fixed by the decomposition (U or Vt alone, a QR "
-                "without the sign correction), or the random matrix not standard normal?")
+                "without the sign correction), or the random matrix not standard normal?"
+            )
 
 
 # --------------------------------------------------------------------------- log-prior biases
+
 
 def _labels(rng: np.random.Generator, num_classes: int, size: int, missing: int | None = None) -> np.ndarray:
     weights = rng.uniform(0.2, 3.0, num_classes) ** 2
@@ -452,13 +497,18 @@ def _log_prior_probe(inputs: dict) -> dict:
     last = np.where(missing_labels == k3 - 1, missing, missing_labels)  # every class present but the last
     raised_last, named_last, size_last = _raises_for_empty_class(lambda: log_prior_biases(last.copy(), k3), k3 - 1)
     return {
-        "raised_last": np.array(raised_last), "named_last": np.array(named_last), "size_last": np.array(size_last),
+        "raised_last": np.array(raised_last),
+        "named_last": np.array(named_last),
+        "size_last": np.array(size_last),
         "labels": as_array(log_prior_biases(labels.copy()), "log_prior_biases(labels)"),
-        "labels_k": as_array(log_prior_biases(labels.copy(), int(labels.max()) + 1),
-                             "log_prior_biases(labels, num_classes)"),
+        "labels_k": as_array(
+            log_prior_biases(labels.copy(), int(labels.max()) + 1), "log_prior_biases(labels, num_classes)"
+        ),
         "onehot": as_array(log_prior_biases(onehot.copy()), "log_prior_biases(one_hot_targets)"),
-        "raised": np.array(raised), "named": np.array(named),
-        "raised_onehot": np.array(raised_1h), "named_onehot": np.array(named_1h),
+        "raised": np.array(raised),
+        "named": np.array(named),
+        "raised_onehot": np.array(raised_1h),
+        "named_onehot": np.array(named_1h),
     }
 
 
@@ -470,8 +520,10 @@ def _log_prior_hints(num_examples: int):
 
     def counts_not_fractions(actual, expected):
         if np.allclose(actual - expected, np.log(num_examples), rtol=1e-8, atol=1e-8):
-            return ("the logarithms of the class counts: the biases are logarithms of fractions "
-                    "(counts divided by the number of examples)")
+            return (
+                "the logarithms of the class counts: the biases are logarithms of fractions "
+                "(counts divided by the number of examples)"
+            )
         if np.allclose(actual, num_examples * np.exp(expected), rtol=1e-8):
             return "these are the class counts; the biases are logarithms of the class fractions"
         return None
@@ -481,15 +533,28 @@ def _log_prior_hints(num_examples: int):
 
 def _log_prior_compare(student: dict, expected: dict, inputs: dict) -> str:
     n_labels, n_onehot = len(inputs["labels"]), len(inputs["onehot"])
-    assert_close("log_prior_biases(labels)", student["labels"], expected["labels"], tol=1e-10,
-                 hints=_log_prior_hints(n_labels))
-    assert_close("log_prior_biases(labels, num_classes)", student["labels_k"], expected["labels_k"], tol=1e-10,
-                 hints=_log_prior_hints(n_labels))
-    assert_close("log_prior_biases(one_hot_targets)", student["onehot"], expected["onehot"], tol=1e-10,
-                 hints=_log_prior_hints(n_onehot))
+    assert_close(
+        "log_prior_biases(labels)", student["labels"], expected["labels"], tol=1e-10, hints=_log_prior_hints(n_labels)
+    )
+    assert_close(
+        "log_prior_biases(labels, num_classes)",
+        student["labels_k"],
+        expected["labels_k"],
+        tol=1e-10,
+        hints=_log_prior_hints(n_labels),
+    )
+    assert_close(
+        "log_prior_biases(one_hot_targets)",
+        student["onehot"],
+        expected["onehot"],
+        tol=1e-10,
+        hints=_log_prior_hints(n_onehot),
+    )
     missing, k3 = int(inputs["missing"]), int(inputs["num_classes_missing"])
-    for form, raised, named in (("labels, num_classes", "raised", "named"),
-                                ("one-hot targets", "raised_onehot", "named_onehot")):
+    for form, raised, named in (
+        ("labels, num_classes", "raised", "named"),
+        ("one-hot targets", "raised_onehot", "named_onehot"),
+    ):
         code = int(student[raised])
         call = f"log_prior_biases({form}) when class {missing} of {k3} has no examples"
         assert_true(code != 0, f"{call} returned instead of raising ValueError (its log prior would be -inf)")
@@ -498,9 +563,11 @@ def _log_prior_compare(student: dict, expected: dict, inputs: dict) -> str:
     call = f"log_prior_biases(labels, num_classes={k3}) when the last class, {k3 - 1}, has no examples"
     code, size = int(student["raised_last"]), int(student["size_last"])
     if code == 0 and size == k3 - 1:
-        raise CheckFailure(f"{call} returned {size} biases instead of raising ValueError. Likely mistake: the "
-                           "classes were counted up to the largest label present (np.bincount without "
-                           "minlength=num_classes), so the empty last class went unnoticed")
+        raise CheckFailure(
+            f"{call} returned {size} biases instead of raising ValueError. Likely mistake: the "
+            "classes were counted up to the largest label present (np.bincount without "
+            "minlength=num_classes), so the empty last class went unnoticed"
+        )
     assert_true(code != 0, f"{call} returned instead of raising ValueError (its log prior would be -inf)")
     assert_true(code == 1, f"{call} raised an exception other than ValueError")
     assert_true(bool(student["named_last"]), f"{call}: the ValueError's message does not name class {k3 - 1}")
@@ -508,6 +575,7 @@ def _log_prior_compare(student: dict, expected: dict, inputs: dict) -> str:
 
 
 # --------------------------------------------------------------------------- hidden units
+
 
 def _layer_inputs(alpha_range: tuple[float, float] | None):
     def make(rng: np.random.Generator) -> dict:
@@ -553,15 +621,17 @@ def _layer_probe(class_name: str):
         out["y"] = y_saved
         out["d"] = as_array(layer.bprop(x, y, grads), f"{class_name}.bprop")
         out["bprop_leaves_arguments"] = np.array(
-            np.array_equal(x, x_saved) and np.array_equal(y, y_saved) and np.array_equal(grads, grads_saved))
+            np.array_equal(x, x_saved) and np.array_equal(y, y_saved) and np.array_equal(grads, grads_saved)
+        )
         x[...], grads[...] = x_saved, grads_saved
 
         if "alpha" in inputs:
             default = cls()
             y_default = as_array(default.fprop(x.copy()), f"{class_name}().fprop")
             out["y_default"] = y_default
-            out["d_default"] = as_array(default.bprop(x.copy(), y_default.copy(), grads.copy()),
-                                        f"{class_name}().bprop")
+            out["d_default"] = as_array(
+                default.bprop(x.copy(), y_default.copy(), grads.copy()), f"{class_name}().bprop"
+            )
 
         x_large, grads_large = inputs["x_large"], inputs["grads_large"]
         try:
@@ -572,8 +642,9 @@ def _layer_probe(class_name: str):
             out["fprop_no_overflow"] = np.array(False)
         y_large = as_array(layer.fprop(x_large.copy()), f"{class_name}.fprop")
         out["y_large"] = y_large
-        out["d_large"] = as_array(layer.bprop(x_large.copy(), y_large.copy(), grads_large.copy()),
-                                  f"{class_name}.bprop")
+        out["d_large"] = as_array(
+            layer.bprop(x_large.copy(), y_large.copy(), grads_large.copy()), f"{class_name}.bprop"
+        )
 
         x32 = x.astype(np.float32)
         y32 = as_array(layer.fprop(x32), f"{class_name}.fprop")
@@ -583,8 +654,7 @@ def _layer_probe(class_name: str):
 
         x_grad, grads_grad = inputs["x_grad"], inputs["grads_grad"]
         y_grad = as_array(layer.fprop(x_grad.copy()), f"{class_name}.fprop")
-        out["d_grad"] = as_array(layer.bprop(x_grad.copy(), y_grad.copy(), grads_grad.copy()),
-                                 f"{class_name}.bprop")
+        out["d_grad"] = as_array(layer.bprop(x_grad.copy(), y_grad.copy(), grads_grad.copy()), f"{class_name}.bprop")
         if y_grad.shape == x_grad.shape:
             out["d_numerical"] = numerical_vjp(lambda a: layer.fprop(a), x_grad.copy(), grads_grad, h=FD_STEP)
         else:
@@ -625,8 +695,10 @@ def _branch_hint(x: np.ndarray, tol: float, known_factors: dict[float, str]):
         wrong_negative = bool((wrong & negative & ~zero).any())
         wrong_positive = bool((wrong & positive).any())
         if bool((wrong & zero).any()) and not wrong_negative and not wrong_positive:
-            return ("only entries where the input is exactly 0 are wrong: an input of 0 belongs to the "
-                    "negative branch (the docstring's convention); compare with `> 0`, not `>= 0`")
+            return (
+                "only entries where the input is exactly 0 are wrong: an input of 0 belongs to the "
+                "negative branch (the docstring's convention); compare with `> 0`, not `>= 0`"
+            )
         c_negative = factor(actual, expected, negative)
         c_positive = factor(actual, expected, positive)
         if wrong_negative and not wrong_positive:
@@ -634,8 +706,10 @@ def _branch_hint(x: np.ndarray, tol: float, known_factors: dict[float, str]):
         if wrong_positive and not wrong_negative:
             return "the positive branch (inputs > 0) is wrong" + describe(c_positive)
         if c_negative and c_positive and abs(c_negative * c_positive - 1) < 1e-6:
-            return (f"the two branches are swapped: where inputs > 0 the result is {c_positive:.4g} times the "
-                    f"expected and where inputs < 0 it is {c_negative:.4g} times the expected")
+            return (
+                f"the two branches are swapped: where inputs > 0 the result is {c_positive:.4g} times the "
+                f"expected and where inputs < 0 it is {c_negative:.4g} times the expected"
+            )
         return None
 
     return hint
@@ -662,63 +736,111 @@ def _layer_compare(class_name: str, known_factors):
         name = f"{class_name}({'' if alpha is None else f'alpha={alpha:.4g}'})"
         regions = {"inputs < 0": x < 0, "inputs == 0": x == 0, "inputs > 0": x > 0}
 
-        assert_true(flag(student, "fprop_keeps_float64"),
-                    f"{name}.fprop returned another dtype than float64 for float64 inputs: keep the input dtype")
-        assert_close(f"{name}.fprop output", student["y"], expected["y"], tol=FPROP_TOL, regions=regions,
-                     hints=(_branch_hint(x, FPROP_TOL, factors),))
+        assert_true(
+            flag(student, "fprop_keeps_float64"),
+            f"{name}.fprop returned another dtype than float64 for float64 inputs: keep the input dtype",
+        )
+        assert_close(
+            f"{name}.fprop output",
+            student["y"],
+            expected["y"],
+            tol=FPROP_TOL,
+            regions=regions,
+            hints=(_branch_hint(x, FPROP_TOL, factors),),
+        )
         if "y_default" in expected:
-            assert_close(f"{class_name}().fprop output (default alpha)", student["y_default"],
-                         expected["y_default"], tol=FPROP_TOL, regions=regions,
-                         hints=(_branch_hint(x, FPROP_TOL, {}),))
-        assert_true(flag(student, "fprop_leaves_inputs"),
-                    f"{name}.fprop modified its inputs in place; compute a new array instead")
-        assert_true(flag(student, "fprop_no_overflow"),
-                    f"{name}.fprop overflows (a floating-point overflow warning) for large positive inputs such "
-                    "as 800: np.exp is evaluated on them even where its result is not used; take np.exp only "
-                    "of non-positive values (see the docstring)")
-        assert_close(f"{name}.fprop output for inputs {inputs['x_large'].ravel().tolist()}",
-                     student["y_large"], expected["y_large"], tol=FPROP_TOL)
+            assert_close(
+                f"{class_name}().fprop output (default alpha)",
+                student["y_default"],
+                expected["y_default"],
+                tol=FPROP_TOL,
+                regions=regions,
+                hints=(_branch_hint(x, FPROP_TOL, {}),),
+            )
+        assert_true(
+            flag(student, "fprop_leaves_inputs"),
+            f"{name}.fprop modified its inputs in place; compute a new array instead",
+        )
+        assert_true(
+            flag(student, "fprop_no_overflow"),
+            f"{name}.fprop overflows (a floating-point overflow warning) for large positive inputs such "
+            "as 800: np.exp is evaluated on them even where its result is not used; take np.exp only "
+            "of non-positive values (see the docstring)",
+        )
+        assert_close(
+            f"{name}.fprop output for inputs {inputs['x_large'].ravel().tolist()}",
+            student["y_large"],
+            expected["y_large"],
+            tol=FPROP_TOL,
+        )
 
         numerical = np.asarray(student["d_numerical"])
         d_grad = np.asarray(student["d_grad"])
-        numerical_error = (float(np.max(elementwise_rel_error(d_grad, numerical)))
-                           if d_grad.shape == numerical.shape else np.inf)
+        numerical_error = (
+            float(np.max(elementwise_rel_error(d_grad, numerical))) if d_grad.shape == numerical.shape else np.inf
+        )
         try:
-            assert_close(f"{name}.bprop output", student["d"], expected["d"], tol=BPROP_TOL, regions=regions,
-                         hints=(_missing_grads_hint(grads), _branch_hint(x, BPROP_TOL, factors)))
+            assert_close(
+                f"{name}.bprop output",
+                student["d"],
+                expected["d"],
+                tol=BPROP_TOL,
+                regions=regions,
+                hints=(_missing_grads_hint(grads), _branch_hint(x, BPROP_TOL, factors)),
+            )
             if "d_default" in expected:
-                assert_close(f"{class_name}().bprop output (default alpha)", student["d_default"],
-                             expected["d_default"], tol=BPROP_TOL, regions=regions,
-                             hints=(_missing_grads_hint(grads), _branch_hint(x, BPROP_TOL, {})))
-            assert_close(f"{name}.bprop output for inputs {inputs['x_large'].ravel().tolist()}",
-                         student["d_large"], expected["d_large"], tol=BPROP_TOL)
+                assert_close(
+                    f"{class_name}().bprop output (default alpha)",
+                    student["d_default"],
+                    expected["d_default"],
+                    tol=BPROP_TOL,
+                    regions=regions,
+                    hints=(_missing_grads_hint(grads), _branch_hint(x, BPROP_TOL, {})),
+                )
+            assert_close(
+                f"{name}.bprop output for inputs {inputs['x_large'].ravel().tolist()}",
+                student["d_large"],
+                expected["d_large"],
+                tol=BPROP_TOL,
+            )
         except CheckFailure as failure:
             if numerical_error > NUMERICAL_TOL:
                 raise CheckFailure(
                     f"{failure} Your bprop also disagrees with the numerical gradient of your fprop "
-                    f"(rel. error {numerical_error:.2e} > {NUMERICAL_TOL:.0e})") from None
+                    f"(rel. error {numerical_error:.2e} > {NUMERICAL_TOL:.0e})"
+                ) from None
             raise
-        assert_true(flag(student, "bprop_leaves_arguments"),
-                    f"{name}.bprop modified its inputs, outputs or grads_wrt_outputs in place; "
-                    "compute a new array instead")
-        assert_true(numerical_error <= NUMERICAL_TOL,
-                    f"{name}: your bprop disagrees with the numerical gradient of your fprop "
-                    f"(rel. error {numerical_error:.2e} > {NUMERICAL_TOL:.0e})")
-        assert_true(flag(student, "fprop_keeps_float32"),
-                    f"{name}.fprop returned another dtype than float32 for float32 inputs: keep the input dtype "
-                    "(a float64 array or np.float64 scalar in the computation promotes to float64)")
-        assert_true(flag(student, "bprop_keeps_float32"),
-                    f"{name}.bprop returned another dtype than float32 for float32 arguments: keep the input "
-                    "dtype (a float64 array or np.float64 scalar in the computation promotes to float64)")
-        return (f"fprop and bprop agree with the reference; bprop agrees with the numerical gradient "
-                f"to {numerical_error:.1e}")
+        assert_true(
+            flag(student, "bprop_leaves_arguments"),
+            f"{name}.bprop modified its inputs, outputs or grads_wrt_outputs in place; compute a new array instead",
+        )
+        assert_true(
+            numerical_error <= NUMERICAL_TOL,
+            f"{name}: your bprop disagrees with the numerical gradient of your fprop "
+            f"(rel. error {numerical_error:.2e} > {NUMERICAL_TOL:.0e})",
+        )
+        assert_true(
+            flag(student, "fprop_keeps_float32"),
+            f"{name}.fprop returned another dtype than float32 for float32 inputs: keep the input dtype "
+            "(a float64 array or np.float64 scalar in the computation promotes to float64)",
+        )
+        assert_true(
+            flag(student, "bprop_keeps_float32"),
+            f"{name}.bprop returned another dtype than float32 for float32 arguments: keep the input "
+            "dtype (a float64 array or np.float64 scalar in the computation promotes to float64)",
+        )
+        return (
+            f"fprop and bprop agree with the reference; bprop agrees with the numerical gradient "
+            f"to {numerical_error:.1e}"
+        )
 
     return compare
 
 
 def _layer_check(task_id: str, class_name: str, alpha_range, known_factors) -> TaskCheck:
-    return TaskCheck(task_id, _layer_inputs(alpha_range), _layer_probe(class_name),
-                     _layer_compare(class_name, known_factors))
+    return TaskCheck(
+        task_id, _layer_inputs(alpha_range), _layer_probe(class_name), _layer_compare(class_name, known_factors)
+    )
 
 
 def _elu_factors(alpha):
@@ -726,9 +848,13 @@ def _elu_factors(alpha):
 
 
 def _selu_factors(alpha):
-    return {1 / _SELU_SCALE: "SCALE is missing", 1 / _SELU_ALPHA: "ALPHA is missing",
-            1 / (_SELU_SCALE * _SELU_ALPHA): "SCALE * ALPHA is missing",
-            _SELU_SCALE: "SCALE applied twice?", _SELU_ALPHA: "ALPHA applied where it does not belong?"}
+    return {
+        1 / _SELU_SCALE: "SCALE is missing",
+        1 / _SELU_ALPHA: "ALPHA is missing",
+        1 / (_SELU_SCALE * _SELU_ALPHA): "SCALE * ALPHA is missing",
+        _SELU_SCALE: "SCALE applied twice?",
+        _SELU_ALPHA: "ALPHA applied where it does not belong?",
+    }
 
 
 def _leaky_factors(alpha):
@@ -736,6 +862,7 @@ def _leaky_factors(alpha):
 
 
 # --------------------------------------------------------------------------- preprocessing
+
 
 def _missing_attribute(obj, name: str, cls: str):
     value = getattr(obj, name, None)
@@ -766,8 +893,10 @@ def _standardise_probe(inputs: dict) -> dict:
     train_saved, test_saved = train.copy(), test.copy()
     standardiser = Standardiser()
     fitted = standardiser.fit(train)
-    out = {"fit_returns_self": np.array(fitted is standardiser),
-           "fit_leaves_inputs": np.array(np.array_equal(train, train_saved))}
+    out = {
+        "fit_returns_self": np.array(fitted is standardiser),
+        "fit_leaves_inputs": np.array(np.array_equal(train, train_saved)),
+    }
     train[...] = train_saved
     out["mean"] = _missing_attribute(standardiser, "mean_", "Standardiser")
     out["std"] = _missing_attribute(standardiser, "std_", "Standardiser")
@@ -783,12 +912,16 @@ def _standardise_probe(inputs: dict) -> dict:
 def _per_feature_shape(name: str, actual, num_examples: int, num_features: int) -> None:
     shape = np.shape(actual)
     if shape == (num_examples,) and num_examples != num_features:
-        raise CheckFailure(f"{name}: shape {shape}, one value per example, expected one per feature "
-                           f"({num_features},). Likely mistake: reduced over the wrong axis (axis=1 instead "
-                           "of axis=0, the examples)")
+        raise CheckFailure(
+            f"{name}: shape {shape}, one value per example, expected one per feature "
+            f"({num_features},). Likely mistake: reduced over the wrong axis (axis=1 instead "
+            "of axis=0, the examples)"
+        )
     if shape == ():
-        raise CheckFailure(f"{name}: a single number, expected one value per feature ({num_features},). "
-                           "Likely mistake: reduced over the whole array instead of over axis 0 (the examples)")
+        raise CheckFailure(
+            f"{name}: a single number, expected one value per feature ({num_features},). "
+            "Likely mistake: reduced over the whole array instead of over axis 0 (the examples)"
+        )
     assert_shape(name, np.asarray(actual), (num_features,))
 
 
@@ -808,8 +941,10 @@ def _constant_feature_hint(constant: np.ndarray):
     def hint(actual, expected):
         wrong = np.flatnonzero(elementwise_rel_error(actual, expected) > 1e-9)
         if wrong.size and set(wrong) <= set(constant.tolist()):
-            return ("only features that are constant in the training inputs are wrong: where the training std "
-                    "is below eps, std_ must be 1 (otherwise transform divides by (nearly) zero)")
+            return (
+                "only features that are constant in the training inputs are wrong: where the training std "
+                "is below eps, std_ must be 1 (otherwise transform divides by (nearly) zero)"
+            )
         return None
 
     return hint
@@ -823,8 +958,10 @@ def _own_statistics_hint(what: str):
             return None
         own_mean = np.allclose(a.mean(axis=0), 0, atol=1e-8) and not np.allclose(e.mean(axis=0), 0, atol=1e-3)
         if own_mean:
-            return (f"the held-out inputs were {what} with their own statistics (their own mean has been "
-                    "removed); transform must use the statistics fitted on the training inputs")
+            return (
+                f"the held-out inputs were {what} with their own statistics (their own mean has been "
+                "removed); transform must use the statistics fitted on the training inputs"
+            )
         return None
 
     return hint
@@ -833,22 +970,35 @@ def _own_statistics_hint(what: str):
 def _standardise_compare(student: dict, expected: dict, inputs: dict) -> str:
     train, constant = inputs["train"], np.asarray(inputs["constant"], dtype=np.int64)
     num_examples, num_features = train.shape
-    assert_true(flag(student, "fit_returns_self"),
-                "Standardiser.fit must return self, so that Standardiser().fit(x) is the fitted standardiser")
+    assert_true(
+        flag(student, "fit_returns_self"),
+        "Standardiser.fit must return self, so that Standardiser().fit(x) is the fitted standardiser",
+    )
     assert_true(flag(student, "fit_leaves_inputs"), "Standardiser.fit modified the training inputs in place")
     _per_feature_shape("Standardiser.mean_", student["mean"], num_examples, num_features)
     assert_close_to_scale("Standardiser.mean_", student["mean"], expected["mean"], tol=1e-9)
     _per_feature_shape("Standardiser.std_", student["std"], num_examples, num_features)
     is_constant = np.zeros(num_features, dtype=bool)
     is_constant[constant] = True
-    assert_close_to_scale("Standardiser.std_", student["std"], expected["std"], tol=1e-9,
-           regions={"the feature is constant in the training inputs": is_constant,
-                    "the feature varies": ~is_constant},
-           hints=(_constant_feature_hint(constant), _ddof_hint(num_examples, constant)))
-    assert_close_to_scale("Standardiser.transform(held_out_inputs)", student["test"], expected["test"], tol=1e-9,
-           hints=(_own_statistics_hint("standardised"),))
-    assert_true(flag(student, "transform_leaves_inputs"),
-                "Standardiser.transform modified its inputs in place (e.g. with -= or /=); compute a new array")
+    assert_close_to_scale(
+        "Standardiser.std_",
+        student["std"],
+        expected["std"],
+        tol=1e-9,
+        regions={"the feature is constant in the training inputs": is_constant, "the feature varies": ~is_constant},
+        hints=(_constant_feature_hint(constant), _ddof_hint(num_examples, constant)),
+    )
+    assert_close_to_scale(
+        "Standardiser.transform(held_out_inputs)",
+        student["test"],
+        expected["test"],
+        tol=1e-9,
+        hints=(_own_statistics_hint("standardised"),),
+    )
+    assert_true(
+        flag(student, "transform_leaves_inputs"),
+        "Standardiser.transform modified its inputs in place (e.g. with -= or /=); compute a new array",
+    )
     assert_close_to_scale("Standardiser.transform(train_inputs)", student["train"], expected["train"], tol=1e-9)
     return "statistics and standardised inputs agree to 1e-9"
 
@@ -861,8 +1011,12 @@ def _pca_inputs(rng: np.random.Generator) -> dict:
     mean = rng.uniform(-3, 3, d)
     train = mean + (rng.standard_normal((n, d)) * np.sqrt(variances)) @ rotation.T
     test = mean + rng.uniform(0.5, 1.5, d) + (rng.standard_normal((m, d)) * np.sqrt(variances)) @ rotation.T
-    return {"train": train, "test": test, "num_components": int(rng.integers(2, d - 1)),
-            "eps": float(rng.uniform(0.01, 0.05))}
+    return {
+        "train": train,
+        "test": test,
+        "num_components": int(rng.integers(2, d - 1)),
+        "eps": float(rng.uniform(0.01, 0.05)),
+    }
 
 
 def _pca_probe(inputs: dict) -> dict:
@@ -873,8 +1027,10 @@ def _pca_probe(inputs: dict) -> dict:
     k, eps = int(inputs["num_components"]), float(inputs["eps"])
     whitener = PCAWhitener(num_components=k, eps=eps)
     fitted = whitener.fit(train)
-    out = {"fit_returns_self": np.array(fitted is whitener),
-           "fit_leaves_inputs": np.array(np.array_equal(train, train_saved))}
+    out = {
+        "fit_returns_self": np.array(fitted is whitener),
+        "fit_leaves_inputs": np.array(np.array_equal(train, train_saved)),
+    }
     train[...] = train_saved
     out["mean"] = _missing_attribute(whitener, "mean_", "PCAWhitener")
     out["eigenvalues"] = _missing_attribute(whitener, "eigenvalues_", "PCAWhitener")
@@ -889,8 +1045,10 @@ def _pca_probe(inputs: dict) -> dict:
         if white.ndim == 2:
             white = white.astype(np.float64) - white.mean(axis=0)
             out["train_covariance"] = white.T @ white / len(white)
-        out["all_components"] = as_array(PCAWhitener().fit(train.copy()).transform(test.copy()),
-                                         "PCAWhitener() (all components, default eps) .transform")
+        out["all_components"] = as_array(
+            PCAWhitener().fit(train.copy()).transform(test.copy()),
+            "PCAWhitener() (all components, default eps) .transform",
+        )
     return out
 
 
@@ -916,8 +1074,7 @@ def _pca_eps_hint(actual, expected):
     a = np.asarray(actual, dtype=np.float64)
     e = np.asarray(expected, dtype=np.float64)
     if a.ndim == 2 and np.allclose(a.var(axis=0), 1, rtol=1e-9) and not np.allclose(e.var(axis=0), 1, rtol=1e-6):
-        return ("every column of your whitened training data has variance exactly 1: eps is missing from "
-                "the scaling")
+        return "every column of your whitened training data has variance exactly 1: eps is missing from the scaling"
     return None
 
 
@@ -934,8 +1091,10 @@ def _pca_compare(student: dict, expected: dict, inputs: dict) -> str:
     train = inputs["train"]
     num_examples, num_features = train.shape
     k = int(inputs["num_components"])
-    assert_true(flag(student, "fit_returns_self"),
-                "PCAWhitener.fit must return self, so that PCAWhitener(k).fit(x) is the fitted whitener")
+    assert_true(
+        flag(student, "fit_returns_self"),
+        "PCAWhitener.fit must return self, so that PCAWhitener(k).fit(x) is the fitted whitener",
+    )
     assert_true(flag(student, "fit_leaves_inputs"), "PCAWhitener.fit modified the training inputs in place")
     _per_feature_shape("PCAWhitener.mean_", student["mean"], num_examples, num_features)
     assert_close_to_scale("PCAWhitener.mean_", student["mean"], expected["mean"], tol=1e-9)
@@ -943,34 +1102,61 @@ def _pca_compare(student: dict, expected: dict, inputs: dict) -> str:
     eigenvalues = np.asarray(student["eigenvalues"])
     name = f"PCAWhitener(num_components={k}).eigenvalues_"
     if eigenvalues.shape == (num_features,) and k != num_features:
-        raise CheckFailure(f"{name}: shape {eigenvalues.shape}, expected ({k},): all eigenvalues were kept, "
-                           "keep only the num_components largest")
+        raise CheckFailure(
+            f"{name}: shape {eigenvalues.shape}, expected ({k},): all eigenvalues were kept, "
+            "keep only the num_components largest"
+        )
     assert_shape(name, eigenvalues, (k,))
     if k > 1 and np.all(np.diff(eigenvalues) > 0):
-        raise CheckFailure(f"{name} = {np.array2string(eigenvalues, precision=4)} is in increasing order. "
-                           "Likely mistake: np.linalg.eigh returns eigenvalues in increasing order; the "
-                           "components must be ordered by decreasing eigenvalue (variance)")
-    assert_close_to_scale(name, eigenvalues, expected["eigenvalues"], tol=1e-8, hints=(_covariance_ddof_hint(num_examples),))
+        raise CheckFailure(
+            f"{name} = {np.array2string(eigenvalues, precision=4)} is in increasing order. "
+            "Likely mistake: np.linalg.eigh returns eigenvalues in increasing order; the "
+            "components must be ordered by decreasing eigenvalue (variance)"
+        )
+    assert_close_to_scale(
+        name, eigenvalues, expected["eigenvalues"], tol=1e-8, hints=(_covariance_ddof_hint(num_examples),)
+    )
 
     components = np.asarray(student["components"])
     name = f"PCAWhitener(num_components={k}).components_"
     assert_shape(name, components, (num_features, k))
-    assert_close_to_scale(f"{name} (each column's sign matched to the reference's)",
-           _align_signs(components, expected["components"]), expected["components"], tol=1e-8)
+    assert_close_to_scale(
+        f"{name} (each column's sign matched to the reference's)",
+        _align_signs(components, expected["components"]),
+        expected["components"],
+        tol=1e-8,
+    )
 
-    assert_close_to_scale("PCAWhitener.transform(train_inputs) (signs matched per column)",
-           _align_signs(student["train"], expected["train"]), expected["train"], tol=1e-8,
-           hints=(_pca_shift_hint, _pca_eps_hint))
-    assert_close_to_scale("PCAWhitener.transform(held_out_inputs) (signs matched per column)",
-           _align_signs(student["test"], expected["test"]), expected["test"], tol=1e-8,
-           hints=(_own_statistics_hint("centred"), _pca_shift_hint))
-    assert_close_to_scale("covariance of the whitened training inputs", student["train_covariance"],
-           expected["train_covariance"], tol=1e-8)
-    assert_true(flag(student, "transform_leaves_inputs"),
-                "PCAWhitener.transform modified its inputs in place (e.g. with -=); compute a new array")
-    assert_close_to_scale("PCAWhitener() (all components, default eps) .transform(held_out_inputs) (signs matched per column)",
-           _align_signs(student["all_components"], expected["all_components"]), expected["all_components"],
-           tol=1e-8)
+    assert_close_to_scale(
+        "PCAWhitener.transform(train_inputs) (signs matched per column)",
+        _align_signs(student["train"], expected["train"]),
+        expected["train"],
+        tol=1e-8,
+        hints=(_pca_shift_hint, _pca_eps_hint),
+    )
+    assert_close_to_scale(
+        "PCAWhitener.transform(held_out_inputs) (signs matched per column)",
+        _align_signs(student["test"], expected["test"]),
+        expected["test"],
+        tol=1e-8,
+        hints=(_own_statistics_hint("centred"), _pca_shift_hint),
+    )
+    assert_close_to_scale(
+        "covariance of the whitened training inputs",
+        student["train_covariance"],
+        expected["train_covariance"],
+        tol=1e-8,
+    )
+    assert_true(
+        flag(student, "transform_leaves_inputs"),
+        "PCAWhitener.transform modified its inputs in place (e.g. with -=); compute a new array",
+    )
+    assert_close_to_scale(
+        "PCAWhitener() (all components, default eps) .transform(held_out_inputs) (signs matched per column)",
+        _align_signs(student["all_components"], expected["all_components"]),
+        expected["all_components"],
+        tol=1e-8,
+    )
     return "components (up to sign) and whitened inputs agree to 1e-8"
 
 

@@ -118,6 +118,7 @@ numbers were drawn:
   reference's; ``restore`` must write the best epoch's values into the arrays it is given, and do
   nothing before the first update. Deterministic: compared exactly.
 """
+
 from __future__ import annotations
 
 import math
@@ -148,13 +149,19 @@ EXACT_TOL = 1e-12
 
 # --------------------------------------------------------------------------- shared helpers
 
+
 def _factor_text(ratio: float, p: float, inverted: bool) -> str | None:
     """Names a wrong scaling factor of the kept units."""
     candidates = [
         (1.0, "the kept units are not rescaled" if inverted else None),
-        (1.0 / p, None if inverted else "the kept units are divided by p, as in inverted dropout; with "
-                                        "inverted=False the training output is x * mask (weight scaling "
-                                        "scales at test time instead)"),
+        (
+            1.0 / p,
+            None
+            if inverted
+            else "the kept units are divided by p, as in inverted dropout; with "
+            "inverted=False the training output is x * mask (weight scaling "
+            "scales at test time instead)",
+        ),
         (1.0 / (1.0 - p), "the kept units are divided by 1 - p: p is the probability of KEEPING a unit"),
         (p, "the kept units are multiplied by p instead of divided by it"),
         (1.0 - p, "the kept units are multiplied by 1 - p"),
@@ -243,10 +250,12 @@ def _dropout_probe(inputs: dict) -> dict:
         y_eval = np.array(as_array(layer.fprop(x.copy()), f"{name}.fprop in eval mode"), copy=True)
         y_eval_again = np.asarray(as_array(layer.fprop(x.copy()), f"{name}.fprop in eval mode"))
         out[f"{case}_eval_deterministic"] = np.array(
-            y_eval.shape == y_eval_again.shape and np.array_equal(y_eval, y_eval_again))
+            y_eval.shape == y_eval_again.shape and np.array_equal(y_eval, y_eval_again)
+        )
         out[f"{case}_eval"] = y_eval
-        out[f"{case}_eval_bprop"] = as_array(layer.bprop(x.copy(), y_eval.copy(), grads.copy()),
-                                             f"{name}.bprop in eval mode")
+        out[f"{case}_eval_bprop"] = as_array(
+            layer.bprop(x.copy(), y_eval.copy(), grads.copy()), f"{name}.bprop in eval mode"
+        )
         layer.train()
         y_train = np.asarray(as_array(layer.fprop(x.copy()), f"{name}.fprop"))
         out[f"{case}_train_again_drops"] = np.array(bool(np.any(y_train == 0)))
@@ -258,8 +267,9 @@ def _dropout_probe(inputs: dict) -> dict:
         d32 = as_array(layer32.bprop(x32, y32, g32), f"{name}.bprop")
         layer32.eval()
         e32 = as_array(layer32.fprop(x32), f"{name}.fprop in eval mode")
-        out[f"{case}_keeps_float32"] = np.array(y32.dtype == np.float32 and d32.dtype == np.float32
-                                                and e32.dtype == np.float32)
+        out[f"{case}_keeps_float32"] = np.array(
+            y32.dtype == np.float32 and d32.dtype == np.float32 and e32.dtype == np.float32
+        )
 
     def draw(rng):
         return DropoutLayer(rng, incl_prob=float(inputs["p_inverted"])).fprop(x.copy())
@@ -277,32 +287,40 @@ def _dropout_compare(student: dict, expected: dict, inputs: dict) -> str:
         shape = tuple(int(n) for n in np.asarray(student[f"{case}_shape"]).ravel())
         if shape != x.shape:
             raise CheckFailure(f"{name}.fprop: shape {shape} for inputs of shape {x.shape}; dropout keeps the shape")
-        assert_true(flag(student, f"{case}_leaves_inputs"),
-                    f"{name}.fprop modified its inputs in place; compute a new array instead")
+        assert_true(
+            flag(student, f"{case}_leaves_inputs"),
+            f"{name}.fprop modified its inputs in place; compute a new array instead",
+        )
 
         # training output: each entry is 0 or the input times one factor
         kept_fraction = number(student, f"{case}_kept_fraction_one_call")
         assert_true(kept_fraction > 0, f"{name}.fprop in training mode returned all zeros")
-        assert_true(kept_fraction < 1,
-                    f"{name}.fprop in training mode dropped nothing (no output entry is 0) for "
-                    f"{x.size} units: in training mode it must draw a mask and zero the dropped units")
+        assert_true(
+            kept_fraction < 1,
+            f"{name}.fprop in training mode dropped nothing (no output entry is 0) for "
+            f"{x.size} units: in training mode it must draw a mask and zero the dropped units",
+        )
         low, high = number(student, f"{case}_ratio_min"), number(student, f"{case}_ratio_max")
         factor = number(expected, f"{case}_ratio_min")
         if abs(high - low) > 1e-9 * abs(factor):
             raise CheckFailure(
                 f"{name}.fprop in training mode: the entries that are not 0 are not all the input times one "
                 f"factor (their ratios to the inputs range from {low:.6g} to {high:.6g}); each unit must be "
-                "either dropped (0) or kept and multiplied by the same factor")
+                "either dropped (0) or kept and multiplied by the same factor"
+            )
         if abs(low / factor - 1) > 1e-9:
             why = _factor_text(low, p, inverted)
             raise CheckFailure(
                 f"{name}.fprop in training mode multiplies the kept units by {low:.6g}, expected {factor:.6g}"
-                + (f". Likely mistake: {why}" if why else ""))
+                + (f". Likely mistake: {why}" if why else "")
+            )
 
         # bprop: the same mask, the same factor, no new random numbers
-        assert_true(flag(student, f"{case}_bprop_repeatable"),
-                    f"{name}.bprop gave different results when called twice after one fprop: it draws a new "
-                    "mask. It must reuse the mask drawn in fprop (store it in self.mask)")
+        assert_true(
+            flag(student, f"{case}_bprop_repeatable"),
+            f"{name}.bprop gave different results when called twice after one fprop: it draws a new "
+            "mask. It must reuse the mask drawn in fprop (store it in self.mask)",
+        )
         bshape = tuple(int(n) for n in np.asarray(student[f"{case}_bprop_shape"]).ravel())
         assert_shape(f"{name}.bprop output", np.empty(bshape), x.shape)
         mismatch = number(student, f"{case}_bprop_mask_mismatch")
@@ -311,14 +329,16 @@ def _dropout_compare(student: dict, expected: dict, inputs: dict) -> str:
                 f"{name}.bprop lets the gradient through a different mask than the one fprop applied: for "
                 f"{mismatch:.1%} of the entries one of them is 0 and the other is not. Likely mistake: the mask "
                 "is redrawn (or not used) in bprop; the gradient must flow through exactly the units fprop kept "
-                "(self.mask)")
+                "(self.mask)"
+            )
         low_b, high_b = number(student, f"{case}_bprop_ratio_min"), number(student, f"{case}_bprop_ratio_max")
         if abs(high_b - low_b) > 1e-9 * abs(factor) or abs(low_b / factor - 1) > 1e-9:
             raise CheckFailure(
                 f"{name}.bprop in training mode multiplies the kept gradients by {low_b:.6g}"
                 f"{'' if abs(high_b - low_b) <= 1e-9 * abs(factor) else f' to {high_b:.6g}'}, but fprop multiplied "
                 f"the kept inputs by {factor:.6g}: the gradient of a unit kept with factor c is c times the output's "
-                "gradient")
+                "gradient"
+            )
 
         # statistics of the masks: independent masks first (a shared mask also spoils the keep fraction)
         repeats = number(student, f"{case}_rows_repeat")
@@ -326,30 +346,40 @@ def _dropout_compare(student: dict, expected: dict, inputs: dict) -> str:
             raise CheckFailure(
                 f"{name}: {repeats:.0%} of consecutive examples in a batch got exactly the same mask. Likely "
                 "mistake: one mask is shared by the whole batch; draw a mask of the inputs' full shape "
-                "(batch_size, dim), a new one for every example")
+                "(batch_size, dim), a new one for every example"
+            )
         agree = number(student, f"{case}_calls_agree")
         if agree > number(expected, f"{case}_calls_agree") + REPEAT_TOL:
             raise CheckFailure(
                 f"{name}: successive training calls of fprop used the same mask ({agree:.1%} of the entries "
-                "agree). Likely mistake: the mask is drawn once and reused; draw a new one in every training fprop")
+                "agree). Likely mistake: the mask is drawn once and reused; draw a new one in every training fprop"
+            )
 
         keep = number(student, f"{case}_keep_fraction")
         keep_ref = number(expected, f"{case}_keep_fraction")
         if abs(keep - keep_ref) > KEEP_FRACTION_TOL:
-            message = (f"{name}: over {_DROPOUT_STAT_CALLS} training calls on {np.prod(_DROPOUT_STAT_SHAPE)} units, "
-                       f"{keep:.4f} of the units were kept, expected {keep_ref:.4f} (tolerance {KEEP_FRACTION_TOL})")
+            message = (
+                f"{name}: over {_DROPOUT_STAT_CALLS} training calls on {np.prod(_DROPOUT_STAT_SHAPE)} units, "
+                f"{keep:.4f} of the units were kept, expected {keep_ref:.4f} (tolerance {KEEP_FRACTION_TOL})"
+            )
             if abs(keep - (1 - keep_ref)) <= KEEP_FRACTION_TOL:
-                message += (". Likely mistake: units are kept with probability 1 - p; incl_prob is the "
-                            "probability of KEEPING a unit (keep where rng.random(shape) < p)")
+                message += (
+                    ". Likely mistake: units are kept with probability 1 - p; incl_prob is the "
+                    "probability of KEEPING a unit (keep where rng.random(shape) < p)"
+                )
             raise CheckFailure(message)
         # evaluation mode
-        assert_true(flag(student, f"{case}_eval_deterministic"),
-                    f"{name}.fprop in evaluation mode (after layer.eval()) gave different outputs for the same "
-                    "inputs. Likely mistake: dropout is still active in evaluation mode; check self.training")
+        assert_true(
+            flag(student, f"{case}_eval_deterministic"),
+            f"{name}.fprop in evaluation mode (after layer.eval()) gave different outputs for the same "
+            "inputs. Likely mistake: dropout is still active in evaluation mode; check self.training",
+        )
         eval_out = np.asarray(student[f"{case}_eval"])
         if eval_out.shape == x.shape and np.any(eval_out == 0):
-            raise CheckFailure(f"{name}.fprop in evaluation mode set {int(np.sum(eval_out == 0))} outputs to 0. "
-                               "Likely mistake: dropout is still active in evaluation mode; check self.training")
+            raise CheckFailure(
+                f"{name}.fprop in evaluation mode set {int(np.sum(eval_out == 0))} outputs to 0. "
+                "Likely mistake: dropout is still active in evaluation mode; check self.training"
+            )
 
         def scale_hint(actual, expected_values, p=p, inverted=inverted):
             a = np.asarray(actual, dtype=np.float64)
@@ -360,25 +390,42 @@ def _dropout_compare(student: dict, expected: dict, inputs: dict) -> str:
                 return None
             value = float(ratio.flat[0])
             if inverted and abs(value - p) < 1e-9:
-                return ("the outputs are multiplied by p in evaluation mode; with inverted dropout the rescaling "
-                        "happened in training (divide by p there) and evaluation returns the inputs unchanged")
+                return (
+                    "the outputs are multiplied by p in evaluation mode; with inverted dropout the rescaling "
+                    "happened in training (divide by p there) and evaluation returns the inputs unchanged"
+                )
             if not inverted and abs(value - 1) < 1e-9:
-                return ("evaluation returns the inputs unchanged; with weight scaling (inverted=False) the "
-                        "outputs must be multiplied by p at test time")
+                return (
+                    "evaluation returns the inputs unchanged; with weight scaling (inverted=False) the "
+                    "outputs must be multiplied by p at test time"
+                )
             if not inverted and abs(value - (1 - p)) < 1e-9:
                 return "multiplied by 1 - p: p is the probability of KEEPING a unit"
             return None
 
-        assert_close(f"{name}.fprop output in evaluation mode", eval_out, expected[f"{case}_eval"], tol=EXACT_TOL,
-                     hints=(scale_hint,))
-        assert_close(f"{name}.bprop output in evaluation mode", student[f"{case}_eval_bprop"],
-                     expected[f"{case}_eval_bprop"], tol=EXACT_TOL)
-        assert_true(flag(student, f"{case}_train_again_drops"),
-                    f"{name}: after layer.eval() and then layer.train(), fprop no longer drops units; the mode "
-                    "must follow self.training")
-        assert_true(flag(student, f"{case}_keeps_float32"),
-                    f"{name}: float32 inputs gave outputs or gradients of another dtype; keep the input dtype "
-                    "(a Python float keeps it, a float64 array or np.float64 scalar promotes to float64)")
+        assert_close(
+            f"{name}.fprop output in evaluation mode",
+            eval_out,
+            expected[f"{case}_eval"],
+            tol=EXACT_TOL,
+            hints=(scale_hint,),
+        )
+        assert_close(
+            f"{name}.bprop output in evaluation mode",
+            student[f"{case}_eval_bprop"],
+            expected[f"{case}_eval_bprop"],
+            tol=EXACT_TOL,
+        )
+        assert_true(
+            flag(student, f"{case}_train_again_drops"),
+            f"{name}: after layer.eval() and then layer.train(), fprop no longer drops units; the mode "
+            "must follow self.training",
+        )
+        assert_true(
+            flag(student, f"{case}_keeps_float32"),
+            f"{name}: float32 inputs gave outputs or gradients of another dtype; keep the input dtype "
+            "(a Python float keeps it, a float64 array or np.float64 scalar promotes to float64)",
+        )
         notes.append(f"{case} keeps {keep:.3f} (reference {keep_ref:.3f})")
     assert_seeded("DropoutLayer", student)
     return "masks, scaling, bprop and evaluation mode agree with the reference; " + ", ".join(notes)
@@ -412,8 +459,15 @@ def _dropconnect_probe(inputs: dict) -> dict:
     name = f"DropConnectLayer({_DC_IN}, {_DC_OUT}, rng, incl_prob={p:.3f})"
 
     def make(rng, dtype=np.float64):
-        layer = DropConnectLayer(_DC_IN, _DC_OUT, rng, incl_prob=p, weights_init=lambda s, r: weights.copy(),
-                                 biases_init=lambda s, r: biases.copy(), dtype=dtype)
+        layer = DropConnectLayer(
+            _DC_IN,
+            _DC_OUT,
+            rng,
+            incl_prob=p,
+            weights_init=lambda s, r: weights.copy(),
+            biases_init=lambda s, r: biases.copy(),
+            dtype=dtype,
+        )
         layer.train()
         return layer
 
@@ -427,8 +481,10 @@ def _dropconnect_probe(inputs: dict) -> dict:
     for _ in range(2):
         y = np.asarray(as_array(layer.fprop(onehot.copy()), f"{name}.fprop"), dtype=np.float64)
         if y.shape != (len(onehot), _DC_OUT):
-            raise ProbeError(f"{name}.fprop returned shape {y.shape} for inputs of shape {onehot.shape}, "
-                             f"expected {(len(onehot), _DC_OUT)}")
+            raise ProbeError(
+                f"{name}.fprop returned shape {y.shape} for inputs of shape {onehot.shape}, "
+                f"expected {(len(onehot), _DC_OUT)}"
+            )
         ratio = (y - biases) / weights[:, columns].T
         kept = np.abs(ratio) > 1e-9
         kept_calls.append(kept)
@@ -459,8 +515,9 @@ def _dropconnect_probe(inputs: dict) -> dict:
     d_weights = np.array(as_array(params[0], f"{name}.grads_wrt_params()[0]"), copy=True)
     d_biases = np.array(as_array(params[1], f"{name}.grads_wrt_params()[1]"), copy=True)
     again = layer.grads_wrt_params(x.copy(), grads.copy())
-    out["grads_repeatable"] = np.array(np.array_equal(d_weights, np.asarray(again[0]))
-                                       and np.array_equal(d_biases, np.asarray(again[1])))
+    out["grads_repeatable"] = np.array(
+        np.array_equal(d_weights, np.asarray(again[0])) and np.array_equal(d_biases, np.asarray(again[1]))
+    )
     out["dx"], out["d_weights"], out["d_biases"] = dx, d_weights, d_biases
 
     def objective(x_in=None, weight_index=None, bias_index=None, step=0.0):
@@ -523,8 +580,10 @@ def _dropconnect_compare(student: dict, expected: dict, inputs: dict) -> str:
     name = f"DropConnectLayer({_DC_IN}, {_DC_OUT}, rng, incl_prob={p:.3f})"
     keep, keep_ref = number(student, "keep_fraction"), number(expected, "keep_fraction")
     assert_true(keep > 0, f"{name}.fprop in training mode dropped every weight")
-    assert_true(keep < 1, f"{name}.fprop in training mode dropped no weight: in training mode it must draw "
-                          "a mask and drop weights")
+    assert_true(
+        keep < 1,
+        f"{name}.fprop in training mode dropped no weight: in training mode it must draw a mask and drop weights",
+    )
     low, high = number(student, "ratio_min"), number(student, "ratio_max")
     factor = number(expected, "ratio_min")
     if abs(high - low) > 1e-9 * factor or abs(low / factor - 1) > 1e-9:
@@ -533,47 +592,70 @@ def _dropconnect_compare(student: dict, expected: dict, inputs: dict) -> str:
             f"{name}.fprop in training mode: the kept weights enter the output multiplied by "
             f"{low:.6g}{'' if abs(high - low) <= 1e-9 * factor else f' to {high:.6g}'}, expected {factor:.6g} "
             "(measured with one-hot inputs, which pick out one column of the weights)"
-            + (f". Likely mistake: {why}" if why else ""))
+            + (f". Likely mistake: {why}" if why else "")
+        )
     for key, text in (
-        ("same_input_correlation",
-         "the weights leaving one input unit are kept or dropped together. Likely mistake: that is dropout "
-         "on the inputs; DropConnect drops every weight independently, with a mask of shape "
-         "(batch_size, output_dim, input_dim)"),
-        ("example_correlation",
-         "different examples of a batch got the same weight mask. Likely mistake: one mask shared by the "
-         "batch; every example gets its own mask (shape (batch_size, output_dim, input_dim))"),
-        ("call_correlation",
-         "successive training calls of fprop used the same weight masks. Likely mistake: the mask is drawn "
-         "once and reused; draw new masks in every training fprop"),
+        (
+            "same_input_correlation",
+            "the weights leaving one input unit are kept or dropped together. Likely mistake: that is dropout "
+            "on the inputs; DropConnect drops every weight independently, with a mask of shape "
+            "(batch_size, output_dim, input_dim)",
+        ),
+        (
+            "example_correlation",
+            "different examples of a batch got the same weight mask. Likely mistake: one mask shared by the "
+            "batch; every example gets its own mask (shape (batch_size, output_dim, input_dim))",
+        ),
+        (
+            "call_correlation",
+            "successive training calls of fprop used the same weight masks. Likely mistake: the mask is drawn "
+            "once and reused; draw new masks in every training fprop",
+        ),
     ):
         value = number(student, key)
         if value > number(expected, key) + DC_CORRELATION_TOL:
-            raise CheckFailure(f"{name}: {text} (correlation {value:.2f}, expected about "
-                               f"{number(expected, key):.2f})")
+            raise CheckFailure(f"{name}: {text} (correlation {value:.2f}, expected about {number(expected, key):.2f})")
     if abs(keep - keep_ref) > DC_KEEP_TOL:
-        message = (f"{name}: {keep:.4f} of the weights were kept in training, expected {keep_ref:.4f} "
-                   f"(tolerance {DC_KEEP_TOL})")
+        message = (
+            f"{name}: {keep:.4f} of the weights were kept in training, expected {keep_ref:.4f} "
+            f"(tolerance {DC_KEEP_TOL})"
+        )
         if abs(keep - (1 - keep_ref)) <= DC_KEEP_TOL:
-            message += ". Likely mistake: weights are kept with probability 1 - p; incl_prob is the probability of KEEPING one"
+            message += (
+                ". Likely mistake: weights are kept with probability 1 - p; incl_prob is the probability of KEEPING one"
+            )
         raise CheckFailure(message)
     assert_true(flag(student, "fprop_leaves_inputs"), f"{name}.fprop modified its inputs in place")
 
-    assert_true(flag(student, "bprop_repeatable"),
-                f"{name}.bprop gave different results when called twice after one fprop: it draws new masks. "
-                "It must use the masks fprop stored in self.mask")
-    assert_true(flag(student, "grads_repeatable"),
-                f"{name}.grads_wrt_params gave different results when called twice after one fprop: it draws "
-                "new masks. It must use the masks fprop stored in self.mask")
+    assert_true(
+        flag(student, "bprop_repeatable"),
+        f"{name}.bprop gave different results when called twice after one fprop: it draws new masks. "
+        "It must use the masks fprop stored in self.mask",
+    )
+    assert_true(
+        flag(student, "grads_repeatable"),
+        f"{name}.grads_wrt_params gave different results when called twice after one fprop: it draws "
+        "new masks. It must use the masks fprop stored in self.mask",
+    )
     x = inputs["x"]
     assert_shape(f"{name}.bprop output", np.asarray(student["dx"]), x.shape)
     assert_shape(f"{name}.grads_wrt_params()[0] (dE/dW)", np.asarray(student["d_weights"]), inputs["weights"].shape)
     assert_shape(f"{name}.grads_wrt_params()[1] (dE/db)", np.asarray(student["d_biases"]), inputs["biases"].shape)
     for key, numerical_key, what, why in (
-        ("dx", "num_dx", "bprop", "it must send the gradient back through the masked weights of the last fprop, "
-                                  "(M[n] * W / p).T @ dE/dy[n], not through all the weights"),
-        ("d_weights", "num_d_weights", "grads_wrt_params()[0] (dE/dW)",
-         "a weight dropped for example n gets no gradient from it: multiply by the masks of the last fprop "
-         "and divide by p"),
+        (
+            "dx",
+            "num_dx",
+            "bprop",
+            "it must send the gradient back through the masked weights of the last fprop, "
+            "(M[n] * W / p).T @ dE/dy[n], not through all the weights",
+        ),
+        (
+            "d_weights",
+            "num_d_weights",
+            "grads_wrt_params()[0] (dE/dW)",
+            "a weight dropped for example n gets no gradient from it: multiply by the masks of the last fprop "
+            "and divide by p",
+        ),
         ("d_biases", "num_d_biases", "grads_wrt_params()[1] (dE/db)", "biases are never dropped"),
     ):
         assert_finite(f"{name}.{what}", np.asarray(student[key]))
@@ -581,27 +663,45 @@ def _dropconnect_compare(student: dict, expected: dict, inputs: dict) -> str:
         if error > NUMERICAL_TOL:
             raise CheckFailure(
                 f"{name}.{what} in training mode disagrees with the numerical gradient of your fprop under the same "
-                f"random masks (relative error {error:.2e} > {NUMERICAL_TOL:.0e}): {why}")
+                f"random masks (relative error {error:.2e} > {NUMERICAL_TOL:.0e}): {why}"
+            )
 
-    assert_true(flag(student, "eval_deterministic"),
-                f"{name}.fprop in evaluation mode gave different outputs for the same inputs. Likely mistake: "
-                "weights are still dropped in evaluation mode; check self.training")
+    assert_true(
+        flag(student, "eval_deterministic"),
+        f"{name}.fprop in evaluation mode gave different outputs for the same inputs. Likely mistake: "
+        "weights are still dropped in evaluation mode; check self.training",
+    )
     assert_close(f"{name}.fprop output in evaluation mode", student["eval"], expected["eval"], tol=1e-10)
     assert_close(f"{name}.bprop output in evaluation mode", student["eval_dx"], expected["eval_dx"], tol=1e-10)
-    assert_close(f"{name}.grads_wrt_params()[0] in evaluation mode", student["eval_d_weights"],
-                 expected["eval_d_weights"], tol=1e-10)
-    assert_close(f"{name}.grads_wrt_params()[1] in evaluation mode", student["eval_d_biases"],
-                 expected["eval_d_biases"], tol=1e-10)
-    assert_true(flag(student, "keeps_float32"),
-                f"{name} with float32 parameters and inputs gave outputs or gradients of another dtype; keep float32")
+    assert_close(
+        f"{name}.grads_wrt_params()[0] in evaluation mode",
+        student["eval_d_weights"],
+        expected["eval_d_weights"],
+        tol=1e-10,
+    )
+    assert_close(
+        f"{name}.grads_wrt_params()[1] in evaluation mode",
+        student["eval_d_biases"],
+        expected["eval_d_biases"],
+        tol=1e-10,
+    )
+    assert_true(
+        flag(student, "keeps_float32"),
+        f"{name} with float32 parameters and inputs gave outputs or gradients of another dtype; keep float32",
+    )
     assert_seeded("DropConnectLayer", student)
-    worst = max(_numerical_error(student[k], student[n]) for k, n in
-                (("dx", "num_dx"), ("d_weights", "num_d_weights"), ("d_biases", "num_d_biases")))
-    return (f"keeps {keep:.3f} of the weights (reference {keep_ref:.3f}); gradients agree with the numerical "
-            f"gradient to {worst:.1e}")
+    worst = max(
+        _numerical_error(student[k], student[n])
+        for k, n in (("dx", "num_dx"), ("d_weights", "num_d_weights"), ("d_biases", "num_d_biases"))
+    )
+    return (
+        f"keeps {keep:.3f} of the weights (reference {keep_ref:.3f}); gradients agree with the numerical "
+        f"gradient to {worst:.1e}"
+    )
 
 
 # --------------------------------------------------------------------------- 3.3 annealed dropout
+
 
 def _annealed_inputs(rng: np.random.Generator) -> dict:
     return {
@@ -616,14 +716,19 @@ def _annealed_probe(inputs: dict) -> dict:
     out = {}
     for k, (p0, num) in enumerate(zip(inputs["p0"], inputs["num_epochs"])):
         p0, num = float(p0), int(num)
-        values = [as_array(annealed_incl_prob(epoch, p0, num), f"annealed_incl_prob({epoch}, {p0:.3f}, {num})")
-                  for epoch in range(num + 4)]
+        values = [
+            as_array(annealed_incl_prob(epoch, p0, num), f"annealed_incl_prob({epoch}, {p0:.3f}, {num})")
+            for epoch in range(num + 4)
+        ]
         shapes = {np.shape(v) for v in values}
         if shapes != {()}:
-            raise ProbeError(f"annealed_incl_prob returned arrays of shape {sorted(shapes)[0]}; it must return one number")
+            raise ProbeError(
+                f"annealed_incl_prob returned arrays of shape {sorted(shapes)[0]}; it must return one number"
+            )
         out[f"schedule{k}"] = np.array([float(v) for v in values])
-        out[f"numpy_int{k}"] = as_array(annealed_incl_prob(np.int64(1), p0, np.int64(num)),
-                                        "annealed_incl_prob with numpy integers")
+        out[f"numpy_int{k}"] = as_array(
+            annealed_incl_prob(np.int64(1), p0, np.int64(num)), "annealed_incl_prob with numpy integers"
+        )
     p0 = float(inputs["p0"][0])
     out["negative_epoch"] = np.array(raises_value_error(lambda: annealed_incl_prob(-1, p0, 10))[0])
     out["zero_epochs"] = np.array(raises_value_error(lambda: annealed_incl_prob(0, p0, 0))[0])
@@ -633,10 +738,16 @@ def _annealed_probe(inputs: dict) -> dict:
 def _annealed_hints(expected: np.ndarray):
     def direction(actual, wanted):
         a = np.asarray(actual, dtype=np.float64)
-        if a.shape == wanted.shape and np.isclose(a[0], wanted[0], rtol=1e-12) and np.all(np.diff(a) <= 0) \
-                and a[-1] < a[0]:
-            return ("the inclusion probability decreases over the epochs; it is the DROP rate 1 - p that is "
-                    "annealed to 0, so p rises from p0 to 1")
+        if (
+            a.shape == wanted.shape
+            and np.isclose(a[0], wanted[0], rtol=1e-12)
+            and np.all(np.diff(a) <= 0)
+            and a[-1] < a[0]
+        ):
+            return (
+                "the inclusion probability decreases over the epochs; it is the DROP rate 1 - p that is "
+                "annealed to 0, so p rises from p0 to 1"
+            )
         return None
 
     def ahead(actual, wanted):
@@ -650,8 +761,10 @@ def _annealed_hints(expected: np.ndarray):
     def above_one(actual, wanted):
         a = np.asarray(actual, dtype=np.float64)
         if a.shape == wanted.shape and np.any(a > 1 + 1e-12):
-            return ("after num_anneal_epochs the result exceeds 1: the drop rate stops at 0, it does not become "
-                    "negative (max(0, ...))")
+            return (
+                "after num_anneal_epochs the result exceeds 1: the drop rate stops at 0, it does not become "
+                "negative (max(0, ...))"
+            )
         return None
 
     return (direction, ahead, above_one)
@@ -660,12 +773,23 @@ def _annealed_hints(expected: np.ndarray):
 def _annealed_compare(student: dict, expected: dict, inputs: dict) -> str:
     for k, (p0, num) in enumerate(zip(inputs["p0"], inputs["num_epochs"])):
         wanted = np.asarray(expected[f"schedule{k}"], dtype=np.float64)
-        assert_close(f"[annealed_incl_prob(t, {float(p0):.3f}, {int(num)}) for t = 0..{int(num) + 3}]",
-                     student[f"schedule{k}"], wanted, tol=EXACT_TOL, hints=_annealed_hints(wanted))
-        assert_close(f"annealed_incl_prob(np.int64(1), {float(p0):.3f}, np.int64({int(num)}))",
-                     student[f"numpy_int{k}"], expected[f"numpy_int{k}"], tol=EXACT_TOL)
-    for key, call in (("negative_epoch", "annealed_incl_prob(-1, p0, 10)"),
-                      ("zero_epochs", "annealed_incl_prob(0, p0, 0)")):
+        assert_close(
+            f"[annealed_incl_prob(t, {float(p0):.3f}, {int(num)}) for t = 0..{int(num) + 3}]",
+            student[f"schedule{k}"],
+            wanted,
+            tol=EXACT_TOL,
+            hints=_annealed_hints(wanted),
+        )
+        assert_close(
+            f"annealed_incl_prob(np.int64(1), {float(p0):.3f}, np.int64({int(num)}))",
+            student[f"numpy_int{k}"],
+            expected[f"numpy_int{k}"],
+            tol=EXACT_TOL,
+        )
+    for key, call in (
+        ("negative_epoch", "annealed_incl_prob(-1, p0, 10)"),
+        ("zero_epochs", "annealed_incl_prob(0, p0, 0)"),
+    ):
         code = int(student[key])
         assert_true(code != 0, f"{call} returned a value instead of raising ValueError")
         assert_true(code == 1, f"{call} raised an exception other than ValueError")
@@ -673,6 +797,7 @@ def _annealed_compare(student: dict, expected: dict, inputs: dict) -> str:
 
 
 # --------------------------------------------------------------------------- 3.4 maxout
+
 
 def _maxout_inputs(rng: np.random.Generator) -> dict:
     batch, units, k = 8, 5, 3
@@ -697,9 +822,13 @@ def _maxout_inputs(rng: np.random.Generator) -> dict:
     pairs = x_grad.reshape(4, 4, 2)
     pairs[..., 1] = pairs[..., 0] + rng.choice([-1.0, 1.0], (4, 4)) * rng.uniform(0.1, 1.0, (4, 4))
     return {
-        "x": x, "tie": tie.astype(np.int64), "grads": rng.standard_normal((batch, units)),
-        "x4": rng.standard_normal((3, 8)), "grads4": rng.standard_normal((3, 2)),
-        "x_grad": pairs.reshape(4, 8), "grads_grad": rng.standard_normal((4, 4)),
+        "x": x,
+        "tie": tie.astype(np.int64),
+        "grads": rng.standard_normal((batch, units)),
+        "x4": rng.standard_normal((3, 8)),
+        "grads4": rng.standard_normal((3, 2)),
+        "x_grad": pairs.reshape(4, 8),
+        "grads_grad": rng.standard_normal((4, 4)),
     }
 
 
@@ -722,13 +851,15 @@ def _maxout_probe(inputs: dict) -> dict:
     layer4 = MaxoutLayer(pool_size=4)
     y4 = as_array(layer4.fprop(inputs["x4"].copy()), "MaxoutLayer(4).fprop")
     out["y4"] = y4
-    out["d4"] = as_array(layer4.bprop(inputs["x4"].copy(), np.array(y4, copy=True), inputs["grads4"].copy()),
-                         "MaxoutLayer(4).bprop")
+    out["d4"] = as_array(
+        layer4.bprop(inputs["x4"].copy(), np.array(y4, copy=True), inputs["grads4"].copy()), "MaxoutLayer(4).bprop"
+    )
     layer2 = MaxoutLayer(pool_size=2)
     x_grad, grads_grad = inputs["x_grad"], inputs["grads_grad"]
     y_grad = as_array(layer2.fprop(x_grad.copy()), "MaxoutLayer(2).fprop")
-    out["d_grad"] = as_array(layer2.bprop(x_grad.copy(), np.array(y_grad, copy=True), grads_grad.copy()),
-                             "MaxoutLayer(2).bprop")
+    out["d_grad"] = as_array(
+        layer2.bprop(x_grad.copy(), np.array(y_grad, copy=True), grads_grad.copy()), "MaxoutLayer(2).bprop"
+    )
     if y_grad.shape == grads_grad.shape:
         out["d_numerical"] = numerical_vjp(lambda a: layer2.fprop(a), x_grad.copy(), grads_grad, h=1e-6)
     else:
@@ -752,19 +883,25 @@ def _maxout_bprop_hints(x: np.ndarray, grads: np.ndarray, tie: np.ndarray, k: in
             return None
         a_groups, e_groups = a.reshape(batch, units, k), e.reshape(batch, units, k)
         if np.allclose(a_groups, grads[:, :, None], rtol=1e-12):
-            return ("every unit of a group received the output's gradient; only the unit that attained the "
-                    "maximum gets it, the others get 0")
+            return (
+                "every unit of a group received the output's gradient; only the unit that attained the "
+                "maximum gets it, the others get 0"
+            )
         if np.allclose(a_groups, grads[:, :, None] / k, rtol=1e-12):
             return "the gradient is shared out over the whole group; it all goes to the maximal unit"
         wrong = ~np.all(np.isclose(a_groups, e_groups, rtol=1e-12, atol=0), axis=2)
         if wrong.any() and np.all(tie[wrong]):
-            return ("only groups with a tie for the maximum are wrong: the whole gradient must go to the FIRST "
-                    "maximal unit of the group (what np.argmax picks), the other tied units get 0")
+            return (
+                "only groups with a tie for the maximum are wrong: the whole gradient must go to the FIRST "
+                "maximal unit of the group (what np.argmax picks), the other tied units get 0"
+            )
         groups = x.reshape(batch, units, k)
         not_max = groups < groups.max(axis=2, keepdims=True)
         if np.any((a_groups != 0) & not_max):
-            return ("gradient reaches units that are not the maximum of their group: is the argmax taken over "
-                    "the units of each group (the last axis of (batch_size, num_units, pool_size))?")
+            return (
+                "gradient reaches units that are not the maximum of their group: is the argmax taken over "
+                "the units of each group (the last axis of (batch_size, num_units, pool_size))?"
+            )
         return None
 
     return (hint,)
@@ -777,11 +914,15 @@ def _maxout_compare(student: dict, expected: dict, inputs: dict) -> str:
     assert_true(flag(student, "fprop_leaves_inputs"), "MaxoutLayer.fprop modified its inputs in place")
     y = np.asarray(student["y"])
     if y.shape == (batch, units * k):
-        raise CheckFailure(f"MaxoutLayer(pool_size=3).fprop: shape {y.shape}, expected {(batch, units)}: the output "
-                           "has one unit per group of 3 inputs (did the maximum keep the group axis?)")
+        raise CheckFailure(
+            f"MaxoutLayer(pool_size=3).fprop: shape {y.shape}, expected {(batch, units)}: the output "
+            "has one unit per group of 3 inputs (did the maximum keep the group axis?)"
+        )
     if y.shape == (batch, units * k // units) or (y.shape != (batch, units) and y.size == batch * k):
-        raise CheckFailure(f"MaxoutLayer(pool_size=3).fprop: shape {y.shape}, expected {(batch, units)}. Likely "
-                           "mistake: the maximum was taken over the wrong axis")
+        raise CheckFailure(
+            f"MaxoutLayer(pool_size=3).fprop: shape {y.shape}, expected {(batch, units)}. Likely "
+            "mistake: the maximum was taken over the wrong axis"
+        )
     assert_shape("MaxoutLayer(pool_size=3).fprop output", y, (batch, units))
 
     def grouping_hint(actual, wanted):
@@ -790,34 +931,57 @@ def _maxout_compare(student: dict, expected: dict, inputs: dict) -> str:
             return None
         strided = np.arange(units * k)[None, None, :] % units == np.arange(units)[None, :, None]
         if np.all(np.any(matches & strided, axis=2)):
-            return ("your output j is the maximum of inputs j, j + num_units, j + 2 * num_units, ...; the groups "
-                    "are k CONSECUTIVE units: output j is the maximum of inputs j*k to j*k + k - 1 (reshape to "
-                    "(batch_size, num_units, pool_size))")
+            return (
+                "your output j is the maximum of inputs j, j + num_units, j + 2 * num_units, ...; the groups "
+                "are k CONSECUTIVE units: output j is the maximum of inputs j*k to j*k + k - 1 (reshape to "
+                "(batch_size, num_units, pool_size))"
+            )
         return None
 
     regions = {"the group has a tie": tie, "no tie": ~tie}
-    assert_close("MaxoutLayer(pool_size=3).fprop output", y, expected["y"], tol=EXACT_TOL, regions=regions,
-                 hints=(grouping_hint,))
+    assert_close(
+        "MaxoutLayer(pool_size=3).fprop output",
+        y,
+        expected["y"],
+        tol=EXACT_TOL,
+        regions=regions,
+        hints=(grouping_hint,),
+    )
     assert_close("MaxoutLayer(pool_size=4).fprop output", student["y4"], expected["y4"], tol=EXACT_TOL)
     tie_inputs = np.repeat(tie, k, axis=1)
-    assert_close("MaxoutLayer(pool_size=3).bprop output", student["d"], expected["d"], tol=EXACT_TOL,
-                 regions={"the group has a tie for the maximum": tie_inputs, "no tie": ~tie_inputs},
-                 hints=_maxout_bprop_hints(x, grads, tie, k))
-    assert_close("MaxoutLayer(pool_size=4).bprop output", student["d4"], expected["d4"], tol=EXACT_TOL,
-                 hints=_maxout_bprop_hints(inputs["x4"], inputs["grads4"], np.zeros((3, 2), dtype=bool), 4))
+    assert_close(
+        "MaxoutLayer(pool_size=3).bprop output",
+        student["d"],
+        expected["d"],
+        tol=EXACT_TOL,
+        regions={"the group has a tie for the maximum": tie_inputs, "no tie": ~tie_inputs},
+        hints=_maxout_bprop_hints(x, grads, tie, k),
+    )
+    assert_close(
+        "MaxoutLayer(pool_size=4).bprop output",
+        student["d4"],
+        expected["d4"],
+        tol=EXACT_TOL,
+        hints=_maxout_bprop_hints(inputs["x4"], inputs["grads4"], np.zeros((3, 2), dtype=bool), 4),
+    )
     error = _numerical_error(student["d_grad"], student["d_numerical"])
-    assert_true(error <= NUMERICAL_TOL,
-                f"MaxoutLayer(pool_size=2).bprop disagrees with the numerical gradient of your fprop "
-                f"(relative error {error:.2e} > {NUMERICAL_TOL:.0e})")
+    assert_true(
+        error <= NUMERICAL_TOL,
+        f"MaxoutLayer(pool_size=2).bprop disagrees with the numerical gradient of your fprop "
+        f"(relative error {error:.2e} > {NUMERICAL_TOL:.0e})",
+    )
     code = int(student["shape_error"])
     call = "MaxoutLayer(pool_size=3).fprop(inputs of shape (4, 10))"
     assert_true(code != 0, f"{call} returned instead of raising ValueError: 10 units cannot be split into groups of 3")
     assert_true(code == 1, f"{call} raised an exception other than ValueError")
-    assert_true(bool(student["shape_error_named"]),
-                f"{call}: the ValueError's message must name the number of units (10) and the pool size (3), "
-                "so that the mistake is clear")
-    assert_true(flag(student, "keeps_float32"),
-                "MaxoutLayer: float32 inputs and gradients gave another dtype; keep the dtype")
+    assert_true(
+        bool(student["shape_error_named"]),
+        f"{call}: the ValueError's message must name the number of units (10) and the pool size (3), "
+        "so that the mistake is clear",
+    )
+    assert_true(
+        flag(student, "keeps_float32"), "MaxoutLayer: float32 inputs and gradients gave another dtype; keep the dtype"
+    )
     return f"fprop and bprop (ties included) agree with the reference; numerical gradient to {error:.1e}"
 
 
@@ -880,8 +1044,9 @@ def _shift_probe(inputs: dict) -> dict:
     out["dy_dx_correlation"] = np.array(correlation(dy, dx))
     out["repeats_previous"] = np.array(np.mean((dy[1:] == dy[:-1]) & (dx[1:] == dx[:-1])))
     small = images[:20].astype(np.float32)
-    out["keeps_float32"] = np.array(as_array(random_shift(small, np.random.default_rng(seed), m), name).dtype
-                                    == np.float32)
+    out["keeps_float32"] = np.array(
+        as_array(random_shift(small, np.random.default_rng(seed), m), name).dtype == np.float32
+    )
     try:
         zero = np.asarray(random_shift(images[:20].copy(), np.random.default_rng(seed), 0))
         out["zero_is_identity"] = np.array(zero.shape == images[:20].shape and np.array_equal(zero, images[:20]))
@@ -894,8 +1059,10 @@ def _shift_probe(inputs: dict) -> dict:
 def _check_augmentation_basics(name: str, student: dict, shape) -> None:
     got = tuple(int(n) for n in np.asarray(student["shape"]).ravel())
     if got != tuple(shape):
-        raise CheckFailure(f"{name}: returned shape {got} for images of shape {tuple(shape)}; an augmentation must "
-                           "keep the shape of the batch (same number of images, same height and width)")
+        raise CheckFailure(
+            f"{name}: returned shape {got} for images of shape {tuple(shape)}; an augmentation must "
+            "keep the shape of the batch (same number of images, same height and width)"
+        )
     assert_true(flag(student, "leaves_inputs"), f"{name} modified its input images in place; return a new array")
 
 
@@ -904,48 +1071,66 @@ def _shift_compare(student: dict, expected: dict, inputs: dict) -> str:
     name = f"random_shift(images, rng, max_shift={m})"
     _check_augmentation_basics(name, student, _SHIFT_SHAPE)
     located = number(student, "located")
-    assert_true(located > 0.99,
-                f"{name}: for {1 - located:.0%} of the images the centre pixel's value appears zero times or several "
-                "times in the output: the output is not a translation of its input (pixel values must move, not "
-                "change)")
+    assert_true(
+        located > 0.99,
+        f"{name}: for {1 - located:.0%} of the images the centre pixel's value appears zero times or several "
+        "times in the output: the output is not a translation of its input (pixel values must move, not "
+        "change)",
+    )
     exact = number(student, "exact")
     if exact < 1.0:
-        message = (f"{name}: {1 - exact:.1%} of the outputs are not the input moved by whole pixels with a "
-                   "zero (background) border")
+        message = (
+            f"{name}: {1 - exact:.1%} of the outputs are not the input moved by whole pixels with a "
+            "zero (background) border"
+        )
         if number(student, "wrapped_when_moved") > 0.99:
-            message += (". Likely mistake: pixels pushed over one edge come back on the other (np.roll wraps "
-                        "around); the uncovered border must be 0")
+            message += (
+                ". Likely mistake: pixels pushed over one edge come back on the other (np.roll wraps "
+                "around); the uncovered border must be 0"
+            )
         raise CheckFailure(message)
     repeats = number(student, "repeats_previous")
     if repeats > number(expected, "repeats_previous") + 0.4:  # 1/9 or less for independent offsets
-        raise CheckFailure(f"{name}: {repeats:.0%} of the images were moved exactly like the previous one. Likely "
-                           "mistake: one offset for the whole batch; every image gets its own (dy, dx)")
+        raise CheckFailure(
+            f"{name}: {repeats:.0%} of the images were moved exactly like the previous one. Likely "
+            "mistake: one offset for the whole batch; every image gets its own (dy, dx)"
+        )
     offset_correlation = number(student, "dy_dx_correlation")
     if abs(offset_correlation) > abs(number(expected, "dy_dx_correlation")) + 0.1:
-        raise CheckFailure(f"{name}: the row and column offsets are correlated ({offset_correlation:.2f}). Likely mistake: "
-                           "one number used for both; draw dy and dx independently")
+        raise CheckFailure(
+            f"{name}: the row and column offsets are correlated ({offset_correlation:.2f}). Likely mistake: "
+            "one number used for both; draw dy and dx independently"
+        )
     offsets = np.asarray(expected["offsets"])
     for axis in ("dy", "dx"):
         got = np.asarray(student[f"{axis}_frequency"])
         want = np.asarray(expected[f"{axis}_frequency"])
         assert_shape(f"{name}: frequencies of {axis}", got, want.shape)
         if got[0] + got[-1] > 0:
-            raise CheckFailure(f"{name}: {got[0] + got[-1]:.1%} of the images were moved by more than "
-                               f"max_shift = {m} pixels along {'rows' if axis == 'dy' else 'columns'}")
+            raise CheckFailure(
+                f"{name}: {got[0] + got[-1]:.1%} of the images were moved by more than "
+                f"max_shift = {m} pixels along {'rows' if axis == 'dy' else 'columns'}"
+            )
         worst = int(np.argmax(np.abs(got - want)))
         if abs(got[worst] - want[worst]) > SHIFT_FREQUENCY_TOL:
             table = ", ".join(f"{int(o)}: {f:.3f}" for o, f in zip(offsets[1:-1], got[1:-1]))
-            message = (f"{name}: the offset {axis} = {int(offsets[worst])} occurred for {got[worst]:.3f} of "
-                       f"{_SHIFT_SHAPE[0]} images, expected {want[worst]:.3f} (tolerance {SHIFT_FREQUENCY_TOL}); "
-                       f"your frequencies: {table}")
+            message = (
+                f"{name}: the offset {axis} = {int(offsets[worst])} occurred for {got[worst]:.3f} of "
+                f"{_SHIFT_SHAPE[0]} images, expected {want[worst]:.3f} (tolerance {SHIFT_FREQUENCY_TOL}); "
+                f"your frequencies: {table}"
+            )
             if got[-2] == 0 and want[-2] > 0:
-                message += (f". Likely mistake: the offset +{m} never occurs: rng.integers(low, high) excludes "
-                            "high, so use high = max_shift + 1 (or endpoint=True)")
+                message += (
+                    f". Likely mistake: the offset +{m} never occurs: rng.integers(low, high) excludes "
+                    "high, so use high = max_shift + 1 (or endpoint=True)"
+                )
             elif got[1] == 0 and want[1] > 0:
                 message += f". Likely mistake: the offset -{m} never occurs: both ends are included"
             raise CheckFailure(message)
     assert_true(flag(student, "keeps_float32"), f"{name}: float32 images came back with another dtype")
-    assert_true(flag(student, "zero_is_identity"), "random_shift(images, rng, max_shift=0) must return the images unchanged")
+    assert_true(
+        flag(student, "zero_is_identity"), "random_shift(images, rng, max_shift=0) must return the images unchanged"
+    )
     assert_seeded("random_shift", student)
     return f"exact translations with a zero border; offset frequencies within {SHIFT_FREQUENCY_TOL} of the reference's"
 
@@ -962,8 +1147,11 @@ ROTATION_WHOLE_DEGREE_TOL = 0.15  # degrees; continuous angles fall this close t
 
 
 def _rotation_inputs(rng: np.random.Generator) -> dict:
-    return {"max_degrees": float(rng.uniform(8.0, 25.0)), "seed": int(rng.integers(2**31)),
-            "blob_angle": float(rng.uniform(-30.0, 30.0))}
+    return {
+        "max_degrees": float(rng.uniform(8.0, 25.0)),
+        "seed": int(rng.integers(2**31)),
+        "blob_angle": float(rng.uniform(-30.0, 30.0)),
+    }
 
 
 def _blob(size: int, angle_degrees: float) -> np.ndarray:
@@ -1003,8 +1191,10 @@ def _rotation_probe(inputs: dict) -> dict:
         rotated = random_rotation(images, np.random.default_rng([seed, 1]), max_degrees)
     except ValueError as error:
         if "broadcast" in str(error) or "same shape" in str(error):
-            raise ProbeError(f"{name} raised ValueError: {error}. Likely mistake: scipy.ndimage.rotate returns a "
-                             "larger array, to fit the whole rotated image, unless reshape=False") from None
+            raise ProbeError(
+                f"{name} raised ValueError: {error}. Likely mistake: scipy.ndimage.rotate returns a "
+                "larger array, to fit the whole rotated image, unless reshape=False"
+            ) from None
         raise
     rotated = np.asarray(as_array(rotated, name), dtype=np.float64)
     out = {"leaves_inputs": np.array(np.array_equal(images, saved)), "shape": np.array(rotated.shape)}
@@ -1022,8 +1212,9 @@ def _rotation_probe(inputs: dict) -> dict:
     out["centre_offset"] = np.array(offset.max())
     out["mass_ratio"] = np.array([mass.min() / mass0[0], mass.max() / mass0[0]])
     small = images[:10].astype(np.float32)
-    out["keeps_float32"] = np.array(as_array(random_rotation(small, np.random.default_rng(seed), max_degrees),
-                                             name).dtype == np.float32)
+    out["keeps_float32"] = np.array(
+        as_array(random_rotation(small, np.random.default_rng(seed), max_degrees), name).dtype == np.float32
+    )
     out.update(seeding_flags(lambda rng: random_rotation(images[:20].copy(), rng, max_degrees), seed))
     return out
 
@@ -1034,28 +1225,34 @@ def _rotation_compare(student: dict, expected: dict, inputs: dict) -> str:
     shape = (_ROTATION_COUNT, _ROTATION_SIZE, _ROTATION_SIZE)
     got = tuple(int(n) for n in np.asarray(student["shape"]).ravel())
     if got != shape and len(got) == 3 and got[0] == shape[0] and got[1] > shape[1]:
-        raise CheckFailure(f"{name}: returned shape {got} for images of shape {shape}. Likely mistake: "
-                           "scipy.ndimage.rotate enlarges the array to fit the rotated image unless reshape=False")
+        raise CheckFailure(
+            f"{name}: returned shape {got} for images of shape {shape}. Likely mistake: "
+            "scipy.ndimage.rotate enlarges the array to fit the rotated image unless reshape=False"
+        )
     _check_augmentation_basics(name, student, shape)
     offset = number(student, "centre_offset")
     if offset > ROTATION_CENTRE_TOL:
-        raise CheckFailure(f"{name}: a blob at the centre of the image moved by up to {offset:.2f} pixels: the images "
-                           "must be turned about their centre (and one image at a time: a 3-D array is rotated in "
-                           "the plane of its first two axes unless axes=(1, 2) is given)")
+        raise CheckFailure(
+            f"{name}: a blob at the centre of the image moved by up to {offset:.2f} pixels: the images "
+            "must be turned about their centre (and one image at a time: a 3-D array is rotated in "
+            "the plane of its first two axes unless axes=(1, 2) is given)"
+        )
     std, std_ref = number(student, "angle_std"), number(expected, "angle_std")
     if std_ref > 0 and abs(std / std_ref - 1) > ROTATION_STD_TOL:
         if std < 1e-6:
-            raise CheckFailure(f"{name}: every image was turned by the same angle. Likely mistake: one angle for the "
-                               "whole batch (or no rotation); draw an angle for every image")
-        message = (f"{name}: the angles of {_ROTATION_COUNT} rotations have standard deviation {std:.4g} degrees, "
-                   f"expected {std_ref:.4g} (tolerance ±{ROTATION_STD_TOL:.0%})")
+            raise CheckFailure(
+                f"{name}: every image was turned by the same angle. Likely mistake: one angle for the "
+                "whole batch (or no rotation); draw an angle for every image"
+            )
+        message = (
+            f"{name}: the angles of {_ROTATION_COUNT} rotations have standard deviation {std:.4g} degrees, "
+            f"expected {std_ref:.4g} (tolerance ±{ROTATION_STD_TOL:.0%})"
+        )
         ratio = std / std_ref
         if abs(ratio * 180 / math.pi - 1) < 0.2:
-            message += (". Likely mistake: the angle was converted to radians, but scipy.ndimage.rotate expects "
-                        "degrees")
+            message += ". Likely mistake: the angle was converted to radians, but scipy.ndimage.rotate expects degrees"
         elif ratio > 3:
-            message += (". Likely mistake: max_degrees is in degrees (a rotation by max_degrees radians is many "
-                        "turns)")
+            message += ". Likely mistake: max_degrees is in degrees (a rotation by max_degrees radians is many turns)"
         elif abs(ratio - 2) < 0.3:
             message += ". Likely mistake: angles drawn from [-2 * max_degrees, 2 * max_degrees]"
         elif abs(ratio - 0.5) < 0.1:
@@ -1066,28 +1263,38 @@ def _rotation_compare(student: dict, expected: dict, inputs: dict) -> str:
         raise CheckFailure(f"{name}: an image was turned by {largest:.2f} degrees, more than max_degrees")
     mean = number(student, "angle_mean")
     if abs(mean - number(expected, "angle_mean")) > ROTATION_MEAN_TOL * max_degrees:
-        raise CheckFailure(f"{name}: the average angle is {mean:.3g} degrees, expected about "
-                           f"{number(expected, 'angle_mean'):.3g}: angles must be drawn uniformly from "
-                           "[-max_degrees, max_degrees], so turns either way are equally likely")
+        raise CheckFailure(
+            f"{name}: the average angle is {mean:.3g} degrees, expected about "
+            f"{number(expected, 'angle_mean'):.3g}: angles must be drawn uniformly from "
+            "[-max_degrees, max_degrees], so turns either way are equally likely"
+        )
     repeats = number(student, "repeats_previous")
     if repeats > number(expected, "repeats_previous") + 0.1:
-        raise CheckFailure(f"{name}: {repeats:.0%} of the images were turned by the same angle as the previous one. "
-                           "Likely mistake: one angle for the whole batch; every image gets its own angle")
+        raise CheckFailure(
+            f"{name}: {repeats:.0%} of the images were turned by the same angle as the previous one. "
+            "Likely mistake: one angle for the whole batch; every image gets its own angle"
+        )
     near, near_ref = number(student, "near_whole_degrees"), number(expected, "near_whole_degrees")
     if near > near_ref + 0.35:  # 2000 angles: the fraction's standard error is 0.01
-        raise CheckFailure(f"{name}: {near:.0%} of the measured angles are within {ROTATION_WHOLE_DEGREE_TOL} degrees "
-                           f"of a whole number of degrees, expected about {near_ref:.0%}. Likely mistake: the angles "
-                           "are drawn as integers (rng.integers, or rounded); draw them uniformly from the continuous "
-                           "interval [-max_degrees, max_degrees] (rng.uniform)")
+        raise CheckFailure(
+            f"{name}: {near:.0%} of the measured angles are within {ROTATION_WHOLE_DEGREE_TOL} degrees "
+            f"of a whole number of degrees, expected about {near_ref:.0%}. Likely mistake: the angles "
+            "are drawn as integers (rng.integers, or rounded); draw them uniformly from the continuous "
+            "interval [-max_degrees, max_degrees] (rng.uniform)"
+        )
     low, high = np.asarray(student["mass_ratio"])
     low_ref, high_ref = np.asarray(expected["mass_ratio"])
     if low < low_ref - 0.02 or high > high_ref + 0.02:
-        raise CheckFailure(f"{name}: the total brightness of a centred blob changed by a factor between {low:.3f} and "
-                           f"{high:.3f} (reference: {low_ref:.3f} to {high_ref:.3f}); a rotation only moves pixels")
+        raise CheckFailure(
+            f"{name}: the total brightness of a centred blob changed by a factor between {low:.3f} and "
+            f"{high:.3f} (reference: {low_ref:.3f} to {high_ref:.3f}); a rotation only moves pixels"
+        )
     assert_true(flag(student, "keeps_float32"), f"{name}: float32 images came back with another dtype")
     assert_seeded("random_rotation", student)
-    return (f"angles: standard deviation {std:.3g} degrees (reference {std_ref:.3g}), all within "
-            f"±{max_degrees:.3g}; rotations about the centre")
+    return (
+        f"angles: standard deviation {std:.3g} degrees (reference {std_ref:.3g}), all within "
+        f"±{max_degrees:.3g}; rotations about the centre"
+    )
 
 
 # --------------------------------------------------------------------------- 3.7 pixel noise
@@ -1133,8 +1340,9 @@ def _noise_probe(inputs: dict) -> dict:
     else:
         out["clip_min"], out["clip_max"], out["clip_fraction"] = np.array(np.nan), np.array(np.nan), np.array(np.nan)
     small = grey[:5].astype(np.float32)
-    out["keeps_float32"] = np.array(as_array(pixel_noise(small, np.random.default_rng(seed), std), name).dtype
-                                    == np.float32)
+    out["keeps_float32"] = np.array(
+        as_array(pixel_noise(small, np.random.default_rng(seed), std), name).dtype == np.float32
+    )
     out.update(seeding_flags(lambda rng: pixel_noise(grey[:5].copy(), rng, std), seed))
     return out
 
@@ -1143,41 +1351,61 @@ def _noise_compare(student: dict, expected: dict, inputs: dict) -> str:
     std_given = float(inputs["std"])
     name = f"pixel_noise(images, rng, std={std_given:.4f})"
     _check_augmentation_basics(name, student, _NOISE_SHAPE)
-    for key, text in (("neighbour_correlation", "neighbouring pixels got correlated noise"),
-                      ("image_correlation", "every image of the batch got the same noise")):
+    for key, text in (
+        ("neighbour_correlation", "neighbouring pixels got correlated noise"),
+        ("image_correlation", "every image of the batch got the same noise"),
+    ):
         value = number(student, key)
         if value > number(expected, key) + NOISE_CORRELATION_TOL:
-            raise CheckFailure(f"{name}: {text} (correlation {value:.2f}); draw independent noise for every pixel "
-                               "of every image (an array of the batch's full shape)")
+            raise CheckFailure(
+                f"{name}: {text} (correlation {value:.2f}); draw independent noise for every pixel "
+                "of every image (an array of the batch's full shape)"
+            )
     std, std_ref = number(student, "std"), number(expected, "std")
     if std < 1e-12:
         raise CheckFailure(f"{name}: the output equals the input on a grey image: no noise was added")
-    assert_ratio(f"{name}: the standard deviation of the noise added to a grey image", std, std_ref,
-                 rel_tol=NOISE_STD_TOL,
-                 hints={std_given: "the variance std**2 was passed where rng.normal expects the standard deviation",
-                        1 / std_given: "the noise was divided by std instead of having standard deviation std",
-                        math.sqrt(std_given) / std_given: "sqrt(std) was used as the standard deviation",
-                        1 / math.sqrt(3): "uniform noise in [-std, std] has standard deviation std / sqrt(3); "
-                                          "use normal noise with standard deviation std"})
+    assert_ratio(
+        f"{name}: the standard deviation of the noise added to a grey image",
+        std,
+        std_ref,
+        rel_tol=NOISE_STD_TOL,
+        hints={
+            std_given: "the variance std**2 was passed where rng.normal expects the standard deviation",
+            1 / std_given: "the noise was divided by std instead of having standard deviation std",
+            math.sqrt(std_given) / std_given: "sqrt(std) was used as the standard deviation",
+            1 / math.sqrt(3): "uniform noise in [-std, std] has standard deviation std / sqrt(3); "
+            "use normal noise with standard deviation std",
+        },
+    )
     mean, mean_ref = number(student, "mean"), number(expected, "mean")
     if abs(mean - mean_ref) > NOISE_MEAN_TOL * std_ref:
-        raise CheckFailure(f"{name}: the noise added to a grey image has mean {mean:.4g}, expected {mean_ref:.4g}: "
-                           "the noise must have mean 0")
+        raise CheckFailure(
+            f"{name}: the noise added to a grey image has mean {mean:.4g}, expected {mean_ref:.4g}: "
+            "the noise must have mean 0"
+        )
     kurtosis, kurtosis_ref = number(student, "kurtosis"), number(expected, "kurtosis")
     if abs(kurtosis - kurtosis_ref) > NOISE_KURTOSIS_TOL:
-        raise CheckFailure(f"{name}: the noise has excess kurtosis {kurtosis:.3f}, expected {kurtosis_ref:.3f} "
-                           "(0 for a normal distribution, -1.2 for a uniform one): draw normal noise")
+        raise CheckFailure(
+            f"{name}: the noise has excess kurtosis {kurtosis:.3f}, expected {kurtosis_ref:.3f} "
+            "(0 for a normal distribution, -1.2 for a uniform one): draw normal noise"
+        )
     low, high = number(student, "clip_min"), number(student, "clip_max")
     if not (low >= 0 and high <= 1):
-        raise CheckFailure(f"{name}: on black and white images the outputs range from {low:.3g} to {high:.3g}. Likely "
-                           "mistake: the result is not clipped to [0, 1]")
+        raise CheckFailure(
+            f"{name}: on black and white images the outputs range from {low:.3g} to {high:.3g}. Likely "
+            "mistake: the result is not clipped to [0, 1]"
+        )
     fraction, fraction_ref = number(student, "clip_fraction"), number(expected, "clip_fraction")
     if abs(fraction - fraction_ref) > NOISE_CLIP_TOL:
-        raise CheckFailure(f"{name}: on black and white images with std=0.3, {fraction:.3f} of the outputs are exactly 0 "
-                           f"or 1, expected {fraction_ref:.3f}: add the noise to every pixel, then clip to [0, 1]")
-    assert_true(flag(student, "keeps_float32"),
-                f"{name}: float32 images came back with another dtype (the noise from rng.normal is float64; convert "
-                "the result back with .astype(images.dtype))")
+        raise CheckFailure(
+            f"{name}: on black and white images with std=0.3, {fraction:.3f} of the outputs are exactly 0 "
+            f"or 1, expected {fraction_ref:.3f}: add the noise to every pixel, then clip to [0, 1]"
+        )
+    assert_true(
+        flag(student, "keeps_float32"),
+        f"{name}: float32 images came back with another dtype (the noise from rng.normal is float64; convert "
+        "the result back with .astype(images.dtype))",
+    )
     assert_seeded("pixel_noise", student)
     return f"noise standard deviation {std:.4g} (reference {std_ref:.4g}), independent pixels, clipped to [0, 1]"
 
@@ -1194,8 +1422,11 @@ ELASTIC_IMAGE_TOL = 0.25
 
 
 def _elastic_inputs(rng: np.random.Generator) -> dict:
-    return {"alpha": float(rng.uniform(8.0, 16.0)), "sigma": float(rng.uniform(2.5, 3.5)),
-            "seed": int(rng.integers(2**31))}
+    return {
+        "alpha": float(rng.uniform(8.0, 16.0)),
+        "sigma": float(rng.uniform(2.5, 3.5)),
+        "seed": int(rng.integers(2**31)),
+    }
 
 
 def _elastic_probe(inputs: dict) -> dict:
@@ -1210,15 +1441,20 @@ def _elastic_probe(inputs: dict) -> dict:
     leaves = True
     for ramp in (rows, cols):  # the same seed gives the same displacement fields for both ramps
         images = np.repeat(ramp[None], num, axis=0)
-        deformed = np.asarray(as_array(elastic_deformation(images, np.random.default_rng([seed, 1]), alpha, sigma),
-                                       name), dtype=np.float64)
+        deformed = np.asarray(
+            as_array(elastic_deformation(images, np.random.default_rng([seed, 1]), alpha, sigma), name),
+            dtype=np.float64,
+        )
         leaves = leaves and np.array_equal(images, np.repeat(ramp[None], num, axis=0))
         out["shape"] = np.array(deformed.shape)
         if deformed.shape != images.shape:
             out["leaves_inputs"] = np.array(leaves)
             return out
-        inner = (slice(None), slice(_ELASTIC_MARGIN, height - _ELASTIC_MARGIN),
-                 slice(_ELASTIC_MARGIN, width - _ELASTIC_MARGIN))
+        inner = (
+            slice(None),
+            slice(_ELASTIC_MARGIN, height - _ELASTIC_MARGIN),
+            slice(_ELASTIC_MARGIN, width - _ELASTIC_MARGIN),
+        )
         fields.append((deformed - images)[inner])
     out["leaves_inputs"] = np.array(leaves)
     dy, dx = fields
@@ -1227,14 +1463,18 @@ def _elastic_probe(inputs: dict) -> dict:
     out["rms"] = np.array(rms)
     out["mean"] = np.array(both.mean())
     out["smoothness"] = np.array(
-        0.5 * (correlation(both[:, :, :, 2:], both[:, :, :, :-2]) + correlation(both[:, :, 2:], both[:, :, :-2])))
+        0.5 * (correlation(both[:, :, :, 2:], both[:, :, :, :-2]) + correlation(both[:, :, 2:], both[:, :, :-2]))
+    )
     out["component_correlation"] = np.array(correlation(dy, dx))
     out["image_correlation"] = np.array(correlation(both[:, 1:], both[:, :-1]))
     small = np.repeat(rows[None], 5, axis=0).astype(np.float32)
-    out["keeps_float32"] = np.array(as_array(elastic_deformation(small, np.random.default_rng(seed), alpha, sigma),
-                                             name).dtype == np.float32)
-    still = as_array(elastic_deformation(small.astype(np.float64), np.random.default_rng(seed), 0.0, sigma),
-                     "elastic_deformation(.., alpha=0)")
+    out["keeps_float32"] = np.array(
+        as_array(elastic_deformation(small, np.random.default_rng(seed), alpha, sigma), name).dtype == np.float32
+    )
+    still = as_array(
+        elastic_deformation(small.astype(np.float64), np.random.default_rng(seed), 0.0, sigma),
+        "elastic_deformation(.., alpha=0)",
+    )
     out["alpha_zero_is_identity"] = np.array(still.shape == small.shape and np.allclose(still, small, atol=1e-9))
     out.update(seeding_flags(lambda rng: elastic_deformation(small.astype(np.float64), rng, alpha, sigma), seed))
     return out
@@ -1249,31 +1489,47 @@ def _elastic_compare(student: dict, expected: dict, inputs: dict) -> str:
         raise CheckFailure(f"{name}: no pixel moved (output = input on images away from the border)")
     smooth, smooth_ref = number(student, "smoothness"), number(expected, "smoothness")
     if abs(smooth - smooth_ref) > 0.3:  # grossly rough fields also spoil the other statistics
-        raise CheckFailure(f"{name}: displacements two pixels apart have correlation {smooth:.3f}, expected "
-                           f"{smooth_ref:.3f}: the random fields must be smoothed with a Gaussian filter of standard "
-                           "deviation sigma (scipy.ndimage.gaussian_filter(field, sigma)) before scaling by alpha")
+        raise CheckFailure(
+            f"{name}: displacements two pixels apart have correlation {smooth:.3f}, expected "
+            f"{smooth_ref:.3f}: the random fields must be smoothed with a Gaussian filter of standard "
+            "deviation sigma (scipy.ndimage.gaussian_filter(field, sigma)) before scaling by alpha"
+        )
     value = number(student, "component_correlation")
     if abs(value) > abs(number(expected, "component_correlation")) + ELASTIC_COMPONENT_TOL:
-        raise CheckFailure(f"{name}: the row and column displacements are correlated ({value:.2f}). Likely mistake: "
-                           "one random field used for both; draw two independent fields")
+        raise CheckFailure(
+            f"{name}: the row and column displacements are correlated ({value:.2f}). Likely mistake: "
+            "one random field used for both; draw two independent fields"
+        )
     value = number(student, "image_correlation")
     if value > number(expected, "image_correlation") + ELASTIC_IMAGE_TOL:
-        raise CheckFailure(f"{name}: different images of the batch were deformed alike (correlation {value:.2f}). "
-                           "Likely mistake: one displacement field for the whole batch; draw new fields for every image")
+        raise CheckFailure(
+            f"{name}: different images of the batch were deformed alike (correlation {value:.2f}). "
+            "Likely mistake: one displacement field for the whole batch; draw new fields for every image"
+        )
     if abs(smooth - smooth_ref) > ELASTIC_SMOOTHNESS_TOL:
-        message = (f"{name}: displacements two pixels apart have correlation {smooth:.3f}, expected {smooth_ref:.3f}")
-        message += (": the random fields must be smoothed with a Gaussian filter of standard deviation sigma "
-                    "(scipy.ndimage.gaussian_filter(field, sigma)) before scaling by alpha")
+        message = f"{name}: displacements two pixels apart have correlation {smooth:.3f}, expected {smooth_ref:.3f}"
+        message += (
+            ": the random fields must be smoothed with a Gaussian filter of standard deviation sigma "
+            "(scipy.ndimage.gaussian_filter(field, sigma)) before scaling by alpha"
+        )
         raise CheckFailure(message)
-    assert_ratio(f"{name}: the root mean square displacement (pixels)", rms, rms_ref, rel_tol=ELASTIC_RMS_TOL,
-                 hints={1 / alpha: "the smoothed fields are not multiplied by alpha",
-                        alpha: "alpha is applied twice"})
+    assert_ratio(
+        f"{name}: the root mean square displacement (pixels)",
+        rms,
+        rms_ref,
+        rel_tol=ELASTIC_RMS_TOL,
+        hints={1 / alpha: "the smoothed fields are not multiplied by alpha", alpha: "alpha is applied twice"},
+    )
     mean = number(student, "mean")
     if abs(mean - number(expected, "mean")) > ELASTIC_MEAN_TOL:
-        raise CheckFailure(f"{name}: pixels move by {mean:.3f} pixels on average in one direction; the random fields "
-                           "must be uniform in [-1, 1] (mean 0)")
-    assert_true(flag(student, "alpha_zero_is_identity"), "elastic_deformation with alpha=0 must return the images "
-                "unchanged (read every pixel at its own position)")
+        raise CheckFailure(
+            f"{name}: pixels move by {mean:.3f} pixels on average in one direction; the random fields "
+            "must be uniform in [-1, 1] (mean 0)"
+        )
+    assert_true(
+        flag(student, "alpha_zero_is_identity"),
+        "elastic_deformation with alpha=0 must return the images unchanged (read every pixel at its own position)",
+    )
     assert_true(flag(student, "keeps_float32"), f"{name}: float32 images came back with another dtype")
     assert_seeded("elastic_deformation", student)
     return f"displacement fields: rms {rms:.3f} pixels (reference {rms_ref:.3f}), smoothness {smooth:.3f}"
@@ -1315,8 +1571,9 @@ def _provider_probe(inputs: dict) -> dict:
     augmentations = [stand_in("an augmentation (images, rng) -> images", f) for f in (scale_and_shift, offset)]
     provider = AugmentedProvider(base, augmentations, rng, image_shape=_PROVIDER_IMAGE)
     out: dict[str, np.ndarray] = {"length": np.array(len(provider) == len(base))}
-    problems = dict.fromkeys(("shape", "dtype", "calls", "images_shape", "rng", "rows", "pairs", "targets",
-                              "coverage"), 0)
+    problems = dict.fromkeys(
+        ("shape", "dtype", "calls", "images_shape", "rng", "rows", "pairs", "targets", "coverage"), 0
+    )
     sizes, orders = [], []
     for epoch in range(2):
         calls["first"].clear()
@@ -1351,7 +1608,8 @@ def _provider_probe(inputs: dict) -> dict:
                 raw = (inputs_batch.astype(np.float64) - _PROVIDER_OFFSET - constant) / 2.0
                 candidate = np.rint(raw[:, 0]).astype(np.int64)
                 if np.all((candidate >= 0) & (candidate < _PROVIDER_EXAMPLES)) and np.all(
-                        np.abs(raw - data[np.clip(candidate, 0, _PROVIDER_EXAMPLES - 1)]) < 1e-3):
+                    np.abs(raw - data[np.clip(candidate, 0, _PROVIDER_EXAMPLES - 1)]) < 1e-3
+                ):
                     index = candidate
                     break
             if index is None:
@@ -1371,41 +1629,57 @@ def _provider_probe(inputs: dict) -> dict:
 
 
 def _provider_compare(student: dict, expected: dict, inputs: dict) -> str:
-    what = (f"AugmentedProvider over a shuffled MinibatchProvider of {_PROVIDER_EXAMPLES} examples in batches of "
-            f"{_PROVIDER_BATCH}, image_shape={_PROVIDER_IMAGE}")
+    what = (
+        f"AugmentedProvider over a shuffled MinibatchProvider of {_PROVIDER_EXAMPLES} examples in batches of "
+        f"{_PROVIDER_BATCH}, image_shape={_PROVIDER_IMAGE}"
+    )
     assert_true(flag(student, "length"), f"{what}: len(provider) must be the wrapped provider's number of batches")
     for epoch in range(2):
         got, want = int(student[f"batches{epoch}"]), int(expected[f"batches{epoch}"])
-        assert_true(got == want, f"{what}: epoch {epoch + 1} had {got} batches, expected {want} (one per batch of "
-                                 "the wrapped provider, the last partial batch included)")
+        assert_true(
+            got == want,
+            f"{what}: epoch {epoch + 1} had {got} batches, expected {want} (one per batch of "
+            "the wrapped provider, the last partial batch included)",
+        )
     sizes, sizes_ref = np.asarray(student["sizes"]), np.asarray(expected["sizes"])
-    assert_true(np.array_equal(sizes, sizes_ref),
-                f"{what}: batches of {sizes.tolist()} targets, expected {sizes_ref.tolist()}")
+    assert_true(
+        np.array_equal(sizes, sizes_ref), f"{what}: batches of {sizes.tolist()} targets, expected {sizes_ref.tolist()}"
+    )
     messages = {
-        "shape": lambda: (f"yielded inputs of shape {tuple(np.asarray(student['first_bad_shape']).tolist())}; they must "
-                          "have the wrapped provider's shape (batch_size, 12): reshape the augmented images back"),
+        "shape": lambda: (
+            f"yielded inputs of shape {tuple(np.asarray(student['first_bad_shape']).tolist())}; they must "
+            "have the wrapped provider's shape (batch_size, 12): reshape the augmented images back"
+        ),
         "dtype": lambda: "yielded inputs of another dtype than the wrapped provider's (float32)",
         "calls": lambda: "did not call each augmentation exactly once per batch",
-        "images_shape": lambda: (f"passed images of another shape than (batch_size, {_PROVIDER_IMAGE[0]}, "
-                                 f"{_PROVIDER_IMAGE[1]}) to the augmentations: reshape the inputs to "
-                                 "(batch_size, *image_shape)"),
+        "images_shape": lambda: (
+            f"passed images of another shape than (batch_size, {_PROVIDER_IMAGE[0]}, "
+            f"{_PROVIDER_IMAGE[1]}) to the augmentations: reshape the inputs to "
+            "(batch_size, *image_shape)"
+        ),
         "rng": lambda: "did not pass its own generator self.rng to the augmentations",
         "targets": lambda: "changed the targets: they must be passed on exactly as the wrapped provider yields them",
-        "rows": lambda: ("yielded inputs that are not the augmentations' results for the wrapped provider's batch, "
-                         "applied in the given order: each function's output is the next one's input, and the "
-                         "last one's output is yielded"),
-        "pairs": lambda: ("yielded targets that do not belong to their inputs. Likely mistake: the wrapped provider "
-                          "is iterated more than once per epoch (each iteration is shuffled anew) or the batch "
-                          "is reordered; yield each batch's augmented inputs with that batch's own targets"),
+        "rows": lambda: (
+            "yielded inputs that are not the augmentations' results for the wrapped provider's batch, "
+            "applied in the given order: each function's output is the next one's input, and the "
+            "last one's output is yielded"
+        ),
+        "pairs": lambda: (
+            "yielded targets that do not belong to their inputs. Likely mistake: the wrapped provider "
+            "is iterated more than once per epoch (each iteration is shuffled anew) or the batch "
+            "is reordered; yield each batch's augmented inputs with that batch's own targets"
+        ),
         "coverage": lambda: "did not yield every example exactly once per epoch",
     }
     for key, text in messages.items():
         count = int(student[f"problem_{key}"])
         if count > int(expected[f"problem_{key}"]):
             raise CheckFailure(f"{what}: {text()} ({count} batch{'es' if count != 1 else ''} affected)")
-    assert_true(flag(student, "epochs_differ"),
-                f"{what}: two epochs yielded the examples in the same order; iterate over the wrapped provider once "
-                "per epoch so that it shuffles anew")
+    assert_true(
+        flag(student, "epochs_differ"),
+        f"{what}: two epochs yielded the examples in the same order; iterate over the wrapped provider once "
+        "per epoch so that it shuffles anew",
+    )
     return "every batch augmented once, in order, with the injected generator; targets unchanged and paired"
 
 
@@ -1447,8 +1721,9 @@ def _penalty_probe(inputs: dict, class_name: str) -> dict:
         grads = penalty.grad(arrays)
         if not isinstance(grads, (list, tuple)) or len(grads) != len(arrays):
             count = len(grads) if isinstance(grads, (list, tuple)) else type(grads).__name__
-            raise ProbeError(f"{name}.grad({what}) must return a list with one array per parameter "
-                             f"({len(arrays)}), got {count}")
+            raise ProbeError(
+                f"{name}.grad({what}) must return a list with one array per parameter ({len(arrays)}), got {count}"
+            )
         return [np.array(as_array(g, f"{name}.grad({what})[{i}]"), copy=True) for i, g in enumerate(grads)]
 
     out: dict[str, np.ndarray] = {
@@ -1486,16 +1761,23 @@ def _penalty_hints(inputs: dict, key: str, l1: bool):
     def squared(actual, expected):
         a = np.asarray(actual, dtype=np.float64)
         if not l1 and a.shape == weights.shape and np.allclose(a, expected * weights, rtol=1e-6, atol=1e-12):
-            return ("the gradient grows with the square of the weights (lambda * W**2): the derivative of "
-                    "(lambda/2) * w**2 is linear in w")
+            return (
+                "the gradient grows with the square of the weights (lambda * W**2): the derivative of "
+                "(lambda/2) * w**2 is linear in w"
+            )
         return None
 
     def factor(actual, expected):
         a = np.asarray(actual, dtype=np.float64)
         if a.shape == weights.shape and np.any(expected):
-            for ratio, text in ((2.0, "the gradient is twice the expected: the 2 from differentiating w**2 "
-                                      "cancels the 1/2 of the penalty"),
-                                (0.5, "the gradient is half the expected: a factor 1/2 too many")):
+            for ratio, text in (
+                (
+                    2.0,
+                    "the gradient is twice the expected: the 2 from differentiating w**2 "
+                    "cancels the 1/2 of the penalty",
+                ),
+                (0.5, "the gradient is half the expected: a factor 1/2 too many"),
+            ):
                 if not l1 and np.allclose(a, ratio * expected, rtol=1e-6, atol=1e-12):
                     return text
             if np.allclose(a, expected / coefficient, rtol=1e-6, atol=1e-12):
@@ -1505,11 +1787,17 @@ def _penalty_hints(inputs: dict, key: str, l1: bool):
     def at_zero(actual, expected):
         a = np.asarray(actual, dtype=np.float64)
         zero = weights == 0
-        if l1 and a.shape == weights.shape and zero.any() and np.allclose(a[~zero], expected[~zero], rtol=1e-9,
-                                                                           atol=1e-12):
-            return (f"the subgradient is wrong only where the weight is exactly 0 (got {float(a[zero][0]):.4g} "
-                    "there): |w| has no slope at 0 and the subgradient used there is sign(0) = 0, which "
-                    "leaves a zero weight where it is")
+        if (
+            l1
+            and a.shape == weights.shape
+            and zero.any()
+            and np.allclose(a[~zero], expected[~zero], rtol=1e-9, atol=1e-12)
+        ):
+            return (
+                f"the subgradient is wrong only where the weight is exactly 0 (got {float(a[zero][0]):.4g} "
+                "there): |w| has no slope at 0 and the subgradient used there is sign(0) = 0, which "
+                "leaves a zero weight where it is"
+            )
         return None
 
     return (squared, factor, at_zero)
@@ -1533,28 +1821,41 @@ def _penalty_compare(student: dict, expected: dict, inputs: dict, class_name: st
     name = f"{class_name}({coefficient:.4f})"
     params = "params = [W1, b1, W2, b2]"
     biases = number(student, "biases_only")
-    assert_true(biases == 0, f"{name}([b1, b2]) is {biases:.6g}, expected 0. Likely mistake: the biases are "
-                             "penalised; only the weight matrices (the arrays with two or more dimensions) are")
+    assert_true(
+        biases == 0,
+        f"{name}([b1, b2]) is {biases:.6g}, expected 0. Likely mistake: the biases are "
+        "penalised; only the weight matrices (the arrays with two or more dimensions) are",
+    )
     for key in ("b1", "b2"):
         grad = np.asarray(student[f"grad_{key}"])
         assert_shape(f"{name}.grad({params})[{key}]", grad, inputs[key].shape)
-        assert_true(not np.any(grad != 0),
-                    f"{name}.grad({params}): the gradient for the bias {key} is not zero (largest "
-                    f"|entry| {float(np.max(np.abs(grad))):.4g}). Likely mistake: the biases are penalised; only the "
-                    "weight matrices are")
+        assert_true(
+            not np.any(grad != 0),
+            f"{name}.grad({params}): the gradient for the bias {key} is not zero (largest "
+            f"|entry| {float(np.max(np.abs(grad))):.4g}). Likely mistake: the biases are penalised; only the "
+            "weight matrices are",
+        )
 
     value, wanted = number(student, "value"), number(expected, "value")
     hints = {0.5: "the penalty is half the expected: a factor 1/2 too many"}
     if not l1:
-        hints = {2.0: "the penalty is twice the expected: the factor 1/2 of (lambda/2) * sum(W**2) is missing",
-                 0.5: "the penalty is half the expected: a factor 1/2 too many"}
+        hints = {
+            2.0: "the penalty is twice the expected: the factor 1/2 of (lambda/2) * sum(W**2) is missing",
+            0.5: "the penalty is half the expected: a factor 1/2 too many",
+        }
     if wanted:
         hints[1 / coefficient] = "the coefficient lambda is missing"
     _assert_value(f"{name}({params})", value, wanted, PENALTY_TOL, hints)
-    _assert_value(f"{name}([W1, W2])", number(student, "weights_only"), number(expected, "weights_only"),
-                  PENALTY_TOL, {})
-    _assert_value(f"{name}(float32 copies of the params)", number(student, "float32_value"),
-                  number(expected, "float32_value"), 1e-6, {})
+    _assert_value(
+        f"{name}([W1, W2])", number(student, "weights_only"), number(expected, "weights_only"), PENALTY_TOL, {}
+    )
+    _assert_value(
+        f"{name}(float32 copies of the params)",
+        number(student, "float32_value"),
+        number(expected, "float32_value"),
+        1e-6,
+        {},
+    )
 
     worst = 0.0
     for key in ("W1", "W2"):
@@ -1564,22 +1865,46 @@ def _penalty_compare(student: dict, expected: dict, inputs: dict, class_name: st
         assert_shape(what, grad, weights.shape)
         zero = weights == 0
         if l1 and zero.any() and np.isnan(grad[zero]).any() and np.isfinite(grad[~zero]).all():
-            raise CheckFailure(f"{what} is NaN where the weight is exactly 0. Likely mistake: sign(w) computed as "
-                               "w / |w|, which divides by zero at 0; the subgradient used at 0 is sign(0) = 0")
+            raise CheckFailure(
+                f"{what} is NaN where the weight is exactly 0. Likely mistake: sign(w) computed as "
+                "w / |w|, which divides by zero at 0; the subgradient used at 0 is sign(0) = 0"
+            )
         # the gradient check (float64): central differences of your own penalty
-        worst = max(worst, assert_close(
-            f"{what} against central differences (h = {PENALTY_FD_STEP:g}) of your {class_name}.__call__",
-            grad, numerical, tol=NUMERICAL_TOL, floor=1e-3 * coefficient,
-            regions={"W == 0": zero, "W != 0": ~zero}, hints=_penalty_hints(inputs, key, l1)))
-        assert_close(what, grad, expected[f"grad_{key}"], tol=PENALTY_TOL, floor=1e-12,
-                     regions={"W == 0": zero, "W != 0": ~zero}, hints=_penalty_hints(inputs, key, l1))
-    assert_true(flag(student, "leaves_params"), f"{name}.grad or {name}() modified the parameter arrays in place; "
-                                                "return new arrays and leave the parameters alone")
-    assert_true(flag(student, "keeps_float32"),
-                f"{name}.grad of float32 parameters returned gradients of another dtype: keep each parameter's "
-                "dtype (np.zeros(shape) is float64; np.zeros_like(param) is not)")
-    return (f"penalty agrees with the reference (biases not penalised); the gradient agrees with central "
-            f"differences of your penalty to {worst:.1e}")
+        worst = max(
+            worst,
+            assert_close(
+                f"{what} against central differences (h = {PENALTY_FD_STEP:g}) of your {class_name}.__call__",
+                grad,
+                numerical,
+                tol=NUMERICAL_TOL,
+                floor=1e-3 * coefficient,
+                regions={"W == 0": zero, "W != 0": ~zero},
+                hints=_penalty_hints(inputs, key, l1),
+            ),
+        )
+        assert_close(
+            what,
+            grad,
+            expected[f"grad_{key}"],
+            tol=PENALTY_TOL,
+            floor=1e-12,
+            regions={"W == 0": zero, "W != 0": ~zero},
+            hints=_penalty_hints(inputs, key, l1),
+        )
+    assert_true(
+        flag(student, "leaves_params"),
+        f"{name}.grad or {name}() modified the parameter arrays in place; "
+        "return new arrays and leave the parameters alone",
+    )
+    assert_true(
+        flag(student, "keeps_float32"),
+        f"{name}.grad of float32 parameters returned gradients of another dtype: keep each parameter's "
+        "dtype (np.zeros(shape) is float64; np.zeros_like(param) is not)",
+    )
+    return (
+        f"penalty agrees with the reference (biases not penalised); the gradient agrees with central "
+        f"differences of your penalty to {worst:.1e}"
+    )
 
 
 def _l2_probe(inputs: dict) -> dict:
@@ -1684,7 +2009,8 @@ def _stopping_probe(inputs: dict) -> dict:
         for param in params:
             param[...] = _SENTINEL  # what the arrays hold when restore is called, to see what it changes
         aliases = isinstance(saved, (list, tuple)) and any(
-            isinstance(s, np.ndarray) and any(np.shares_memory(s, p) for p in params) for s in saved)
+            isinstance(s, np.ndarray) and any(np.shares_memory(s, p) for p in params) for s in saved
+        )
         out[f"aliases{k}"] = np.array(aliases)
         stopper.restore(params)
         out[f"restored{k}"] = np.array(_which_epoch(params, inputs, epochs))
@@ -1711,69 +2037,104 @@ def _stopping_compare(student: dict, expected: dict, inputs: dict) -> str:
         patience = int(inputs[f"patience{k}"])
         got, want = int(student[f"stop_epoch{k}"]), int(expected[f"stop_epoch{k}"])
         best = int(expected[f"best_epoch{k}"])
-        assert_true(int(student[f"update_changed_params{k}"]) == 0,
-                    f"{what}: update modified the parameter arrays it was given; it must only read them")
+        assert_true(
+            int(student[f"update_changed_params{k}"]) == 0,
+            f"{what}: update modified the parameter arrays it was given; it must only read them",
+        )
         if got != want:
             if want == 0:
-                message = (f"{what}: update returned True at epoch {got}, but every epoch improved on the ones "
-                           "before, so training should not stop")
+                message = (
+                    f"{what}: update returned True at epoch {got}, but every epoch improved on the ones "
+                    "before, so training should not stop"
+                )
             elif got == 0:
-                message = (f"{what}: update never returned True; it should at epoch {want}, {want - best} epochs "
-                           f"after the best error (epoch {best}) with patience {patience}")
+                message = (
+                    f"{what}: update never returned True; it should at epoch {want}, {want - best} epochs "
+                    f"after the best error (epoch {best}) with patience {patience}"
+                )
             else:
-                message = (f"{what}: update returned True at epoch {got}, expected at epoch {want} (the best error "
-                           f"was at epoch {best}, patience {patience})")
+                message = (
+                    f"{what}: update returned True at epoch {got}, expected at epoch {want} (the best error "
+                    f"was at epoch {best}, patience {patience})"
+                )
                 why = None
                 if scenario == "interval" and got - best >= 2 * patience - 1 and got > want:
-                    why = ("the patience counts the calls of update (measurements) instead of epochs; the "
-                           "errors here are measured every second epoch, and patience is a number of epochs")
+                    why = (
+                        "the patience counts the calls of update (measurements) instead of epochs; the "
+                        "errors here are measured every second epoch, and patience is a number of epochs"
+                    )
                 elif scenario == "tie" and got > want:
-                    why = ("an error equal to the best one was counted as an improvement; only a strictly lower "
-                           "error improves")
+                    why = (
+                        "an error equal to the best one was counted as an improvement; only a strictly lower "
+                        "error improves"
+                    )
                 elif scenario == "reset" and got < want:
-                    why = (f"the new best error at epoch {best} did not restart the count of epochs without "
-                           "improvement")
+                    why = f"the new best error at epoch {best} did not restart the count of epochs without improvement"
                 elif got == want + 1 or (scenario == "interval" and got == want + 2):
-                    why = (f"one epoch late (off by one): patience {patience} means training stops as soon as "
-                           f"{patience} epochs have passed since the best one without an improvement")
+                    why = (
+                        f"one epoch late (off by one): patience {patience} means training stops as soon as "
+                        f"{patience} epochs have passed since the best one without an improvement"
+                    )
                 elif got == want - 1 or (scenario == "interval" and got == want - 2):
-                    why = (f"one epoch early (off by one): training stops once {patience} epochs have passed "
-                           "since the best one without an improvement, not before")
+                    why = (
+                        f"one epoch early (off by one): training stops once {patience} epochs have passed "
+                        "since the best one without an improvement, not before"
+                    )
                 if why:
                     message += f". Likely mistake: {why}"
             raise CheckFailure(message)
         got_best = int(student[f"best_epoch{k}"])
-        assert_true(got_best == best, f"{what}: best_epoch is {got_best if got_best >= 0 else None} when training "
-                                      f"stops, expected {best}" + (". Likely mistake: an error equal to the best one was "
-                                                                   "counted as an improvement"
-                                                                   if scenario == "tie" and got_best == best + 1 else ""))
+        assert_true(
+            got_best == best,
+            f"{what}: best_epoch is {got_best if got_best >= 0 else None} when training "
+            f"stops, expected {best}"
+            + (
+                ". Likely mistake: an error equal to the best one was counted as an improvement"
+                if scenario == "tie" and got_best == best + 1
+                else ""
+            ),
+        )
         assert_close(f"{what}: best_error", student[f"best_error{k}"], expected[f"best_error{k}"], tol=EXACT_TOL)
         restored = int(student[f"restored{k}"])
         last = int(inputs[f"epochs{k}"][int(student[f"calls{k}"]) - 1])
         if restored != best:
             message = f"{what}: after restore the parameters are "
             if restored == -1:
-                message += ("the ones the arrays held before restore (restore left the arrays alone). Likely "
-                            "mistake: " + ("best_params holds the model's own arrays, not copies, so it changes "
-                                           "with them" if flag(student, f"aliases{k}") else
-                                           "restore rebinds names instead of copying the saved values INTO the "
-                                           "arrays it is given"))
+                message += (
+                    "the ones the arrays held before restore (restore left the arrays alone). Likely "
+                    "mistake: "
+                    + (
+                        "best_params holds the model's own arrays, not copies, so it changes with them"
+                        if flag(student, f"aliases{k}")
+                        else "restore rebinds names instead of copying the saved values INTO the arrays it is given"
+                    )
+                )
             elif restored == last:
-                message += (f"those of the last epoch ({last}), expected those of the best epoch ({best}). Likely "
-                            "mistake: early stopping keeps the LAST parameters instead of the best: copy them "
-                            "only when the error improves")
+                message += (
+                    f"those of the last epoch ({last}), expected those of the best epoch ({best}). Likely "
+                    "mistake: early stopping keeps the LAST parameters instead of the best: copy them "
+                    "only when the error improves"
+                )
             elif restored > 0:
                 message += f"those of epoch {restored}, expected those of the best epoch ({best})"
             else:
                 message += f"not those of any epoch; expected those of the best epoch ({best})"
             raise CheckFailure(message)
-        assert_true(not flag(student, f"aliases{k}"),
-                    f"{what}: best_params shares memory with the model's arrays; it must hold copies")
+        assert_true(
+            not flag(student, f"aliases{k}"),
+            f"{what}: best_params shares memory with the model's arrays; it must hold copies",
+        )
     code = int(student["restore_before_update"])
-    assert_true(code != 1, "EarlyStopping(2).restore(params) before any update raised an exception; with nothing "
-                           "saved yet it must leave the arrays alone")
-    assert_true(code == 0, "EarlyStopping(2).restore(params) before any update changed the arrays; with nothing "
-                           "saved yet it must leave them alone")
+    assert_true(
+        code != 1,
+        "EarlyStopping(2).restore(params) before any update raised an exception; with nothing "
+        "saved yet it must leave the arrays alone",
+    )
+    assert_true(
+        code == 0,
+        "EarlyStopping(2).restore(params) before any update changed the arrays; with nothing "
+        "saved yet it must leave them alone",
+    )
     return "stops at the right epoch and restores the best epoch's parameters in all five sequences"
 
 

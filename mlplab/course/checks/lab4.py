@@ -39,6 +39,7 @@ outputs on the same inputs (``expected``); nothing here computes the answers.
   reference's, on random probabilities with exact ties in some members;
   a ValueError naming the valid rules for an unknown rule.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -68,11 +69,14 @@ FD_STEP = 1e-6
 
 # --------------------------------------------------------------------------- shared helpers
 
+
 def _numbers(value, count: int, what: str) -> np.ndarray:
     """A tuple of ``count`` numbers returned by a student function, as a float64 array."""
     if not isinstance(value, (tuple, list)) or len(value) != count:
-        raise ProbeError(f"{what} must return a tuple of {count} numbers, got {type(value).__name__}"
-                         + (f" of length {len(value)}" if isinstance(value, (tuple, list)) else ""))
+        raise ProbeError(
+            f"{what} must return a tuple of {count} numbers, got {type(value).__name__}"
+            + (f" of length {len(value)}" if isinstance(value, (tuple, list)) else "")
+        )
     out = []
     for item in value:
         array = as_array(item, what)
@@ -128,8 +132,10 @@ def _bootstrap_probe(inputs: dict) -> dict:
     for s in range(_STAT_SAMPLES):
         sample = np.asarray(bootstrap_indices(n, rng))
         if sample.shape != (n,) or sample.min() < 0 or sample.max() >= n:
-            raise ProbeError(f"bootstrap_indices({n}, rng) returned a sample of shape {sample.shape} or with "
-                             f"entries outside [0, {n}) on call {s + 1}")
+            raise ProbeError(
+                f"bootstrap_indices({n}, rng) returned a sample of shape {sample.shape} or with "
+                f"entries outside [0, {n}) on call {s + 1}"
+            )
         counts += np.bincount(sample, minlength=n)
         distinct[s] = len(np.unique(sample)) / n
     out["frequencies"] = counts / counts.sum()
@@ -151,26 +157,34 @@ def _bootstrap_compare(student: dict, expected: dict, inputs: dict) -> str:
     what = f"bootstrap_indices({n}, rng)"
     shape = tuple(int(k) for k in np.asarray(student["shape"]).ravel())
     if shape != (n,):
-        raise CheckFailure(f"{what} returned shape {shape}, expected ({n},): a bootstrap sample has as many "
-                           f"draws as the data set has examples (n = {n})")
+        raise CheckFailure(
+            f"{what} returned shape {shape}, expected ({n},): a bootstrap sample has as many "
+            f"draws as the data set has examples (n = {n})"
+        )
     assert_true(flag(student, "integer"), f"{what} must return integer indices (e.g. int64), usable as array indices")
     low, high = int(student["min"]), int(student["max"])
     assert_true(low >= 0 and high < n, f"{what} returned indices from {low} to {high}; they must lie in [0, {n})")
     assert_seeded("bootstrap_indices", student, what="samples")
     distinct, distinct_ref = number(student, "distinct"), number(expected, "distinct")
     if abs(distinct - distinct_ref) > DISTINCT_TOL:
-        message = (f"{what}: on average a fraction {distinct:.3f} of the examples occurs in a sample, expected "
-                   f"{distinct_ref:.3f} (tolerance {DISTINCT_TOL}; over {_STAT_SAMPLES} samples)")
+        message = (
+            f"{what}: on average a fraction {distinct:.3f} of the examples occurs in a sample, expected "
+            f"{distinct_ref:.3f} (tolerance {DISTINCT_TOL}; over {_STAT_SAMPLES} samples)"
+        )
         if distinct > 1 - 1e-9:
-            message += (". Likely mistake: every example occurs exactly once, so the sample is drawn without "
-                        "replacement (a permutation); a bootstrap sample draws with replacement")
+            message += (
+                ". Likely mistake: every example occurs exactly once, so the sample is drawn without "
+                "replacement (a permutation); a bootstrap sample draws with replacement"
+            )
         raise CheckFailure(message + ".")
     freq, freq_ref = np.asarray(student["frequencies"]), np.asarray(expected["frequencies"])
     worst = int(np.argmax(np.abs(freq - freq_ref)))
     if abs(freq[worst] - freq_ref[worst]) > FREQUENCY_TOL:
-        message = (f"{what}: index {worst} was drawn with frequency {freq[worst]:.4f} over {_STAT_SAMPLES} samples, "
-                   f"expected {freq_ref[worst]:.4f} (tolerance {FREQUENCY_TOL}): the indices must be uniform on "
-                   f"0..{n - 1}")
+        message = (
+            f"{what}: index {worst} was drawn with frequency {freq[worst]:.4f} over {_STAT_SAMPLES} samples, "
+            f"expected {freq_ref[worst]:.4f} (tolerance {FREQUENCY_TOL}): the indices must be uniform on "
+            f"0..{n - 1}"
+        )
         if freq[n - 1] == 0:
             message += f". Likely mistake: the last index {n - 1} is never drawn (the upper bound is exclusive)"
         elif freq[0] == 0:
@@ -185,17 +199,24 @@ def _bootstrap_compare(student: dict, expected: dict, inputs: dict) -> str:
     if not np.array_equal(got, want):
         message = f"{name}: {int(np.sum(got != want))} of {num} entries are wrong"
         if np.array_equal(got, 1 - want):
-            message += (". Likely mistake: the mask is inverted; True marks the examples that do NOT occur in the "
-                        "sample (out of bag)")
+            message += (
+                ". Likely mistake: the mask is inverted; True marks the examples that do NOT occur in the "
+                "sample (out of bag)"
+            )
         raise CheckFailure(message + ".")
     assert_true(flag(student, "oob_bool"), f"{name} must return a boolean array (dtype bool)")
-    assert_true(not np.any(student["oob_all_drawn"]),
-                f"out_of_bag_mask(np.arange({num}), {num}) must be all False: every example was drawn")
-    return (f"samples of the right size, distinct fraction {distinct:.3f} (reference {distinct_ref:.3f}); "
-            "out-of-bag mask exact")
+    assert_true(
+        not np.any(student["oob_all_drawn"]),
+        f"out_of_bag_mask(np.arange({num}), {num}) must be all False: every example was drawn",
+    )
+    return (
+        f"samples of the right size, distinct fraction {distinct:.3f} (reference {distinct_ref:.3f}); "
+        "out-of-bag mask exact"
+    )
 
 
 # --------------------------------------------------------------------------- 4.2 tanh perceptron
+
 
 def _perceptron_inputs(rng: np.random.Generator) -> dict:
     num_points, dim = int(rng.integers(30, 50)), int(rng.integers(2, 5))
@@ -246,8 +267,10 @@ def _gradient_hints(expected_at_zero: np.ndarray, student_at_zero: np.ndarray, d
     def missing_half(actual, wanted):
         a, b = np.asarray(actual, dtype=np.float64), np.asarray(wanted, dtype=np.float64)
         if np.allclose(a, 2 * b, rtol=1e-6, atol=1e-12):
-            return ("the gradient is twice as large: the factor 0.5 of y = 0.5 [1 + tanh(a)] is missing from "
-                    "dy/da = 0.5 (1 - tanh(a)^2)")
+            return (
+                "the gradient is twice as large: the factor 0.5 of y = 0.5 [1 + tanh(a)] is missing from "
+                "dy/da = 0.5 (1 - tanh(a)^2)"
+            )
         if np.allclose(a, 0.5 * b, rtol=1e-6, atol=1e-12):
             return "the gradient is half as large: dE/dy = -2 (t - y) / P (the square's factor 2)"
         return None
@@ -260,8 +283,10 @@ def _gradient_hints(expected_at_zero: np.ndarray, student_at_zero: np.ndarray, d
 
     def missing_tanh_derivative(actual, wanted):
         if np.allclose(student_at_zero, expected_at_zero, rtol=1e-6, atol=1e-12):
-            return ("the gradient is right where a = 0 (w = 0, theta = 0) but wrong elsewhere: the derivative "
-                    "of tanh, 1 - tanh(a)^2, is missing or wrong")
+            return (
+                "the gradient is right where a = 0 (w = 0, theta = 0) but wrong elsewhere: the derivative "
+                "of tanh, 1 - tanh(a)^2, is missing or wrong"
+            )
         return None
 
     return (missing_half, theta_sign, missing_tanh_derivative)
@@ -282,9 +307,15 @@ def _perceptron_compare(student: dict, expected: dict, inputs: dict) -> str:
     name = f"tanh_perceptron_grads on {x.shape[0]} points: (dE/dw, dE/dtheta) stacked"
     regions = {"dE/dw": np.arange(dim + 1) < dim, "dE/dtheta": np.arange(dim + 1) == dim}
     try:
-        error = assert_close(name + " vs the numerical gradient of your tanh_perceptron's error",
-                             student["grads"], student["numerical"], tol=NUMERICAL_TOL, regions=regions, hints=hints,
-                             floor=max(1e-8, NUMERICAL_FLOOR * float(np.max(np.abs(student["numerical"])))))
+        error = assert_close(
+            name + " vs the numerical gradient of your tanh_perceptron's error",
+            student["grads"],
+            student["numerical"],
+            tol=NUMERICAL_TOL,
+            regions=regions,
+            hints=hints,
+            floor=max(1e-8, NUMERICAL_FLOOR * float(np.max(np.abs(student["numerical"])))),
+        )
     except CheckFailure as failure:
         raise CheckFailure(f"{failure} The error is E = (1/P) sum (t - y)^2.") from None
     assert_close(name, student["grads"], expected["grads"], tol=1e-9, regions=regions, hints=hints)
@@ -292,6 +323,7 @@ def _perceptron_compare(student: dict, expected: dict, inputs: dict) -> str:
 
 
 # --------------------------------------------------------------------------- 4.3 bagged ensemble
+
 
 def _bag_inputs(rng: np.random.Generator) -> dict:
     num_examples = int(rng.integers(12, 20))
@@ -330,8 +362,15 @@ def _bag_probe(inputs: dict) -> dict:
 
     def train(inputs, targets, rng):  # the documented signature of train
         x, t = np.asarray(inputs), np.asarray(targets)
-        calls.append({"rows": x[:, 0].copy(), "shape_ok": x.shape[1:] == (2,) and t.shape == x.shape[:1],
-                      "targets": t.copy(), "rng": rng is given, "after_draws": len(drawn)})
+        calls.append(
+            {
+                "rows": x[:, 0].copy(),
+                "shape_ok": x.shape[1:] == (2,) and t.shape == x.shape[:1],
+                "targets": t.copy(),
+                "rng": rng is given,
+                "after_draws": len(drawn),
+            }
+        )
         level = float(np.mean(t))
         return lambda z: np.full(len(z), level)
 
@@ -354,19 +393,26 @@ def _bag_probe(inputs: dict) -> dict:
         "bootstrap_n_problems": np.array(problems["bootstrap_n"]),
     }
     draws_ok = len(drawn) == len(calls)
-    out["samples_returned_ok"] = np.array(samples.shape == (len(drawn), n_data) and len(drawn) > 0
-                                          and all(np.array_equal(samples[k], drawn[k]) for k in range(len(drawn))))
-    out["trained_on_sample"] = np.array(draws_ok and all(
-        np.array_equal(call["rows"], drawn[k]) for k, call in enumerate(calls)))
-    out["trained_on_full_data"] = np.array(len(calls) > 0 and all(
-        np.array_equal(call["rows"], np.arange(n_data)) for call in calls))
-    out["targets_paired"] = np.array(all(
-        call["shape_ok"] and np.array_equal(call["targets"], targets[call["rows"].astype(int)]) for call in calls))
+    out["samples_returned_ok"] = np.array(
+        samples.shape == (len(drawn), n_data)
+        and len(drawn) > 0
+        and all(np.array_equal(samples[k], drawn[k]) for k in range(len(drawn)))
+    )
+    out["trained_on_sample"] = np.array(
+        draws_ok and all(np.array_equal(call["rows"], drawn[k]) for k, call in enumerate(calls))
+    )
+    out["trained_on_full_data"] = np.array(
+        len(calls) > 0 and all(np.array_equal(call["rows"], np.arange(n_data)) for call in calls)
+    )
+    out["targets_paired"] = np.array(
+        all(call["shape_ok"] and np.array_equal(call["targets"], targets[call["rows"].astype(int)]) for call in calls)
+    )
     out["train_rng"] = np.array(all(call["rng"] for call in calls))
     out["interleaved"] = np.array([call["after_draws"] for call in calls])
     out["models_predict"] = np.array(
-        len(models) == len(calls) and all(np.allclose(np.asarray(m(data[:2])), np.mean(c["targets"]))
-                                          for m, c in zip(models, calls)))
+        len(models) == len(calls)
+        and all(np.allclose(np.asarray(m(data[:2])), np.mean(c["targets"])) for m, c in zip(models, calls))
+    )
 
     # bagged_predictions with linear members (vector outputs) and matrix members ((N, 5) outputs)
     z = inputs["test_inputs"]
@@ -382,54 +428,81 @@ def _bag_compare(student: dict, expected: dict, inputs: dict) -> str:
     num_models = int(inputs["num_models"])
     what = f"bag_models(train, inputs, targets, num_models={num_models}, rng)"
     draws, calls = int(student["num_draws"]), int(student["num_calls"])
-    assert_true(calls == num_models, f"{what} called train {calls} times; it must train one model per member "
-                                     f"({num_models})")
+    assert_true(
+        calls == num_models, f"{what} called train {calls} times; it must train one model per member ({num_models})"
+    )
     if draws == 1 and calls > 1:
-        raise CheckFailure(f"{what} drew a single bootstrap sample and trained all {calls} models on it. Likely "
-                           "mistake: the K models are trained on the same sample; draw a new sample for every model")
+        raise CheckFailure(
+            f"{what} drew a single bootstrap sample and trained all {calls} models on it. Likely "
+            "mistake: the K models are trained on the same sample; draw a new sample for every model"
+        )
     if draws == 0 and flag(student, "trained_on_full_data"):
-        raise CheckFailure(f"{what} never called bootstrap_indices and trained every model on the whole data set: "
-                           "each model must be trained on its own bootstrap sample")
-    assert_true(draws == num_models, f"{what} called bootstrap_indices {draws} times; it must draw one sample per "
-                                     f"model ({num_models}), with bootstrap_indices(n, rng)")
-    assert_true(int(student["bootstrap_n_problems"]) == 0,
-                f"{what} asked bootstrap_indices for samples of another size than the number of examples n")
-    assert_true(int(student["bootstrap_rng_problems"]) == 0,
-                f"{what} did not pass its generator rng to bootstrap_indices (a new generator or np.random?)")
-    assert_true(flag(student, "trained_on_sample"),
-                f"{what}: model k was not trained on inputs[samples[k]]: pass the rows of the k-th bootstrap sample "
-                "(in the order drawn) to train")
-    assert_true(flag(student, "targets_paired"),
-                f"{what}: the targets passed to train do not belong to the inputs passed with them; use "
-                "targets[sample] with inputs[sample]")
+        raise CheckFailure(
+            f"{what} never called bootstrap_indices and trained every model on the whole data set: "
+            "each model must be trained on its own bootstrap sample"
+        )
+    assert_true(
+        draws == num_models,
+        f"{what} called bootstrap_indices {draws} times; it must draw one sample per "
+        f"model ({num_models}), with bootstrap_indices(n, rng)",
+    )
+    assert_true(
+        int(student["bootstrap_n_problems"]) == 0,
+        f"{what} asked bootstrap_indices for samples of another size than the number of examples n",
+    )
+    assert_true(
+        int(student["bootstrap_rng_problems"]) == 0,
+        f"{what} did not pass its generator rng to bootstrap_indices (a new generator or np.random?)",
+    )
+    assert_true(
+        flag(student, "trained_on_sample"),
+        f"{what}: model k was not trained on inputs[samples[k]]: pass the rows of the k-th bootstrap sample "
+        "(in the order drawn) to train",
+    )
+    assert_true(
+        flag(student, "targets_paired"),
+        f"{what}: the targets passed to train do not belong to the inputs passed with them; use "
+        "targets[sample] with inputs[sample]",
+    )
     assert_true(flag(student, "train_rng"), f"{what} did not pass its generator rng to train")
     order = np.asarray(student["interleaved"])
-    assert_true(np.array_equal(order, np.asarray(expected["interleaved"])),
-                f"{what}: draw the samples and train the models in the documented order (for each k: draw the "
-                f"sample, then train); train was called after {order.tolist()} draws")
-    assert_true(int(student["num_returned"]) == num_models, f"{what} returned {int(student['num_returned'])} models, "
-                                                            f"expected {num_models}")
-    assert_true(flag(student, "models_predict"), f"{what}: the models returned are not the ones train returned, "
-                                                 "in order")
+    assert_true(
+        np.array_equal(order, np.asarray(expected["interleaved"])),
+        f"{what}: draw the samples and train the models in the documented order (for each k: draw the "
+        f"sample, then train); train was called after {order.tolist()} draws",
+    )
+    assert_true(
+        int(student["num_returned"]) == num_models,
+        f"{what} returned {int(student['num_returned'])} models, expected {num_models}",
+    )
+    assert_true(
+        flag(student, "models_predict"), f"{what}: the models returned are not the ones train returned, in order"
+    )
     shape = tuple(int(k) for k in np.asarray(student["samples_shape"]).ravel())
     want = tuple(int(k) for k in np.asarray(expected["samples_shape"]).ravel())
     assert_true(shape == want, f"{what} returned samples of shape {shape}, expected {want} (num_models, n)")
-    assert_true(flag(student, "samples_returned_ok"),
-                f"{what}: row k of the returned samples must be the k-th sample drawn")
+    assert_true(
+        flag(student, "samples_returned_ok"), f"{what}: row k of the returned samples must be the k-th sample drawn"
+    )
 
-    for key, label in (("predictions_vectors", "4 members with outputs of shape (7,)"),
-                       ("predictions_matrices", "3 members with outputs of shape (7, 5)"),
-                       ("predictions_one", "1 member with outputs of shape (7,)")):
+    for key, label in (
+        ("predictions_vectors", "4 members with outputs of shape (7,)"),
+        ("predictions_matrices", "3 members with outputs of shape (7, 5)"),
+        ("predictions_one", "1 member with outputs of shape (7,)"),
+    ):
         got = np.asarray(student[key])
         if got.shape == np.asarray(expected[key]).shape[1:]:
-            raise CheckFailure(f"bagged_predictions({label}) returned shape {got.shape}, expected "
-                               f"{np.asarray(expected[key]).shape}: return every member's outputs stacked along a "
-                               "new first axis, not their average")
+            raise CheckFailure(
+                f"bagged_predictions({label}) returned shape {got.shape}, expected "
+                f"{np.asarray(expected[key]).shape}: return every member's outputs stacked along a "
+                "new first axis, not their average"
+            )
         assert_close(f"bagged_predictions({label})", got, expected[key], tol=EXACT_TOL)
     return "one sample per model, each model trained on its own sample with the given generator; predictions stacked"
 
 
 # --------------------------------------------------------------------------- 4.4 - 4.6 decompositions
+
 
 def _ensembles_inputs(rng: np.random.Generator) -> dict:
     out = {}
@@ -474,27 +547,37 @@ def _bias_variance_compare(student: dict, expected: dict, inputs: dict) -> str:
         ref_error, ref_variance, ref_bias2 = np.asarray(expected[case])
         num_terms = inputs[f"predictions_{case}"].size
         if not _close(mean_error, ref_error):
-            raise CheckFailure(f"{name}: <E_k> is {mean_error:.6g}, expected {ref_error:.6g}: the mean over members "
-                               "and points of the squared mismatch (t - y)^2")
+            raise CheckFailure(
+                f"{name}: <E_k> is {mean_error:.6g}, expected {ref_error:.6g}: the mean over members "
+                "and points of the squared mismatch (t - y)^2"
+            )
         if not _close(bias2, ref_bias2):
             message = f"{name}: d^2 is {bias2:.6g}, expected {ref_bias2:.6g}"
             if _close(bias2**2, ref_bias2, 1e-6):
                 message += ". Likely mistake: d is not squared (return d^2, the square of the mean signed mismatch)"
             elif bias2 > ref_bias2:
-                message += (". Likely mistake: the mismatches are squared before they are averaged; d is the mean "
-                            "of the SIGNED mismatches t - y, and d^2 its square")
+                message += (
+                    ". Likely mistake: the mismatches are squared before they are averaged; d is the mean "
+                    "of the SIGNED mismatches t - y, and d^2 its square"
+                )
             raise CheckFailure(message + ".")
         if not _close(variance, ref_variance):
             message = f"{name}: V is {variance:.6g}, expected {ref_variance:.6g}"
             if _close(variance, ref_error):
-                message += (". Likely mistake: V is computed around the target (it equals <E_k>); V is the mean "
-                            "squared deviation of the mismatches from their mean d")
+                message += (
+                    ". Likely mistake: V is computed around the target (it equals <E_k>); V is the mean "
+                    "squared deviation of the mismatches from their mean d"
+                )
             elif _close(variance, ref_variance * num_terms / (num_terms - 1), 1e-6):
-                message += (". Likely mistake: an unbiased (n - 1) estimate; every average here divides by the number "
-                            "of terms, K * P")
+                message += (
+                    ". Likely mistake: an unbiased (n - 1) estimate; every average here divides by the number "
+                    "of terms, K * P"
+                )
             elif abs(mean_error - variance - bias2) > 1e-9 * max(1.0, mean_error):
-                message += (f". Your numbers do not satisfy <E_k> = V + d^2 ({mean_error:.6g} != "
-                            f"{variance + bias2:.6g}): shift every mismatch by the one common mean d")
+                message += (
+                    f". Your numbers do not satisfy <E_k> = V + d^2 ({mean_error:.6g} != "
+                    f"{variance + bias2:.6g}): shift every mismatch by the one common mean d"
+                )
             raise CheckFailure(message + ".")
     return "<E_k>, V and d^2 agree with the reference on three ensembles"
 
@@ -509,12 +592,16 @@ def _bagged_terms_compare(student: dict, expected: dict, inputs: dict) -> str:
         if not _close(bagged, ref_bagged):
             message = f"{name}: E_bag is {bagged:.6g}, expected {ref_bagged:.6g}"
             if bagged > ref_bagged and _close(bagged, ref_variance_term * num_models + ref_bias2):
-                message += (". Likely mistake: the members' errors are averaged instead of their predictions; E_bag "
-                            "is the error of the averaged prediction")
+                message += (
+                    ". Likely mistake: the members' errors are averaged instead of their predictions; E_bag "
+                    "is the error of the averaged prediction"
+                )
             raise CheckFailure(message + ".")
         if not _close(bias2, ref_bias2):
-            raise CheckFailure(f"{name}: d^2 is {bias2:.6g}, expected {ref_bias2:.6g}, the square of the mean "
-                               "signed mismatch over all members and points")
+            raise CheckFailure(
+                f"{name}: d^2 is {bias2:.6g}, expected {ref_bias2:.6g}, the square of the mean "
+                "signed mismatch over all members and points"
+            )
         if not _close(variance_term, ref_variance_term):
             message = f"{name}: the variance term is {variance_term:.6g}, expected V/K = {ref_variance_term:.6g}"
             if _close(variance_term, ref_variance_term * num_models, 1e-6):
@@ -525,13 +612,17 @@ def _bagged_terms_compare(student: dict, expected: dict, inputs: dict) -> str:
             if _close(cross, -ref_cross, 1e-6):
                 message += ". Likely mistake: the cross term has the wrong sign"
             elif _close(cross, ref_cross * num_models / (num_models - 1), 1e-6):
-                message += (f". Likely mistake: the sum over pairs k != m is divided by K (K - 1) instead of K^2 "
-                            f"(K = {num_models})")
+                message += (
+                    f". Likely mistake: the sum over pairs k != m is divided by K (K - 1) instead of K^2 "
+                    f"(K = {num_models})"
+                )
             elif _close(cross, ref_cross + ref_variance_term, 1e-6):
                 message += ". Likely mistake: the terms with k = m are included; C only has pairs of different members"
             elif _close(cross, 2 * ref_cross, 1e-6) or _close(cross, 0.5 * ref_cross, 1e-6):
-                message += (". Likely mistake: each unordered pair is counted once or twice; the sum runs over all "
-                            "ordered pairs k != m")
+                message += (
+                    ". Likely mistake: each unordered pair is counted once or twice; the sum runs over all "
+                    "ordered pairs k != m"
+                )
             raise CheckFailure(message + ".")
     return "E_bag, V/K, d^2 and the cross term agree with the reference on three ensembles"
 
@@ -555,19 +646,25 @@ def _correlation_compare(student: dict, expected: dict, inputs: dict) -> str:
         got, want = np.asarray(student[case], dtype=np.float64), np.asarray(expected[case])
         assert_shape(name, got, want.shape)
         if got.ndim == 2 and not np.allclose(np.diag(got), 1.0, rtol=1e-9):
-            raise CheckFailure(f"{name}: the diagonal is {np.round(np.diag(got), 4).tolist()}, not 1: divide "
-                               "c_km by sqrt(c_kk c_mm) to turn the products into correlations")
+            raise CheckFailure(
+                f"{name}: the diagonal is {np.round(np.diag(got), 4).tolist()}, not 1: divide "
+                "c_km by sqrt(c_kk c_mm) to turn the products into correlations"
+            )
 
         def own_means(actual, wanted, case=case):
             if case != "c" and np.allclose(student["c"], expected["c"], rtol=1e-9, atol=1e-12):
-                return ("right when every member has the same mean mismatch, wrong otherwise: shift all mismatches "
-                        "by the one common mean d, not each member's by its own mean (np.corrcoef does the latter)")
+                return (
+                    "right when every member has the same mean mismatch, wrong otherwise: shift all mismatches "
+                    "by the one common mean d, not each member's by its own mean (np.corrcoef does the latter)"
+                )
             raw = inputs[f"targets_{case}"][None, :] - inputs[f"predictions_{case}"]
             products = raw @ raw.T
             scale = np.sqrt(np.diag(products))
             if np.allclose(actual, products / np.outer(scale, scale), rtol=1e-9, atol=1e-12):
-                return ("these are the normalised products of the mismatches themselves: shift every mismatch by "
-                        "the common mean d before taking products")
+                return (
+                    "these are the normalised products of the mismatches themselves: shift every mismatch by "
+                    "the common mean d before taking products"
+                )
             return None
 
         assert_close(name, got, want, tol=DECOMPOSITION_TOL, hints=(own_means,))
@@ -612,16 +709,17 @@ def _combine_compare(student: dict, expected: dict, inputs: dict) -> str:
         assert_shape(name, got, np.asarray(expected[rule]).shape)
         sums = got.sum(axis=-1)
         if not np.allclose(sums, 1.0, rtol=1e-9):
-            raise CheckFailure(f"{name}: the rows sum to values from {sums.min():.4g} to {sums.max():.4g}, not 1. "
-                               "Likely mistake: the result is not renormalised; divide every row by its sum")
+            raise CheckFailure(
+                f"{name}: the rows sum to values from {sums.min():.4g} to {sums.max():.4g}, not 1. "
+                "Likely mistake: the result is not renormalised; divide every row by its sum"
+            )
 
         def other_rule(actual, wanted, rule=rule):
             for other in _RULES:
                 if other != rule and np.allclose(actual, expected[other], rtol=1e-9, atol=1e-12):
                     text = f"the result is that of the rule {other!r}"
                     if rule == "vote":
-                        text += ("; a vote counts one vote per member for its most probable class, not its "
-                                 "probabilities")
+                        text += "; a vote counts one vote per member for its most probable class, not its probabilities"
                     return text
             if rule == "vote":
                 return "check the votes: each member votes for its argmax (the first class on ties)"
@@ -629,8 +727,11 @@ def _combine_compare(student: dict, expected: dict, inputs: dict) -> str:
 
         assert_close(name, got, expected[rule], tol=EXACT_TOL, hints=(other_rule,))
     code = int(student["unknown_rule"])
-    assert_true(code == 1, "combine_probabilities(probabilities, 'median') must raise a ValueError naming the valid "
-                           f"rules, but it {'returned a result' if code == 0 else 'raised another exception'}")
+    assert_true(
+        code == 1,
+        "combine_probabilities(probabilities, 'median') must raise a ValueError naming the valid "
+        f"rules, but it {'returned a result' if code == 0 else 'raised another exception'}",
+    )
     return "mean, geometric mean and vote agree with the reference"
 
 
@@ -640,10 +741,18 @@ CHECKS = [
     TaskCheck("lab4.bootstrap", _bootstrap_inputs, _bootstrap_probe, _bootstrap_compare),
     TaskCheck("lab4.tanh_perceptron", _perceptron_inputs, _perceptron_probe, _perceptron_compare),
     TaskCheck("lab4.bag_models", _bag_inputs, _bag_probe, _bag_compare),
-    TaskCheck("lab4.bias_variance", _ensembles_inputs, _decomposition_probe("bias_variance_decomposition", 3),
-              _bias_variance_compare),
-    TaskCheck("lab4.bagged_error_terms", _ensembles_inputs, _decomposition_probe("bagged_error_terms", 4),
-              _bagged_terms_compare),
+    TaskCheck(
+        "lab4.bias_variance",
+        _ensembles_inputs,
+        _decomposition_probe("bias_variance_decomposition", 3),
+        _bias_variance_compare,
+    ),
+    TaskCheck(
+        "lab4.bagged_error_terms",
+        _ensembles_inputs,
+        _decomposition_probe("bagged_error_terms", 4),
+        _bagged_terms_compare,
+    ),
     TaskCheck("lab4.error_correlations", _ensembles_inputs, _correlation_probe, _correlation_compare),
     TaskCheck("lab4.combine", _combine_inputs, _combine_probe, _combine_compare),
 ]

@@ -1,4 +1,5 @@
 """Plain-text tables of check results, for the notebook and the terminal."""
+
 from __future__ import annotations
 
 import textwrap
@@ -18,6 +19,5 @@ def format_table(title: str, results: Sequence[Result], width: int = 100) -> str
         head = f"  {task.number:>5}  {'PASS' if r.passed else 'FAIL'}  {task.title} ({r.task_id}, {r.max_points} pt)"
         lines.append(head)
         if not r.passed or r.message != "ok":
-            lines.extend(textwrap.wrap(r.message, width=width, initial_indent=" " * 13,
-                                       subsequent_indent=" " * 13))
+            lines.extend(textwrap.wrap(r.message, width=width, initial_indent=" " * 13, subsequent_indent=" " * 13))
     return "\n".join(lines)

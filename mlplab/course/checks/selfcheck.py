@@ -5,6 +5,7 @@ The reference outputs for fixed inputs are stored in ``mlplab/course/checks/<lab
 runs the same checks on fresh inputs against the live reference, in separate
 processes, so passing here is necessary but not sufficient.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,8 +35,10 @@ def exercise_source() -> str:
     """One line saying where the exercise modules come from: reference mode must be visible."""
     root = exercises_root()
     if root is not None:
-        return (f"REFERENCE MODE: the exercises are loaded from {root / 'mlplab' / 'exercises'}, "
-                "not from your own mlplab/ files.")
+        return (
+            f"REFERENCE MODE: the exercises are loaded from {root / 'mlplab' / 'exercises'}, "
+            "not from your own mlplab/ files."
+        )
     package = Path(__file__).resolve().parents[2] / "exercises"
     try:
         shown = f"{package.relative_to(Path.cwd().resolve()).as_posix()}/ (next to this notebook)"

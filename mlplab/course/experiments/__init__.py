@@ -14,6 +14,7 @@ While a notebook is autograded the environment variable ``MLPLAB_GRADING=1``
 is set; notebooks then pick small sizes with :func:`budget` so that the whole
 notebook runs in a few seconds.
 """
+
 from __future__ import annotations
 
 import os
@@ -50,9 +51,7 @@ def as_generator(seed: int | np.random.Generator | None) -> np.random.Generator:
         return seed
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
         return np.random.default_rng(int(seed))
-    raise TypeError(
-        f"expected an int seed or an np.random.Generator, got {type(seed).__name__}"
-    )
+    raise TypeError(f"expected an int seed or an np.random.Generator, got {type(seed).__name__}")
 
 
 __all__ = ["GRADING_ENV", "grading_run", "budget", "as_generator"]

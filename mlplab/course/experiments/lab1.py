@@ -11,6 +11,7 @@ Naming: initialisers and hidden units are referred to by the names in
 results are dicts keyed by those names or by the labels of ``CONFIGS``-style
 tuples ``(label, hidden unit, initialiser)``.
 """
+
 from __future__ import annotations
 
 import math
@@ -42,8 +43,16 @@ LEGACY = "U(+-1/sqrt(n_in))"
 Glorot and Bengio (2010)."""
 
 INITIALISERS = (
-    "zeros", SMALL, UNIT, LEGACY, "fan-in uniform", "fan-in normal",
-    "Glorot uniform", "Glorot normal", "He normal", "orthogonal",
+    "zeros",
+    SMALL,
+    UNIT,
+    LEGACY,
+    "fan-in uniform",
+    "fan-in normal",
+    "Glorot uniform",
+    "Glorot normal",
+    "He normal",
+    "orthogonal",
 )
 """Names accepted by :func:`get_initialiser`."""
 
@@ -81,13 +90,22 @@ def get_initialiser(name: str) -> Callable[[tuple[int, ...], np.random.Generator
     and ``"orthogonal"`` are your functions in ``mlplab/exercises/initialisers.py``
     (tasks 1.1-1.5); the others are fixed rules provided here.
     """
-    fixed = {"zeros": _zeros, SMALL: _normal_with_std(0.01), UNIT: _normal_with_std(1.0),
-             LEGACY: _legacy_uniform, "fan-in normal": _fanin_normal}
+    fixed = {
+        "zeros": _zeros,
+        SMALL: _normal_with_std(0.01),
+        UNIT: _normal_with_std(1.0),
+        LEGACY: _legacy_uniform,
+        "fan-in normal": _fanin_normal,
+    }
     if name in fixed:
         return fixed[name]
-    exercise = {"fan-in uniform": "fanin_uniform", "Glorot uniform": "glorot_uniform",
-                "Glorot normal": "glorot_normal", "He normal": "he_normal",
-                "orthogonal": "orthogonal"}
+    exercise = {
+        "fan-in uniform": "fanin_uniform",
+        "Glorot uniform": "glorot_uniform",
+        "Glorot normal": "glorot_normal",
+        "He normal": "he_normal",
+        "orthogonal": "orthogonal",
+    }
     if name not in exercise:
         raise ValueError(f"unknown initialiser {name!r}; choose one of {list(INITIALISERS)}")
     from mlplab.exercises import initialisers
@@ -101,8 +119,7 @@ def get_hidden_unit(name: str) -> Callable[[], Layer]:
     ``"elu"``, ``"selu"`` and ``"leaky_relu"`` are your layers in
     ``mlplab/exercises/hidden_units.py`` (tasks 1.7-1.9).
     """
-    provided = {"identity": IdentityLayer, "sigmoid": SigmoidLayer, "tanh": TanhLayer,
-                "relu": ReluLayer}
+    provided = {"identity": IdentityLayer, "sigmoid": SigmoidLayer, "tanh": TanhLayer, "relu": ReluLayer}
     if name in provided:
         return provided[name]
     exercise = {"elu": "ELULayer", "selu": "SELULayer", "leaky_relu": "LeakyReLULayer"}
@@ -127,6 +144,7 @@ def per_layer_factor(values: Sequence[float]) -> float:
 
 
 # ---------------------------------------------------------------- (a) deep linear networks
+
 
 def deep_linear_chain(
     scales: Sequence[float] = (0.5, 1.0, 2.0),
@@ -160,9 +178,16 @@ def deep_linear_chain(
     grads_out /= np.linalg.norm(grads_out, axis=1, keepdims=True)
     results = {}
     for scale in scales:
-        layers = [AffineLayer(dim, dim, weights_init=lambda shape, _, s=scale: s * np.eye(shape[0]),
-                              biases_init=_zeros, dtype=np.float64)
-                  for _ in range(num_layers)]
+        layers = [
+            AffineLayer(
+                dim,
+                dim,
+                weights_init=lambda shape, _, s=scale: s * np.eye(shape[0]),
+                biases_init=_zeros,
+                dtype=np.float64,
+            )
+            for _ in range(num_layers)
+        ]
         model = MultipleLayerModel(layers)
         activations = model.fprop(inputs)
         grads = [grads_out]
@@ -231,9 +256,18 @@ def deep_linear_random(
 
 # ---------------------------------------------------------------- (b, e, g) activation statistics
 
-def _forward_statistics(hidden: str, init: str, num_layers: int, width: int, inputs: np.ndarray,
-                        weight_seed: int, sample_size: int, sample_rng_seed: int,
-                        saturation: float) -> dict:
+
+def _forward_statistics(
+    hidden: str,
+    init: str,
+    num_layers: int,
+    width: int,
+    inputs: np.ndarray,
+    weight_seed: int,
+    sample_size: int,
+    sample_rng_seed: int,
+    saturation: float,
+) -> dict:
     unit = get_hidden_unit(hidden)
     initialiser = get_initialiser(init)
     init_rng = np.random.default_rng(weight_seed)
@@ -243,8 +277,9 @@ def _forward_statistics(hidden: str, init: str, num_layers: int, width: int, inp
     samples = []
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(num_layers):
-            affine = AffineLayer(h.shape[1], width, rng=init_rng, weights_init=initialiser,
-                                 biases_init=_zeros, dtype=np.float64)
+            affine = AffineLayer(
+                h.shape[1], width, rng=init_rng, weights_init=initialiser, biases_init=_zeros, dtype=np.float64
+            )
             pre = affine.fprop(h)
             h = unit().fprop(pre)
             stats["pre_mean"].append(pre.mean())
@@ -293,8 +328,7 @@ def activation_statistics(
         ``"saturated"`` (fraction of ``|h| > saturation``), and ``"samples"``: a
         list with a random sample of each layer's activations.
     """
-    return _compare(lambda name: (hidden, name), inits, num_layers, width, batch_size,
-                    sample_size, saturation, seed)
+    return _compare(lambda name: (hidden, name), inits, num_layers, width, batch_size, sample_size, saturation, seed)
 
 
 def unit_statistics(
@@ -312,8 +346,7 @@ def unit_statistics(
     Returns:
         ``unit -> stats`` with the keys described in :func:`activation_statistics`.
     """
-    return _compare(lambda name: (name, init), units, num_layers, width, batch_size,
-                    sample_size, saturation, seed)
+    return _compare(lambda name: (name, init), units, num_layers, width, batch_size, sample_size, saturation, seed)
 
 
 def _compare(config, names, num_layers, width, batch_size, sample_size, saturation, seed):
@@ -323,12 +356,14 @@ def _compare(config, names, num_layers, width, batch_size, sample_size, saturati
     results = {}
     for name in names:
         hidden, init = config(name)
-        results[name] = _forward_statistics(hidden, init, num_layers, width, inputs, weight_seed,
-                                            sample_size, sample_seed, saturation)
+        results[name] = _forward_statistics(
+            hidden, init, num_layers, width, inputs, weight_seed, sample_size, sample_seed, saturation
+        )
     return results
 
 
 # ---------------------------------------------------------------- (c) zero initialisation
+
 
 def zero_init_symmetry(
     inits: Sequence[str] = ("zeros", SMALL),
@@ -371,13 +406,16 @@ def zero_init_symmetry(
     results = {}
     for name in inits:
         train, valid = _providers(data, batch_size, data_seed)
-        model = mlp([784, hidden_dim, 10], hidden=get_hidden_unit(hidden),
-                    rng=np.random.default_rng(weight_seed), weights_init=get_initialiser(name),
-                    dtype=np.float64)
+        model = mlp(
+            [784, hidden_dim, 10],
+            hidden=get_hidden_unit(hidden),
+            rng=np.random.default_rng(weight_seed),
+            weights_init=get_initialiser(name),
+            dtype=np.float64,
+        )
         first, last = model.layers[0], model.layers[2]
         before = [param.copy() for param in (first.weights, last.weights, last.biases)]
-        trainer = Trainer(model, CrossEntropySoftmaxError(), GradientDescentLearningRule(learning_rate),
-                          train, valid)
+        trainer = Trainer(model, CrossEntropySoftmaxError(), GradientDescentLearningRule(learning_rate), train, valid)
         history = trainer.train(num_epochs, progress=False)
         units = np.concatenate([first.weights, first.biases[:, None], last.weights.T], axis=1)
         scale = max(np.abs(units).max(), 1e-300)
@@ -403,6 +441,7 @@ def _count_distinct_rows(rows: np.ndarray, tol: float) -> int:
 
 
 # ---------------------------------------------------------------- (d) variance propagation
+
 
 def linear_unit_variance(
     inits: Sequence[str] = (SMALL, UNIT, "fan-in uniform"),
@@ -484,17 +523,23 @@ def gradient_norms(
     error = CrossEntropySoftmaxError()
     results = {}
     for label, hidden, init in configs:
-        model = mlp([784] + [width] * num_hidden_layers + [10], hidden=get_hidden_unit(hidden),
-                    rng=np.random.default_rng(weight_seed), weights_init=get_initialiser(init),
-                    dtype=np.float64)
+        model = mlp(
+            [784] + [width] * num_hidden_layers + [10],
+            hidden=get_hidden_unit(hidden),
+            rng=np.random.default_rng(weight_seed),
+            weights_init=get_initialiser(init),
+            dtype=np.float64,
+        )
         activations = model.fprop(inputs)
         grads = model.grads_wrt_params(activations, error.grad(activations[-1], targets))
         sample_rng = np.random.default_rng(sample_seed)
         results[label] = {
             "delta_norm": np.array([np.linalg.norm(g) for g in grads[1::2]]),
             "weight_grad_norm": np.array([np.linalg.norm(g) for g in grads[0::2]]),
-            "delta_samples": [sample_rng.choice(d.ravel(), min(sample_size, d.size), replace=False)
-                              for d in _error_signals(model, activations, error.grad(activations[-1], targets))],
+            "delta_samples": [
+                sample_rng.choice(d.ravel(), min(sample_size, d.size), replace=False)
+                for d in _error_signals(model, activations, error.grad(activations[-1], targets))
+            ],
         }
     return results
 
@@ -512,6 +557,7 @@ def _error_signals(model: MultipleLayerModel, activations: list[np.ndarray], gra
 
 # ---------------------------------------------------------------- (h) the linearity problem
 
+
 def linear_stack_collapse(
     layer_sizes: Sequence[int] = (20, 50, 50, 50, 5),
     batch_size: int = 100,
@@ -528,19 +574,31 @@ def linear_stack_collapse(
         "max_abs_difference", "output_scale"}`` (the last is ``max |deep_outputs|``).
     """
     rng = as_generator(seed)
-    layers = [AffineLayer(n_in, n_out, rng=rng, weights_init=_fanin_normal,
-                          biases_init=lambda shape, r: r.normal(0.0, 0.1, size=shape),
-                          dtype=np.float64)
-              for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:])]
+    layers = [
+        AffineLayer(
+            n_in,
+            n_out,
+            rng=rng,
+            weights_init=_fanin_normal,
+            biases_init=lambda shape, r: r.normal(0.0, 0.1, size=shape),
+            dtype=np.float64,
+        )
+        for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:])
+    ]
     weights, biases = np.eye(layer_sizes[0]), np.zeros(layer_sizes[0])
     for layer in layers:
         weights, biases = layer.weights @ weights, layer.weights @ biases + layer.biases
     inputs = rng.standard_normal((batch_size, layer_sizes[0]))
     deep = MultipleLayerModel(layers).fprop(inputs)[-1]
     single = inputs @ weights.T + biases
-    return {"weights": weights, "biases": biases, "deep_outputs": deep, "single_outputs": single,
-            "max_abs_difference": float(np.abs(deep - single).max()),
-            "output_scale": float(np.abs(deep).max())}
+    return {
+        "weights": weights,
+        "biases": biases,
+        "deep_outputs": deep,
+        "single_outputs": single,
+        "max_abs_difference": float(np.abs(deep - single).max()),
+        "output_scale": float(np.abs(deep).max()),
+    }
 
 
 LINEARITY_CONFIGS = (
@@ -575,19 +633,24 @@ def network_linearity(
     weight_seed = _seed_from(rng)
     results = {}
     for label, hidden, init in configs:
-        model = mlp(layer_sizes, hidden=get_hidden_unit(hidden), rng=np.random.default_rng(weight_seed),
-                    weights_init=get_initialiser(init), dtype=np.float64)
+        model = mlp(
+            layer_sizes,
+            hidden=get_hidden_unit(hidden),
+            rng=np.random.default_rng(weight_seed),
+            weights_init=get_initialiser(init),
+            dtype=np.float64,
+        )
         outputs = model.fprop(inputs)[-1]
         coefficients, *_ = np.linalg.lstsq(design, outputs, rcond=None)
         fitted = design @ coefficients
         residual = ((outputs - fitted) ** 2).sum()
         total = ((outputs - outputs.mean(axis=0)) ** 2).sum()
-        results[label] = {"unexplained": float(residual / total),
-                          "outputs": outputs[:, 0], "fitted": fitted[:, 0]}
+        results[label] = {"unexplained": float(residual / total), "outputs": outputs[:, 0], "fitted": fitted[:, 0]}
     return results
 
 
 # ---------------------------------------------------------------- output biases (task 1.6)
+
 
 def log_prior_start(
     class_counts: Sequence[int] = (300, 200, 150, 100, 80, 60, 40, 30, 20, 20),
@@ -612,14 +675,16 @@ def log_prior_start(
     rng = as_generator(seed)
     train = load_mnist5k()["train"]
     labels = train.targets.astype(np.int64)
-    index = np.concatenate([rng.permutation(np.flatnonzero(labels == k))[:count]
-                            for k, count in enumerate(class_counts)])
+    index = np.concatenate(
+        [rng.permutation(np.flatnonzero(labels == k))[:count] for k, count in enumerate(class_counts)]
+    )
     inputs = train.inputs[index].astype(np.float64) / 255.0
     labels = labels[index]
     num_classes = len(class_counts)
     targets = np.eye(num_classes)[labels]
-    model = mlp([784, hidden_dim, num_classes], rng=rng, weights_init=get_initialiser("fan-in normal"),
-                dtype=np.float64)
+    model = mlp(
+        [784, hidden_dim, num_classes], rng=rng, weights_init=get_initialiser("fan-in normal"), dtype=np.float64
+    )
     output_layer = model.layers[-1]
     output_layer.weights[...] = 0.0
     error = CrossEntropySoftmaxError()
@@ -628,9 +693,14 @@ def log_prior_start(
     output_layer.biases[...] = biases
     prior_error = error(model.predict(inputs), targets)
     priors = np.bincount(labels, minlength=num_classes) / len(labels)
-    return {"zero_bias_error": float(zero_error), "log_prior_error": float(prior_error),
-            "entropy": float(-(priors * np.log(priors)).sum()), "log_num_classes": math.log(num_classes),
-            "priors": priors, "biases": biases}
+    return {
+        "zero_bias_error": float(zero_error),
+        "log_prior_error": float(prior_error),
+        "entropy": float(-(priors * np.log(priors)).sum()),
+        "log_num_classes": math.log(num_classes),
+        "priors": priors,
+        "biases": biases,
+    }
 
 
 # ---------------------------------------------------------------- (i) training curves
@@ -686,16 +756,20 @@ def train_initialisations(
     for label, hidden, init in runs:
         runs.set_postfix_str(label)
         train, valid = _providers(data, batch_size, data_seed)
-        model = mlp([784] + [hidden_dim] * num_hidden_layers + [10], hidden=get_hidden_unit(hidden),
-                    rng=np.random.default_rng(weight_seed), weights_init=get_initialiser(init))
-        trainer = Trainer(model, CrossEntropySoftmaxError(), GradientDescentLearningRule(learning_rate),
-                          train, valid)
+        model = mlp(
+            [784] + [hidden_dim] * num_hidden_layers + [10],
+            hidden=get_hidden_unit(hidden),
+            rng=np.random.default_rng(weight_seed),
+            weights_init=get_initialiser(init),
+        )
+        trainer = Trainer(model, CrossEntropySoftmaxError(), GradientDescentLearningRule(learning_rate), train, valid)
         histories[label] = trainer.train(num_epochs, progress=False)
     runs.close()
     return histories
 
 
 # ---------------------------------------------------------------- (j) input preprocessing
+
 
 def preprocessing_statistics(
     num_components: int = 100,
@@ -759,13 +833,16 @@ def preprocessing_statistics(
 
     explained = np.cumsum(np.asarray(whitener.eigenvalues_, dtype=np.float64)) / train.var(axis=0).sum()
     cov_white = np.cov(train_white, rowvar=False, bias=True)
-    largest = {"scaled to [0, 1]": _largest_eigenvalue(np.cov(train, rowvar=False, bias=True)),
-               "standardised": _largest_eigenvalue(np.cov(train_std, rowvar=False, bias=True)),
-               "PCA-whitened": _largest_eigenvalue(cov_white)}
+    largest = {
+        "scaled to [0, 1]": _largest_eigenvalue(np.cov(train, rowvar=False, bias=True)),
+        "standardised": _largest_eigenvalue(np.cov(train_std, rowvar=False, bias=True)),
+        "PCA-whitened": _largest_eigenvalue(cov_white),
+    }
     offdiag = cov_white - np.diag(np.diag(cov_white))
     mean = train.mean(axis=0)
-    basis = (np.asarray(whitener.transform(mean + np.eye(784)), dtype=np.float64)
-             - np.asarray(whitener.transform(mean[None, :]), dtype=np.float64))
+    basis = np.asarray(whitener.transform(mean + np.eye(784)), dtype=np.float64) - np.asarray(
+        whitener.transform(mean[None, :]), dtype=np.float64
+    )
     directions = basis[:, :16].T.copy()
     directions /= np.linalg.norm(directions, axis=1, keepdims=True)
     return {
@@ -851,10 +928,12 @@ def train_preprocessing(
             raise ValueError(f"unknown method {method!r}; choose from {list(PREPROCESSING_METHODS)}")
         train = MinibatchProvider(tx, train_t, batch_size, rng=np.random.default_rng(data_seed))
         valid = MinibatchProvider(vx, valid_t, 500, shuffle=False)
-        model = mlp([train.inputs.shape[1], hidden_dim, 10], rng=np.random.default_rng(weight_seed),
-                    weights_init=get_initialiser("He normal"))
-        trainer = Trainer(model, CrossEntropySoftmaxError(), GradientDescentLearningRule(learning_rate),
-                          train, valid)
+        model = mlp(
+            [train.inputs.shape[1], hidden_dim, 10],
+            rng=np.random.default_rng(weight_seed),
+            weights_init=get_initialiser("He normal"),
+        )
+        trainer = Trainer(model, CrossEntropySoftmaxError(), GradientDescentLearningRule(learning_rate), train, valid)
         histories[method] = trainer.train(num_epochs, progress=False)
     runs.close()
     return histories
@@ -871,6 +950,12 @@ BIAS_CONFIGS = (
     ("SELU, fan-in normal", "selu", "fan-in normal"),
 )
 """``(label, hidden unit, initialiser)`` for :func:`mean_drift`."""
+
+
+def _hidden_affine_moments(model, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each hidden unit's mean and std over ``probe`` of its affine output, ``(L, units)`` each."""
+    pre = model.fprop(probe)[1:-1:2]  # the affine outputs of the hidden layers
+    return np.stack([a.mean(axis=0) for a in pre]), np.stack([a.std(axis=0) for a in pre])
 
 
 def mean_drift(
@@ -913,17 +998,17 @@ def mean_drift(
     results = {}
     for label, hidden, init in configs:
         train, _ = _providers(data, batch_size, data_seed)
-        model = mlp([784] + [hidden_dim] * num_hidden_layers + [10], hidden=get_hidden_unit(hidden),
-                    rng=np.random.default_rng(weight_seed), weights_init=get_initialiser(init),
-                    dtype=np.float64)
+        model = mlp(
+            [784] + [hidden_dim] * num_hidden_layers + [10],
+            hidden=get_hidden_unit(hidden),
+            rng=np.random.default_rng(weight_seed),
+            weights_init=get_initialiser(init),
+            dtype=np.float64,
+        )
         rule = GradientDescentLearningRule(learning_rate)
         rule.initialise(model.params)
 
-        def unit_statistics():
-            pre = model.fprop(probe)[1:-1:2]  # the affine outputs of the hidden layers
-            return np.stack([a.mean(axis=0) for a in pre]), np.stack([a.std(axis=0) for a in pre])
-
-        start_mean, start_std = unit_statistics()
+        start_mean, start_std = _hidden_affine_moments(model, probe)
         steps, drift = [0], [np.zeros(num_hidden_layers)]
         step = 0
         while step < num_steps:
@@ -932,7 +1017,7 @@ def mean_drift(
                 rule.update_params(model.grads_wrt_params(activations, error.grad(activations[-1], targets)))
                 step += 1
                 if step % record_every == 0 or step == num_steps:
-                    mean, _ = unit_statistics()
+                    mean, _ = _hidden_affine_moments(model, probe)
                     steps.append(step)
                     drift.append((np.abs(mean - start_mean) / start_std).mean(axis=1))
                 if step == num_steps:
@@ -983,9 +1068,13 @@ def top_layer_saturation(
     results = {}
     for label, hidden, init in configs:
         train, _ = _providers(data, batch_size, data_seed)
-        model = mlp([784] + [hidden_dim] * num_hidden_layers + [10], hidden=get_hidden_unit(hidden),
-                    rng=np.random.default_rng(weight_seed), weights_init=get_initialiser(init),
-                    dtype=np.float64)
+        model = mlp(
+            [784] + [hidden_dim] * num_hidden_layers + [10],
+            hidden=get_hidden_unit(hidden),
+            rng=np.random.default_rng(weight_seed),
+            weights_init=get_initialiser(init),
+            dtype=np.float64,
+        )
         rule = GradientDescentLearningRule(learning_rate)
         rule.initialise(model.params)
         steps, means = [0], [[h.mean() for h in model.fprop(probe)[2:-1:2]]]  # the hidden units' outputs
@@ -1004,8 +1093,9 @@ def top_layer_saturation(
     return results
 
 
-def _mnist_arrays(num_train: int, data_seed: int, normalise: str = "standardise",
-                  dtype=np.float32) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _mnist_arrays(
+    num_train: int, data_seed: int, normalise: str = "standardise", dtype=np.float32
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``num_train`` random training digits and all validation digits, normalised with training statistics.
 
     Returns:
@@ -1018,16 +1108,14 @@ def _mnist_arrays(num_train: int, data_seed: int, normalise: str = "standardise"
         raise ValueError(f"num_train must be between 1 and {len(train.targets)}, got {num_train}")
     pick = np.random.default_rng(data_seed).permutation(len(train.targets))[:num_train]
     normaliser = fit_normalisation(train.inputs[pick], normalise)
-    return (normaliser(train.inputs[pick], dtype), train.targets[pick],
-            normaliser(valid.inputs, dtype), valid.targets)
+    return (normaliser(train.inputs[pick], dtype), train.targets[pick], normaliser(valid.inputs, dtype), valid.targets)
 
 
 def _providers(data: tuple, batch_size: int, data_seed: int):
     """Training provider (shuffled by a generator made from ``data_seed``) and validation provider."""
 
     train_inputs, train_labels, valid_inputs, valid_labels = data
-    train = MinibatchProvider(train_inputs, train_labels, batch_size,
-                              rng=np.random.default_rng([data_seed, 1]))
+    train = MinibatchProvider(train_inputs, train_labels, batch_size, rng=np.random.default_rng([data_seed, 1]))
     valid = MinibatchProvider(valid_inputs, valid_labels, 500, shuffle=False)
     return train, valid
 

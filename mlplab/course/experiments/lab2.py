@@ -14,6 +14,7 @@ nonlinearity; otherwise the two versions have the same weights, see the same
 minibatches in the same order and use the same learning rate. Results of
 paired runs are dicts keyed by ``"plain"`` and ``"batch norm"``.
 """
+
 from __future__ import annotations
 
 import math
@@ -50,6 +51,7 @@ def he_normal(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
 
 def normal_with_std(std: float):
     """An initialiser drawing every weight from ``N(0, std**2)``, whatever the layer size."""
+
     def init(shape, rng):
         return rng.normal(0.0, std, size=shape)
 
@@ -86,11 +88,19 @@ def build_network(
     if layer_norm:
         model = layer_norm_mlp(sizes, HIDDEN_UNITS[hidden], rng=as_generator(seed), weights_init=init, dtype=dtype)
     else:
-        model = batch_norm_mlp(sizes, HIDDEN_UNITS[hidden], batch_norm=batch_norm, rng=as_generator(seed),
-                               weights_init=init, momentum=momentum, dtype=dtype)
+        model = batch_norm_mlp(
+            sizes,
+            HIDDEN_UNITS[hidden],
+            batch_norm=batch_norm,
+            rng=as_generator(seed),
+            weights_init=init,
+            momentum=momentum,
+            dtype=dtype,
+        )
     output = model.layers[-1]
     output.weights[...] = np.random.default_rng(_seed_from(as_generator(seed))).normal(
-        0.0, 1 / math.sqrt(hidden_dim), output.weights.shape)
+        0.0, 1 / math.sqrt(hidden_dim), output.weights.shape
+    )
     return model
 
 
@@ -108,10 +118,14 @@ def mnist_providers(num_train: int = 3000, batch_size: int = 50, seed: Seed = 0,
         raise ValueError(f"num_train must be between 2 and {len(train.targets)}, got {num_train}")
     pick = rng.permutation(len(train.targets))[:num_train]
     normaliser = fit_normalisation(train.inputs[pick], "standardise")
-    train_provider = MinibatchProvider(normaliser(train.inputs[pick], dtype), train.targets[pick], batch_size,
-                                       rng=np.random.default_rng(_seed_from(rng)), dtype=dtype)
-    valid_provider = MinibatchProvider(normaliser(valid.inputs, dtype), valid.targets, 500, shuffle=False,
-                                       dtype=dtype)
+    train_provider = MinibatchProvider(
+        normaliser(train.inputs[pick], dtype),
+        train.targets[pick],
+        batch_size,
+        rng=np.random.default_rng(_seed_from(rng)),
+        dtype=dtype,
+    )
+    valid_provider = MinibatchProvider(normaliser(valid.inputs, dtype), valid.targets, 500, shuffle=False, dtype=dtype)
     return train_provider, valid_provider
 
 
@@ -123,8 +137,15 @@ def _trainer(model, learning_rate, train, valid):
     return Trainer(model, CrossEntropySoftmaxError(), GradientDescentLearningRule(learning_rate), train, valid)
 
 
-def train_network(batch_norm: bool, learning_rate: float = 0.1, num_epochs: int = 3, num_train: int = 3000,
-                  batch_size: int = 50, seed: Seed = 0, **network):
+def train_network(
+    batch_norm: bool,
+    learning_rate: float = 0.1,
+    num_epochs: int = 3,
+    num_train: int = 3000,
+    batch_size: int = 50,
+    seed: Seed = 0,
+    **network,
+):
     """Trains one network of :func:`build_network` and returns ``(model, history, train, valid)``."""
     rng = as_generator(seed)
     data_seed, weight_seed = _seed_from(rng), _seed_from(rng)
@@ -142,14 +163,21 @@ def _paired_runs(settings: Sequence, make_kwargs, num_epochs, num_train, batch_s
     bar = tqdm(runs, desc=desc, unit="run", disable=not progress)
     for version, setting in bar:
         bar.set_postfix_str(f"{version}, {setting:g}")
-        _, history, _, _ = train_network(version == "batch norm", num_epochs=num_epochs, num_train=num_train,
-                                         batch_size=batch_size, seed=run_seed, **make_kwargs(setting))
+        _, history, _, _ = train_network(
+            version == "batch norm",
+            num_epochs=num_epochs,
+            num_train=num_train,
+            batch_size=batch_size,
+            seed=run_seed,
+            **make_kwargs(setting),
+        )
         results[version][setting] = history
     bar.close()
     return results
 
 
 # ---------------------------------------------------------------- the transform and its gradient
+
 
 def forward_demo(batch_size: int = 64, num_units: int = 5, seed: Seed = 0) -> dict[str, np.ndarray]:
     """A minibatch whose units have very different means and spreads, through ``batchnorm_forward``.
@@ -167,14 +195,21 @@ def forward_demo(batch_size: int = 64, num_units: int = 5, seed: Seed = 0) -> di
 
     rng = as_generator(seed)
     units = np.arange(num_units) - 2
-    inputs = 10.0 * units + 10.0 ** units * rng.standard_normal((batch_size, num_units))
+    inputs = 10.0 * units + 10.0**units * rng.standard_normal((batch_size, num_units))
     gamma = np.resize([0.5, 1.0, 2.0, 3.0, -1.0], num_units)
     beta = np.resize([-1.0, 0.0, 1.0, 2.0, 5.0], num_units)
     plain = np.asarray(batchnorm_forward(inputs, np.ones(num_units), np.zeros(num_units))[0])
     scaled = np.asarray(batchnorm_forward(inputs, gamma, beta)[0])
-    return {"input_mean": inputs.mean(axis=0), "input_std": inputs.std(axis=0),
-            "plain_mean": plain.mean(axis=0), "plain_std": plain.std(axis=0),
-            "scaled_mean": scaled.mean(axis=0), "scaled_std": scaled.std(axis=0), "gamma": gamma, "beta": beta}
+    return {
+        "input_mean": inputs.mean(axis=0),
+        "input_std": inputs.std(axis=0),
+        "plain_mean": plain.mean(axis=0),
+        "plain_std": plain.std(axis=0),
+        "scaled_mean": scaled.mean(axis=0),
+        "scaled_std": scaled.std(axis=0),
+        "gamma": gamma,
+        "beta": beta,
+    }
 
 
 def gradient_check(batch_size: int = 8, num_units: int = 5, seed: Seed = 0) -> dict[str, float]:
@@ -198,7 +233,8 @@ def gradient_check(batch_size: int = 8, num_units: int = 5, seed: Seed = 0) -> d
     layer.gamma[...] = rng.uniform(0.5, 2.0, num_units)
     layer.beta[...] = rng.normal(0, 1, num_units)
     inputs = rng.uniform(-3, 3, num_units) + rng.uniform(0.5, 2.0, num_units) * rng.standard_normal(
-        (batch_size, num_units))
+        (batch_size, num_units)
+    )
     grads = rng.standard_normal((batch_size, num_units))
     errors = {"inputs": check_layer_bprop(layer, inputs, grads, h=1e-5)}
     errors["gamma"], errors["beta"] = check_layer_param_grads(layer, inputs, grads, h=1e-5)
@@ -207,12 +243,12 @@ def gradient_check(batch_size: int = 8, num_units: int = 5, seed: Seed = 0) -> d
     xhat = (inputs - inputs.mean(axis=0)) / inputs.std(axis=0)
     largest = float(np.max(np.abs(dx)))
     errors["sum_over_batch"] = float(np.max(np.abs(dx.sum(axis=0)))) / largest
-    errors["correlation_with_xhat"] = float(np.max(np.abs((dx * xhat).sum(axis=0)))) / (
-        largest * math.sqrt(batch_size))
+    errors["correlation_with_xhat"] = float(np.max(np.abs((dx * xhat).sum(axis=0)))) / (largest * math.sqrt(batch_size))
     return errors
 
 
 # ---------------------------------------------------------------- learning rates and initialisation
+
 
 def learning_rate_sweep(
     learning_rates: Sequence[float] = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0),
@@ -230,9 +266,16 @@ def learning_rate_sweep(
         ``{"plain": {rate: History}, "batch norm": {rate: History}}``. A run whose
         error became NaN or infinite stopped early (``history.diverged``).
     """
-    return _paired_runs(learning_rates, lambda rate: dict(learning_rate=rate, num_hidden_layers=num_hidden_layers,
-                                                          hidden_dim=hidden_dim),
-                        num_epochs, num_train, batch_size, seed, progress, "learning rates")
+    return _paired_runs(
+        learning_rates,
+        lambda rate: dict(learning_rate=rate, num_hidden_layers=num_hidden_layers, hidden_dim=hidden_dim),
+        num_epochs,
+        num_train,
+        batch_size,
+        seed,
+        progress,
+        "learning rates",
+    )
 
 
 def initialisation_scales(
@@ -253,9 +296,18 @@ def initialisation_scales(
     Returns:
         ``{"plain": {std: History}, "batch norm": {std: History}}``.
     """
-    return _paired_runs(weight_stds, lambda std: dict(learning_rate=learning_rate, weight_std=std,
-                                                      num_hidden_layers=num_hidden_layers, hidden_dim=hidden_dim),
-                        num_epochs, num_train, batch_size, seed, progress, "initial scales")
+    return _paired_runs(
+        weight_stds,
+        lambda std: dict(
+            learning_rate=learning_rate, weight_std=std, num_hidden_layers=num_hidden_layers, hidden_dim=hidden_dim
+        ),
+        num_epochs,
+        num_train,
+        batch_size,
+        seed,
+        progress,
+        "initial scales",
+    )
 
 
 def diverged(history, limit: float = 100.0) -> bool:
@@ -277,11 +329,29 @@ def final_accuracy(history) -> float:
 
 # ---------------------------------------------------------------- activations during training
 
+
 def _normalised_inputs(model, inputs) -> list[np.ndarray]:
     """The input of every hidden nonlinearity (after the batch norm layer, if any), in the current mode."""
     activations = model.fprop(inputs)
-    return [np.asarray(activations[i], dtype=np.float64) for i, layer in enumerate(model.layers)
-            if type(layer) in HIDDEN_UNITS.values()]
+    return [
+        np.asarray(activations[i], dtype=np.float64)
+        for i, layer in enumerate(model.layers)
+        if type(layer) in HIDDEN_UNITS.values()
+    ]
+
+
+def _unit_moments(model, probe: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """The inputs of every nonlinearity for ``probe``, and each unit's mean and std over the probe."""
+    inputs = _normalised_inputs(model, probe)
+    return inputs, np.stack([a.mean(axis=0) for a in inputs]), np.stack([a.std(axis=0) for a in inputs])
+
+
+def _append_record(records: dict[str, list], step: int, inputs, means, stds, start_means, start_stds) -> None:
+    records["steps"].append(step)
+    records["mean"].append(means.mean(axis=1))
+    records["std"].append(stds.mean(axis=1))
+    records["drift"].append((np.abs(means - start_means) / np.maximum(start_stds, 1e-12)).mean(axis=1))
+    records["percentiles"].append(np.percentile(inputs[-1][:, 0], [15, 50, 85]))
 
 
 def activation_distributions(
@@ -334,27 +404,11 @@ def activation_distributions(
         rule.initialise(model.params)
         sample_rng = np.random.default_rng(sample_seed)
         records: dict[str, list] = {"steps": [], "mean": [], "std": [], "drift": [], "percentiles": []}
-        start_means = start_stds = None
-        samples_start = samples_end = None
-        step = 0
-
-        def record():
-            nonlocal start_means, start_stds, samples_start
-            inputs = _normalised_inputs(model, probe)
-            means = np.stack([a.mean(axis=0) for a in inputs])
-            stds = np.stack([a.std(axis=0) for a in inputs])
-            if start_means is None:
-                start_means, start_stds = means, stds
-                samples_start = [sample_rng.choice(a.ravel(), sample_size, replace=False) for a in inputs]
-            records["steps"].append(step)
-            records["mean"].append(means.mean(axis=1))
-            records["std"].append(stds.mean(axis=1))
-            records["drift"].append((np.abs(means - start_means) / np.maximum(start_stds, 1e-12)).mean(axis=1))
-            records["percentiles"].append(np.percentile(inputs[-1][:, 0], [15, 50, 85]))
-            return inputs
-
         model.train()
-        record()
+        last, start_means, start_stds = _unit_moments(model, probe)
+        samples_start = [sample_rng.choice(a.ravel(), sample_size, replace=False) for a in last]
+        _append_record(records, 0, last, start_means, start_stds, start_means, start_stds)
+        step = 0
         with np.errstate(all="ignore"):
             while step < num_steps:
                 for inputs, targets in train:
@@ -363,7 +417,8 @@ def activation_distributions(
                     rule.update_params(grads)
                     step += 1
                     if step % record_every == 0 or step == num_steps:
-                        last = record()
+                        last, means, stds = _unit_moments(model, probe)
+                        _append_record(records, step, last, means, stds, start_means, start_stds)
                     if step == num_steps:
                         break
         samples_end = [sample_rng.choice(a.ravel(), sample_size, replace=False) for a in last]
@@ -374,6 +429,7 @@ def activation_distributions(
 
 
 # ---------------------------------------------------------------- batch norm as a regulariser
+
 
 def small_training_set(
     batch_sizes: Sequence[int] = (10, 50),
@@ -395,12 +451,20 @@ def small_training_set(
     results: dict[int, dict[str, object]] = {}
     runs = [(size, version) for size in batch_sizes for version in VERSIONS]
     for size, version in tqdm(runs, desc="small training set", unit="run", disable=not progress):
-        _, history, _, _ = train_network(version == "batch norm", learning_rate=learning_rate, num_epochs=num_epochs,
-                                         num_train=num_train, batch_size=size, seed=run_seed)
+        _, history, _, _ = train_network(
+            version == "batch norm",
+            learning_rate=learning_rate,
+            num_epochs=num_epochs,
+            num_train=num_train,
+            batch_size=size,
+            seed=run_seed,
+        )
         results.setdefault(size, {})[version] = history
     return results
 
+
 # ---------------------------------------------------------------- Santurkar et al.'s noisy batch norm
+
 
 class DistributionNoise(Layer):
     """Santurkar et al.'s noise after a batch norm layer: in training mode every unit's outputs are
@@ -496,11 +560,18 @@ def noisy_batch_norm(
         model.eval()
         accuracy = float(np.mean(np.argmax(model.fprop(valid.inputs)[-1], axis=1) == valid.targets))
         model.train()
-        results[version] = {"steps": np.array(steps), "drift": drift, "step_change": step_change,
-                            "valid_acc": accuracy, "train_error": np.array(train_error)}
+        results[version] = {
+            "steps": np.array(steps),
+            "drift": drift,
+            "step_change": step_change,
+            "valid_acc": accuracy,
+            "train_error": np.array(train_error),
+        }
     return results
 
+
 # ---------------------------------------------------------------- inference statistics
+
 
 def _logits(model, inputs, training: bool) -> np.ndarray:
     model.train() if training else model.eval()
@@ -547,8 +618,9 @@ def train_eval_gap(
     """
     from mlplab.layers.normalisation import set_inference_statistics, use_population_statistics
 
-    model, _, train, valid = train_network(True, learning_rate=learning_rate, num_epochs=num_epochs,
-                                           num_train=num_train, seed=seed)
+    model, _, train, valid = train_network(
+        True, learning_rate=learning_rate, num_epochs=num_epochs, num_train=num_train, seed=seed
+    )
     use_population_statistics(model, train)
     stored = _frozen_running_statistics(model)
     inputs, targets = valid.inputs, valid.targets
@@ -558,7 +630,7 @@ def train_eval_gap(
         count = (len(inputs) // size) * size
         train_logits, eval_logits = [], []
         for start in range(0, count, size):
-            batch = inputs[start:start + size]
+            batch = inputs[start : start + size]
             train_logits.append(_logits(model, batch, training=True))
             set_inference_statistics(model, stored)  # training mode moved the running statistics
             eval_logits.append(_logits(model, batch, training=False))
@@ -567,8 +639,13 @@ def train_eval_gap(
         train_acc.append(np.mean(train_logits.argmax(axis=1) == targets[:count]))
         eval_acc.append(np.mean(eval_logits.argmax(axis=1) == targets[:count]))
         changes = max(changes, float(np.max(np.abs(eval_logits - reference[:count]))))
-    return {"batch_sizes": np.array(batch_sizes), "gap": np.array(gaps), "train_mode_acc": np.array(train_acc),
-            "eval_mode_acc": np.array(eval_acc), "eval_changes": changes}
+    return {
+        "batch_sizes": np.array(batch_sizes),
+        "gap": np.array(gaps),
+        "train_mode_acc": np.array(train_acc),
+        "eval_mode_acc": np.array(eval_acc),
+        "eval_changes": changes,
+    }
 
 
 def inference_statistics(
@@ -612,20 +689,24 @@ def inference_statistics(
         set_inference_statistics,
     )
 
-    model, _, train, valid = train_network(True, learning_rate=learning_rate, num_epochs=num_epochs,
-                                           num_train=num_train, batch_size=batch_size, seed=seed)
+    model, _, train, valid = train_network(
+        True, learning_rate=learning_rate, num_epochs=num_epochs, num_train=num_train, batch_size=batch_size, seed=seed
+    )
     running = _frozen_running_statistics(model)
     population = estimate_population_statistics(model, train)
-    exact = [(m[0], v[0]) for m, v in collect_batch_statistics(
-        model, [(train.inputs, None)])[1]]  # one "batch" of every training digit
+    exact = [
+        (m[0], v[0]) for m, v in collect_batch_statistics(model, [(train.inputs, None)])[1]
+    ]  # one "batch" of every training digit
 
     def accuracy(statistics):
         set_inference_statistics(model, statistics)
         return float(np.mean(_logits(model, valid.inputs, training=False).argmax(axis=1) == valid.targets))
 
     def errors(statistics):
-        return ([float(np.mean(np.abs(m - em) / np.sqrt(ev))) for (m, _), (em, ev) in zip(statistics, exact)],
-                [float(np.mean(v / ev)) for (_, v), (_, ev) in zip(statistics, exact)])
+        return (
+            [float(np.mean(np.abs(m - em) / np.sqrt(ev))) for (m, _), (em, ev) in zip(statistics, exact)],
+            [float(np.mean(v / ev)) for (_, v), (_, ev) in zip(statistics, exact)],
+        )
 
     valid_acc = {"running averages": accuracy(running), "population statistics": accuracy(population)}
     batch_logits = np.concatenate([_logits(model, x, training=True) for x, _ in valid])
@@ -635,18 +716,25 @@ def inference_statistics(
     for name, statistics in (("running averages", running), ("population statistics", population)):
         mean_error[name], var_ratio[name] = errors(statistics)
 
-    small = MinibatchProvider(train.inputs, train.targets, correction_batch_size, shuffle=False,
-                              dtype=train.inputs.dtype)
+    small = MinibatchProvider(
+        train.inputs, train.targets, correction_batch_size, shuffle=False, dtype=train.inputs.dtype
+    )
     m, batch_statistics = collect_batch_statistics(model, small)
     corrected = estimate_population_statistics(model, small)
     uncorrected = [(means.mean(axis=0), variances.mean(axis=0)) for means, variances in batch_statistics]
     small_ratio = {"with the correction": errors(corrected)[1], "without the correction": errors(uncorrected)[1]}
-    return {"valid_acc": valid_acc, "mean_error": mean_error, "var_ratio": var_ratio,
-            "small_batch_var_ratio": small_ratio, "correction_batch_size": m}
+    return {
+        "valid_acc": valid_acc,
+        "mean_error": mean_error,
+        "var_ratio": var_ratio,
+        "small_batch_var_ratio": small_ratio,
+        "correction_batch_size": m,
+    }
 
 
-def fold_into_affine_layers(num_epochs: int = 3, num_train: int = 3000, learning_rate: float = 0.1,
-                            seed: Seed = 0) -> dict:
+def fold_into_affine_layers(
+    num_epochs: int = 3, num_train: int = 3000, learning_rate: float = 0.1, seed: Seed = 0
+) -> dict:
     """Folds every batch norm layer of a trained network into the affine layer before it.
 
     The trained network of :func:`train_eval_gap` (population statistics) is copied
@@ -666,8 +754,9 @@ def fold_into_affine_layers(num_epochs: int = 3, num_train: int = 3000, learning
     from mlplab.layers.normalisation import BatchNormLayer, use_population_statistics
     from mlplab.models import MultipleLayerModel
 
-    model, _, train, valid = train_network(True, learning_rate=learning_rate, num_epochs=num_epochs,
-                                           num_train=num_train, seed=seed)
+    model, _, train, valid = train_network(
+        True, learning_rate=learning_rate, num_epochs=num_epochs, num_train=num_train, seed=seed
+    )
     use_population_statistics(model, train)
     copy = build_network(True, dtype=np.float64)
     for source, target in zip(model.layers, copy.layers):
@@ -680,13 +769,17 @@ def fold_into_affine_layers(num_epochs: int = 3, num_train: int = 3000, learning
     folded, layer_difference = [], 0.0
     for i, layer in enumerate(copy.layers):
         if isinstance(layer, BatchNormLayer):
-            scale, shift = (np.asarray(a, dtype=np.float64) for a in fold_batchnorm(
-                layer.gamma, layer.beta, layer.running_mean, layer.running_var, layer.eps))
-            layer_difference = max(layer_difference, float(np.max(np.abs(
-                activations[i + 1] - (activations[i] * scale + shift)))))
+            scale, shift = (
+                np.asarray(a, dtype=np.float64)
+                for a in fold_batchnorm(layer.gamma, layer.beta, layer.running_mean, layer.running_var, layer.eps)
+            )
+            layer_difference = max(
+                layer_difference, float(np.max(np.abs(activations[i + 1] - (activations[i] * scale + shift))))
+            )
             affine = folded[-1]
-            merged = AffineLayer(affine.input_dim, affine.output_dim, weights_init=lambda s, r: np.zeros(s),
-                                 dtype=np.float64)
+            merged = AffineLayer(
+                affine.input_dim, affine.output_dim, weights_init=lambda s, r: np.zeros(s), dtype=np.float64
+            )
             merged.weights[...] = scale[:, None] * affine.weights
             merged.biases[...] = scale * affine.biases + shift
             folded[-1] = merged
@@ -694,16 +787,21 @@ def fold_into_affine_layers(num_epochs: int = 3, num_train: int = 3000, learning
             folded.append(layer)
     plain = MultipleLayerModel(folded).eval()
     logits, folded_logits = copy.predict(inputs), plain.predict(inputs)
-    return {"layers_before": len(copy.layers), "layers_after": len(plain.layers),
-            "max_layer_difference": layer_difference,
-            "max_difference": float(np.max(np.abs(logits - folded_logits))),
-            "output_scale": float(np.max(np.abs(logits)))}
+    return {
+        "layers_before": len(copy.layers),
+        "layers_after": len(plain.layers),
+        "max_layer_difference": layer_difference,
+        "max_difference": float(np.max(np.abs(logits - folded_logits))),
+        "output_scale": float(np.max(np.abs(logits))),
+    }
 
 
 # ---------------------------------------------------------------- spatial batch norm
 
-def spatial_statistics(num_examples: int = 16, num_channels: int = 3, height: int = 8, width: int = 8,
-                       seed: Seed = 0) -> dict:
+
+def spatial_statistics(
+    num_examples: int = 16, num_channels: int = 3, height: int = 8, width: int = 8, seed: Seed = 0
+) -> dict:
     """Spatial batch norm of random feature maps, against per-location normalisation and a reshape.
 
     Feature maps ``(N, C, H, W)`` get a different offset and scale per channel
@@ -732,23 +830,52 @@ def spatial_statistics(num_examples: int = 16, num_channels: int = 3, height: in
     outputs, _, _ = spatial_batchnorm_forward(inputs, gamma, beta)
     outputs = np.asarray(outputs, dtype=np.float64)
     flat = inputs.transpose(0, 2, 3, 1).reshape(-1, num_channels)
-    reshaped = np.asarray(batchnorm_forward(flat, gamma, beta)[0]).reshape(
-        num_examples, height, width, num_channels).transpose(0, 3, 1, 2)
+    reshaped = (
+        np.asarray(batchnorm_forward(flat, gamma, beta)[0])
+        .reshape(num_examples, height, width, num_channels)
+        .transpose(0, 3, 1, 2)
+    )
     per_location = (inputs - inputs.mean(axis=0)) / np.sqrt(inputs.var(axis=0) + 1e-5)
 
     def pattern_correlation(maps):
         mean_maps = maps.mean(axis=0).reshape(num_channels, -1)
-        return float(np.mean([np.corrcoef(m, p)[0, 1] if np.std(m) > 1e-12 else 0.0
-                              for m, p in zip(mean_maps, pattern.reshape(num_channels, -1))]))
+        return float(
+            np.mean(
+                [
+                    np.corrcoef(m, p)[0, 1] if np.std(m) > 1e-12 else 0.0
+                    for m, p in zip(mean_maps, pattern.reshape(num_channels, -1))
+                ]
+            )
+        )
 
-    return {"inputs": inputs, "outputs": outputs,
-            "channel_mean": outputs.mean(axis=(0, 2, 3)), "channel_var": outputs.var(axis=(0, 2, 3)),
-            "num_statistics": {"per channel": num_channels, "per location": num_channels * height * width},
-            "reshape_difference": float(np.max(np.abs(outputs - reshaped))),
-            "pattern_kept": pattern_correlation(outputs), "pattern_erased": pattern_correlation(per_location)}
+    return {
+        "inputs": inputs,
+        "outputs": outputs,
+        "channel_mean": outputs.mean(axis=(0, 2, 3)),
+        "channel_var": outputs.var(axis=(0, 2, 3)),
+        "num_statistics": {"per channel": num_channels, "per location": num_channels * height * width},
+        "reshape_difference": float(np.max(np.abs(outputs - reshaped))),
+        "pattern_kept": pattern_correlation(outputs),
+        "pattern_erased": pattern_correlation(per_location),
+    }
 
 
 # ---------------------------------------------------------------- why it works: the loss landscape
+
+
+def _loss_and_grads(model, error, inputs: np.ndarray, targets: np.ndarray) -> tuple[float, list[np.ndarray]]:
+    """The loss and its gradients on one batch, in training mode, leaving the running statistics as they were."""
+    saved = [
+        (layer, layer.running_mean.copy(), layer.running_var.copy())
+        for layer in model.layers
+        if hasattr(layer, "running_mean")
+    ]
+    activations = model.fprop(inputs)
+    for layer, mean, var in saved:  # probing must not move the running statistics
+        layer.running_mean, layer.running_var = mean, var
+    loss = float(error(activations[-1], targets))
+    return loss, model.grads_wrt_params(activations, error.grad(activations[-1], targets))
+
 
 def loss_landscape(
     learning_rate: float = 0.1,
@@ -789,34 +916,26 @@ def loss_landscape(
         rule.initialise(model.params)
         records: dict[str, list] = {"steps": [], "loss": [], "loss_range": [], "gradient_change": []}
 
-        def loss_and_grads(inputs, targets):
-            saved = [(layer, layer.running_mean.copy(), layer.running_var.copy())
-                     for layer in model.layers if hasattr(layer, "running_mean")]
-            activations = model.fprop(inputs)
-            for layer, mean, var in saved:  # probing must not move the running statistics
-                layer.running_mean, layer.running_var = mean, var
-            loss = float(error(activations[-1], targets))
-            return loss, model.grads_wrt_params(activations, error.grad(activations[-1], targets))
-
         step = 0
         model.train()
         with np.errstate(all="ignore"):
             while step < num_steps:
                 for inputs, targets in train:
-                    loss, grads = loss_and_grads(inputs, targets)
+                    loss, grads = _loss_and_grads(model, error, inputs, targets)
                     if step % record_every == 0:
                         params = [p.copy() for p in model.params]
                         losses, far_grads = [], None
                         for k in step_multiples:
                             for p, p0, g in zip(model.params, params, grads):
                                 p[...] = p0 - k * learning_rate * g
-                            value, far_grads = loss_and_grads(inputs, targets)
+                            value, far_grads = _loss_and_grads(model, error, inputs, targets)
                             losses.append(value)
                         for p, p0 in zip(model.params, params):
                             p[...] = p0
                         norm = math.sqrt(sum(float(np.sum(g.astype(np.float64) ** 2)) for g in grads))
-                        change = math.sqrt(sum(float(np.sum((a.astype(np.float64) - b) ** 2))
-                                               for a, b in zip(far_grads, grads)))
+                        change = math.sqrt(
+                            sum(float(np.sum((a.astype(np.float64) - b) ** 2)) for a, b in zip(far_grads, grads))
+                        )
                         records["steps"].append(step)
                         records["loss"].append(loss)
                         records["loss_range"].append(max(losses + [loss]) - min(losses + [loss]))
@@ -830,6 +949,7 @@ def loss_landscape(
 
 
 # ---------------------------------------------------------------- layer norm against batch norm
+
 
 def layer_norm_small_batches(
     batch_sizes: Sequence[int] = (2, 4, 8),
@@ -855,13 +975,22 @@ def layer_norm_small_batches(
     runs = [(size, version) for size in batch_sizes for version in accuracy]
     model = valid = None
     for size, version in tqdm(runs, desc="layer norm vs batch norm", unit="run", disable=not progress):
-        model, history, _, valid = train_network(version == "batch norm", learning_rate=learning_rate,
-                                                 num_epochs=num_epochs, num_train=num_train, batch_size=size,
-                                                 seed=run_seed, layer_norm=version == "layer norm")
+        model, history, _, valid = train_network(
+            version == "batch norm",
+            learning_rate=learning_rate,
+            num_epochs=num_epochs,
+            num_train=num_train,
+            batch_size=size,
+            seed=run_seed,
+            layer_norm=version == "layer norm",
+        )
         accuracy[version].append(final_accuracy(history))
     inputs = next(iter(valid))[0][:8]
     model.eval()
     alone = np.concatenate([model.fprop(inputs[i : i + 1])[-1] for i in range(len(inputs))])
     together = model.fprop(inputs)[-1]
-    return {"batch_sizes": np.array(batch_sizes), **{k: np.array(v) for k, v in accuracy.items()},
-            "alone_vs_in_batch": float(np.max(np.abs(alone - together)))}
+    return {
+        "batch_sizes": np.array(batch_sizes),
+        **{k: np.array(v) for k, v in accuracy.items()},
+        "alone_vs_in_batch": float(np.max(np.abs(alone - together))),
+    }

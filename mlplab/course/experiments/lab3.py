@@ -17,6 +17,7 @@ weights.
 Regularisers are named by the keys of ``REGULARISERS`` (e.g. ``"no dropout"``,
 ``"input 0.8 + hidden 0.5"``); results are dicts keyed by those names.
 """
+
 from __future__ import annotations
 
 import math
@@ -77,9 +78,12 @@ def mnist_subset(num_train: int, seed: Seed = 0, num_valid: int = 1000) -> dict[
     if not 1 <= num_train <= len(train.targets):
         raise ValueError(f"num_train must be between 1 and {len(train.targets)}, got {num_train}")
     pick = as_generator(seed).permutation(len(train.targets))[:num_train]
-    return {"train_x": train.inputs[pick].astype(np.float32) / 255.0, "train_y": train.targets[pick].astype(np.int64),
-            "valid_x": valid.inputs[:num_valid].astype(np.float32) / 255.0,
-            "valid_y": valid.targets[:num_valid].astype(np.int64)}
+    return {
+        "train_x": train.inputs[pick].astype(np.float32) / 255.0,
+        "train_y": train.targets[pick].astype(np.int64),
+        "valid_x": valid.inputs[:num_valid].astype(np.float32) / 255.0,
+        "valid_y": valid.targets[:num_valid].astype(np.int64),
+    }
 
 
 def validation_digits(num_valid: int = 1000) -> dict[str, np.ndarray]:
@@ -88,8 +92,14 @@ def validation_digits(num_valid: int = 1000) -> dict[str, np.ndarray]:
     return {"inputs": data["valid_x"], "labels": data["valid_y"]}
 
 
-def dropout_mlp(layer_sizes: Sequence[int], input_p: float = 1.0, hidden_p: float = 1.0,
-                weight_seed: int = 0, mask_seed: int = 0, inverted: bool = True) -> MultipleLayerModel:
+def dropout_mlp(
+    layer_sizes: Sequence[int],
+    input_p: float = 1.0,
+    hidden_p: float = 1.0,
+    weight_seed: int = 0,
+    mask_seed: int = 0,
+    inverted: bool = True,
+) -> MultipleLayerModel:
     """A ReLU MLP with dropout layers: ``[Dropout(input_p)], Affine, ReLU, [Dropout(hidden_p)], ..., Affine``.
 
     A dropout layer is only inserted where its inclusion probability is below 1.
@@ -123,9 +133,19 @@ def _evaluate(model, inputs: np.ndarray, labels: np.ndarray) -> tuple[float, flo
     return float(CrossEntropySoftmaxError()(outputs, targets)), float(np.mean(outputs.argmax(axis=1) == labels))
 
 
-def _train(model, data: dict, num_epochs: int, learning_rate: float, batch_size: int, data_seed: int,
-           eval_every: int, before_epoch: Callable[[int], None] | None = None,
-           train_provider=None, penalty=None, patience: int | None = None) -> History:
+def _train(
+    model,
+    data: dict,
+    num_epochs: int,
+    learning_rate: float,
+    batch_size: int,
+    data_seed: int,
+    eval_every: int,
+    before_epoch: Callable[[int], None] | None = None,
+    train_provider=None,
+    penalty=None,
+    patience: int | None = None,
+) -> History:
     """Trains epoch by epoch; every ``eval_every`` epochs records the training and validation error and accuracy,
     BOTH measured in evaluation mode (the error the Trainer reports is measured with dropout on).
 
@@ -138,10 +158,12 @@ def _train(model, data: dict, num_epochs: int, learning_rate: float, batch_size:
     from mlplab.training import Trainer
 
     if train_provider is None:
-        train_provider = MinibatchProvider(data["train_x"], data["train_y"], batch_size,
-                                           rng=np.random.default_rng(data_seed))
-    trainer = Trainer(model, CrossEntropySoftmaxError(), GradientDescentLearningRule(learning_rate), train_provider,
-                      penalty=penalty)
+        train_provider = MinibatchProvider(
+            data["train_x"], data["train_y"], batch_size, rng=np.random.default_rng(data_seed)
+        )
+    trainer = Trainer(
+        model, CrossEntropySoftmaxError(), GradientDescentLearningRule(learning_rate), train_provider, penalty=penalty
+    )
     stopper = None
     if patience is not None:
         from mlplab.exercises.weight_decay import EarlyStopping
@@ -175,6 +197,7 @@ def _train(model, data: dict, num_epochs: int, learning_rate: float, batch_size:
 
 
 # ---------------------------------------------------------------- (a, b, g) overfitting and dropout
+
 
 def train_dropout_networks(
     regularisers: Sequence[str] = ("no dropout", "hidden dropout 0.5", "input 0.8 + hidden 0.5"),
@@ -225,7 +248,15 @@ def train_dropout_networks(
         initial = [layer.incl_prob for layer in dropout_layers]
         used = np.ones((num_epochs, 2))
 
-        def before_epoch(epoch, layers=dropout_layers, initial=initial, setting=setting, used=used):
+        def before_epoch(
+            epoch,
+            layers=dropout_layers,
+            initial=initial,
+            setting=setting,
+            used=used,
+            input_p=input_p,
+            hidden_p=hidden_p,
+        ):
             anneal_epochs = max(1, round(setting.get("anneal", 0.0) * num_epochs))
             for layer, p0 in zip(layers, initial):
                 if "anneal" in setting:
@@ -236,8 +267,18 @@ def train_dropout_networks(
                 used[epoch, 1] = layers[-1].incl_prob
 
         penalty = _penalty(setting)
-        history = _train(model, data, num_epochs, learning_rate, batch_size, data_seed, eval_every, before_epoch,
-                         penalty=penalty, patience=setting.get("patience"))
+        history = _train(
+            model,
+            data,
+            num_epochs,
+            learning_rate,
+            batch_size,
+            data_seed,
+            eval_every,
+            before_epoch,
+            penalty=penalty,
+            patience=setting.get("patience"),
+        )
         final = dict(zip(("train_error", "train_acc"), _evaluate(model, data["train_x"], data["train_y"])))
         final.update(zip(("valid_error", "valid_acc"), _evaluate(model, data["valid_x"], data["valid_y"])))
         results[name] = {"history": history, "model": model, "incl_probs": used, "final": final}
@@ -265,6 +306,7 @@ def train_valid_gap(history: History) -> float:
 
 # ---------------------------------------------------------------- (h) weight decay, early stopping, convergence
 
+
 def epochs_to_reach(history: History, level: float) -> int | None:
     """The first recorded epoch whose training error (evaluation mode) is at most ``level``; None if none is."""
     for epoch, error in zip(history.epoch, history.train_error):
@@ -279,8 +321,12 @@ def weight_statistics(model: MultipleLayerModel, small: float = 1e-3) -> dict[st
     holds most of the weights: 784 x hidden)."""
     weights = next(layer.weights for layer in model.layers if isinstance(layer, AffineLayer))
     magnitude = np.abs(np.asarray(weights, dtype=np.float64))
-    return {"rms": float(np.sqrt(np.mean(magnitude**2))), "small_fraction": float(np.mean(magnitude < small)),
-            "tiny_fraction": float(np.mean(magnitude < small / 10)), "max": float(magnitude.max())}
+    return {
+        "rms": float(np.sqrt(np.mean(magnitude**2))),
+        "small_fraction": float(np.mean(magnitude < small)),
+        "tiny_fraction": float(np.mean(magnitude < small / 10)),
+        "max": float(magnitude.max()),
+    }
 
 
 def regularisation_table(runs: dict[str, dict]) -> dict[str, dict[str, float]]:
@@ -289,13 +335,18 @@ def regularisation_table(runs: dict[str, dict]) -> dict[str, dict[str, float]]:
     table = {}
     for name, run in runs.items():
         final, history = run["final"], run["history"]
-        table[name] = {"valid_error": final["valid_error"], "valid_acc": final["valid_acc"],
-                       "gap": final["valid_error"] - final["train_error"], "last_epoch": history.epoch[-1],
-                       "best_epoch": history.best_epoch}
+        table[name] = {
+            "valid_error": final["valid_error"],
+            "valid_acc": final["valid_acc"],
+            "gap": final["valid_error"] - final["train_error"],
+            "last_epoch": history.epoch[-1],
+            "best_epoch": history.best_epoch,
+        }
     return table
 
 
 # ---------------------------------------------------------------- (c) inverted vs weight-scaled dropout
+
 
 def dropout_conventions(
     incl_prob: float = 0.5,
@@ -348,14 +399,19 @@ def dropout_conventions(
     inputs = rng.standard_normal((64, 20))
     nets = {}
     for label, inverted, scale in (("inverted", True, 1.0), ("weight scaling", False, 1.0 / incl_prob)):
-        second = AffineLayer(dim, 10, weights_init=lambda s, r, w=out_w * scale: w, biases_init=_zeros,
-                             dtype=np.float64)
-        nets[label] = MultipleLayerModel([first, ReluLayer(), DropoutLayer(np.random.default_rng(mask_seed), incl_prob,
-                                                                           inverted=inverted), second])
+        second = AffineLayer(
+            dim, 10, weights_init=lambda s, r, w=out_w * scale: w, biases_init=_zeros, dtype=np.float64
+        )
+        nets[label] = MultipleLayerModel(
+            [first, ReluLayer(), DropoutLayer(np.random.default_rng(mask_seed), incl_prob, inverted=inverted), second]
+        )
     train_out = {label: net.predict(inputs) for label, net in nets.items()}
     eval_out = {label: net.eval().predict(inputs) for label, net in nets.items()}
     return {
-        "num_masks": counts, "relative_error": relative, "eval_output": eval_outputs, "input": x,
+        "num_masks": counts,
+        "relative_error": relative,
+        "eval_output": eval_outputs,
+        "input": x,
         "train_difference": float(np.abs(train_out["inverted"] - train_out["weight scaling"]).max()),
         "eval_difference": float(np.abs(eval_out["inverted"] - eval_out["weight scaling"]).max()),
         "output_scale": float(np.abs(eval_out["inverted"]).max()),
@@ -363,6 +419,7 @@ def dropout_conventions(
 
 
 # ---------------------------------------------------------------- (d) averaging masks: approximate bagging
+
 
 def mask_averaging(
     model: MultipleLayerModel,
@@ -416,14 +473,18 @@ def mask_averaging(
     for layer, generator in zip(dropout_layers, saved):
         layer.rng = generator
     return {
-        "num_masks": counts, "ensemble_acc": np.array(ensemble_acc), "ensemble_error": np.array(ensemble_error),
-        "distance": np.array(distance), "single_acc": float(np.mean(single)),
+        "num_masks": counts,
+        "ensemble_acc": np.array(ensemble_acc),
+        "ensemble_error": np.array(ensemble_error),
+        "distance": np.array(distance),
+        "single_acc": float(np.mean(single)),
         "scaled_acc": float(np.mean(scaled.argmax(axis=1) == labels)),
         "scaled_error": float(-np.mean(np.log(scaled[np.arange(len(labels)), labels]))),
     }
 
 
 # ---------------------------------------------------------------- (e) forced feature sharing
+
 
 def unit_removal(
     models: dict[str, MultipleLayerModel],
@@ -466,6 +527,7 @@ def unit_removal(
 
 # ---------------------------------------------------------------- (f) input dropout on digits
 
+
 def dropped_pixels(
     incl_probs: Sequence[float] = (0.8, 0.5),
     num_images: int = 8,
@@ -491,6 +553,7 @@ def dropped_pixels(
 
 
 # ---------------------------------------------------------------- (h) DropConnect vs dropout
+
 
 def dropconnect_vs_dropout(
     incl_prob: float = 0.5,
@@ -522,11 +585,19 @@ def dropconnect_vs_dropout(
     biases = rng.standard_normal(output_dim)
     x = rng.uniform(0.0, 1.0, input_dim)
     batch = np.repeat(x[None, :], num_masks, axis=0)
-    affine = AffineLayer(input_dim, output_dim, weights_init=lambda s, r: weights, biases_init=lambda s, r: biases,
-                         dtype=np.float64)
+    affine = AffineLayer(
+        input_dim, output_dim, weights_init=lambda s, r: weights, biases_init=lambda s, r: biases, dtype=np.float64
+    )
     dropout = DropoutLayer(np.random.default_rng(_seed_from(rng)), incl_prob)
-    connect = DropConnectLayer(input_dim, output_dim, np.random.default_rng(_seed_from(rng)), incl_prob,
-                               weights_init=lambda s, r: weights, biases_init=lambda s, r: biases, dtype=np.float64)
+    connect = DropConnectLayer(
+        input_dim,
+        output_dim,
+        np.random.default_rng(_seed_from(rng)),
+        incl_prob,
+        weights_init=lambda s, r: weights,
+        biases_init=lambda s, r: biases,
+        dtype=np.float64,
+    )
     expected = affine.fprop(x[None, :])[0]
     outputs = {"dropout": affine.fprop(dropout.fprop(batch)), "DropConnect": connect.fprop(batch)}
     results = {}
@@ -547,6 +618,7 @@ def dropconnect_vs_dropout(
 
 # ---------------------------------------------------------------- (i) maxout
 
+
 def maxout_as_relu(x: np.ndarray | None = None) -> dict:
     """A maxout unit with two pieces, ``max(1 * x + 0, 0 * x + 0)``, is a ReLU; with ``max(x, -x)`` it is ``|x|``.
 
@@ -560,9 +632,13 @@ def maxout_as_relu(x: np.ndarray | None = None) -> dict:
     layer = MaxoutLayer(pool_size=2)
     relu = layer.fprop(np.stack([x, np.zeros_like(x)], axis=1))[:, 0]
     absolute = layer.fprop(np.stack([x, -x], axis=1))[:, 0]
-    return {"x": x, "relu": relu, "abs": absolute,
-            "relu_difference": float(np.abs(relu - np.maximum(x, 0)).max()),
-            "abs_difference": float(np.abs(absolute - np.abs(x)).max())}
+    return {
+        "x": x,
+        "relu": relu,
+        "abs": absolute,
+        "relu_difference": float(np.abs(relu - np.maximum(x, 0)).max()),
+        "abs_difference": float(np.abs(absolute - np.abs(x)).max()),
+    }
 
 
 def maxout_fit(
@@ -597,8 +673,9 @@ def maxout_fit(
         slope = (target(points + 1e-4) - target(points - 1e-4)) / 2e-4
         w0 = slope[:, None] + 0.1 * rng.standard_normal((k, 1))
         b0 = target(points) - slope * points
-        affine = AffineLayer(1, k, weights_init=lambda s, r, w=w0: w, biases_init=lambda s, r, b=b0: b,
-                             dtype=np.float64)
+        affine = AffineLayer(
+            1, k, weights_init=lambda s, r, w=w0: w, biases_init=lambda s, r, b=b0: b, dtype=np.float64
+        )
         maxout = MaxoutLayer(pool_size=k)
         for _ in range(num_steps):
             a = affine.fprop(x)
@@ -609,8 +686,12 @@ def maxout_fit(
             affine.biases -= learning_rate * d_b
         a = affine.fprop(x)
         h = maxout.fprop(a)[:, 0]
-        results[k] = {"fit": h, "pieces": a.T.copy(), "error": float(np.mean((h - y[:, 0]) ** 2)),
-                      "active_pieces": int(len(np.unique(a.argmax(axis=1))))}
+        results[k] = {
+            "fit": h,
+            "pieces": a.T.copy(),
+            "error": float(np.mean((h - y[:, 0]) ** 2)),
+            "active_pieces": int(len(np.unique(a.argmax(axis=1)))),
+        }
     return results
 
 
@@ -657,9 +738,13 @@ def train_maxout_networks(
         weights_rng = np.random.default_rng(weight_seed)
         width = units * pool_size if unit == "maxout" else units
         hidden = MaxoutLayer(pool_size) if unit == "maxout" else ReluLayer()
-        model = MultipleLayerModel([
-            AffineLayer(784, width, rng=weights_rng, weights_init=he_normal, biases_init=_zeros), hidden,
-            AffineLayer(units, 10, rng=weights_rng, weights_init=he_normal, biases_init=_zeros)])
+        model = MultipleLayerModel(
+            [
+                AffineLayer(784, width, rng=weights_rng, weights_init=he_normal, biases_init=_zeros),
+                hidden,
+                AffineLayer(units, 10, rng=weights_rng, weights_init=he_normal, biases_init=_zeros),
+            ]
+        )
         history = _train(model, data, num_epochs, learning_rate, batch_size, data_seed, eval_every)
         results[label] = {"history": history, "num_params": int(sum(p.size for p in model.params))}
     runs.close()
@@ -667,6 +752,7 @@ def train_maxout_networks(
 
 
 # ---------------------------------------------------------------- (j) data augmentation
+
 
 def training_augmentations(elastic: bool = False) -> list:
     """The augmentations :func:`train_with_augmentation` uses: your ``random_shift`` (up to 2 pixels) and
@@ -743,8 +829,10 @@ def transformed_accuracy(model: MultipleLayerModel, inputs: np.ndarray, labels: 
     }
     model.eval()
     try:
-        return {name: float(np.mean(model.predict(np.ascontiguousarray(v).reshape(len(v), -1)).argmax(axis=1)
-                                    == labels)) for name, v in versions.items()}
+        return {
+            name: float(np.mean(model.predict(np.ascontiguousarray(v).reshape(len(v), -1)).argmax(axis=1) == labels))
+            for name, v in versions.items()
+        }
     finally:
         model.train()
 
@@ -772,8 +860,8 @@ def train_with_augmentation(
         ``setting -> {"history": History (evaluation-mode errors on the original training digits
         and on the validation digits), "model"}``.
     """
-    from mlplab.exercises.augmentation import AugmentedProvider
     from mlplab.data import MinibatchProvider
+    from mlplab.exercises.augmentation import AugmentedProvider
 
     rng = as_generator(seed)
     data_seed, weight_seed, augment_seed = _seed_from(rng), _seed_from(rng), _seed_from(rng)
@@ -788,8 +876,9 @@ def train_with_augmentation(
         provider = MinibatchProvider(data["train_x"], data["train_y"], batch_size, rng=np.random.default_rng(data_seed))
         if setting == "augmented":
             provider = AugmentedProvider(provider, training_augmentations(elastic), np.random.default_rng(augment_seed))
-        history = _train(model, data, num_epochs, learning_rate, batch_size, data_seed, eval_every,
-                         train_provider=provider)
+        history = _train(
+            model, data, num_epochs, learning_rate, batch_size, data_seed, eval_every, train_provider=provider
+        )
         results[setting] = {"history": history, "model": model}
     runs.close()
     return results

@@ -9,6 +9,7 @@ Conventions: ensembles' predictions have shape ``(K, P)`` (members by data
 points) or ``(K, N, C)`` (members by examples by classes), as in
 ``mlplab.exercises.bagging``; "error rate" is the fraction of misclassified examples.
 """
+
 from __future__ import annotations
 
 import math
@@ -33,8 +34,8 @@ def _seed_from(rng: np.random.Generator) -> int:
 
 # ---------------------------------------------------------------- bootstrap samples
 
-def bootstrap_statistics(sizes: Sequence[int] = (5, 20, 100, 1000), num_samples: int = 500,
-                         seed: Seed = 0) -> dict:
+
+def bootstrap_statistics(sizes: Sequence[int] = (5, 20, 100, 1000), num_samples: int = 500, seed: Seed = 0) -> dict:
     """How much of the data a bootstrap sample contains, for data sets of several sizes.
 
     Returns:
@@ -65,6 +66,7 @@ def bootstrap_statistics(sizes: Sequence[int] = (5, 20, 100, 1000), num_samples:
 
 # ---------------------------------------------------------------- bagged tanh perceptrons
 
+
 def noisy_linear_data(num_points: int, rng: np.random.Generator, label_noise: float = 0.6) -> dict:
     """Two inputs, a linear boundary ``x1 + x2 = 0.3`` and labels flipped near it.
 
@@ -76,8 +78,9 @@ def noisy_linear_data(num_points: int, rng: np.random.Generator, label_noise: fl
     return {"x": x, "t": t}
 
 
-def train_tanh_perceptron(x: np.ndarray, t: np.ndarray, rng: np.random.Generator, num_steps: int = 300,
-                          learning_rate: float = 0.5) -> tuple[np.ndarray, float]:
+def train_tanh_perceptron(
+    x: np.ndarray, t: np.ndarray, rng: np.random.Generator, num_steps: int = 300, learning_rate: float = 0.5
+) -> tuple[np.ndarray, float]:
     """Gradient descent on your ``tanh_perceptron_grads`` from small random weights; returns ``(w, theta)``."""
     from mlplab.exercises.bagging import tanh_perceptron_grads
 
@@ -89,8 +92,14 @@ def train_tanh_perceptron(x: np.ndarray, t: np.ndarray, rng: np.random.Generator
     return weights, theta
 
 
-def bagged_perceptrons(num_models: int = 25, num_train: int = 30, num_test: int = 2000, num_steps: int = 300,
-                       grid_size: int = 60, seed: Seed = 0) -> dict:
+def bagged_perceptrons(
+    num_models: int = 25,
+    num_train: int = 30,
+    num_test: int = 2000,
+    num_steps: int = 300,
+    grid_size: int = 60,
+    seed: Seed = 0,
+) -> dict:
     """Bags tanh perceptrons trained on a small noisy data set and measures the terms of the bagging theorem.
 
     Each member is a tanh perceptron trained by gradient descent (your ``tanh_perceptron`` and
@@ -140,19 +149,37 @@ def bagged_perceptrons(num_models: int = 25, num_train: int = 30, num_test: int 
     return {
         "angles": np.degrees(np.arccos(np.clip(directions @ mean_direction, -1.0, 1.0))),
         "disagreement": float(np.mean(classes.any(axis=0) & ~classes.all(axis=0))),
-        "train": train, "test": test, "samples": samples, "predictions": predictions, "members": members,
-        "mean_error": mean_error, "variance": variance, "bias_squared": bias_squared,
-        "bagged_error": bagged_error, "variance_term": variance_term, "cross_term": cross_term,
-        "num_models": np.arange(1, num_models + 1), "bagged_errors": np.array(bagged_errors),
-        "mean_errors": np.array(mean_errors), "grid": grid, "grid_members": grid_members,
+        "train": train,
+        "test": test,
+        "samples": samples,
+        "predictions": predictions,
+        "members": members,
+        "mean_error": mean_error,
+        "variance": variance,
+        "bias_squared": bias_squared,
+        "bagged_error": bagged_error,
+        "variance_term": variance_term,
+        "cross_term": cross_term,
+        "num_models": np.arange(1, num_models + 1),
+        "bagged_errors": np.array(bagged_errors),
+        "mean_errors": np.array(mean_errors),
+        "grid": grid,
+        "grid_members": grid_members,
         "grid_bagged": grid_members.mean(axis=0),
     }
 
 
 # ---------------------------------------------------------------- correlated members
 
-def correlated_ensembles(correlations: Sequence[float] = (0.0, 0.5, 0.9), max_models: int = 50,
-                         num_points: int = 4000, bias: float = 0.1, spread: float = 0.3, seed: Seed = 0) -> dict:
+
+def correlated_ensembles(
+    correlations: Sequence[float] = (0.0, 0.5, 0.9),
+    max_models: int = 50,
+    num_points: int = 4000,
+    bias: float = 0.1,
+    spread: float = 0.3,
+    seed: Seed = 0,
+) -> dict:
     """Synthetic ensembles whose members' errors have a chosen correlation.
 
     Member ``k`` predicts ``t + bias + spread * (sqrt(rho) z + sqrt(1 - rho) z_k)``, with one
@@ -180,8 +207,12 @@ def correlated_ensembles(correlations: Sequence[float] = (0.0, 0.5, 0.9), max_mo
         off_diagonal = correlation[~np.eye(max_models, dtype=bool)]
         ks = np.arange(1, max_models + 1)
         results[float(rho)] = {
-            "num_models": ks, "bagged_errors": terms[:, 0], "variance_terms": terms[:, 1],
-            "cross_terms": terms[:, 3], "bias_squared": bias_squared, "variance": variance,
+            "num_models": ks,
+            "bagged_errors": terms[:, 0],
+            "variance_terms": terms[:, 1],
+            "cross_terms": terms[:, 3],
+            "bias_squared": bias_squared,
+            "variance": variance,
             "theory": bias_squared + variance * (rho + (1 - rho) / ks),
             "mean_correlation": float(off_diagonal.mean()),
         }
@@ -190,15 +221,19 @@ def correlated_ensembles(correlations: Sequence[float] = (0.0, 0.5, 0.9), max_mo
 
 # ---------------------------------------------------------------- bagged MLPs on MNIST
 
+
 def mnist_data(num_train: int, seed: Seed = 0) -> dict:
     """``num_train`` random training digits and the 1,000 test digits of the shipped subset, pixels in [0, 1]."""
 
     splits = load_mnist5k()
     train, test = splits["train"], splits["test"]
     pick = as_generator(seed).permutation(len(train.targets))[:num_train]
-    return {"train_x": train.inputs[pick].astype(np.float32) / 255.0,
-            "train_y": train.targets[pick].astype(np.int64),
-            "test_x": test.inputs.astype(np.float32) / 255.0, "test_y": test.targets.astype(np.int64)}
+    return {
+        "train_x": train.inputs[pick].astype(np.float32) / 255.0,
+        "train_y": train.targets[pick].astype(np.int64),
+        "test_x": test.inputs.astype(np.float32) / 255.0,
+        "test_y": test.targets.astype(np.int64),
+    }
 
 
 def _he_normal(shape, rng):
@@ -209,21 +244,35 @@ def _zeros(shape, rng):
     return np.zeros(shape)
 
 
-def train_mlp(inputs: np.ndarray, labels: np.ndarray, rng: np.random.Generator, hidden_dim: int = 64,
-              num_epochs: int = 10, learning_rate: float = 0.1, batch_size: int = 50):
+def train_mlp(
+    inputs: np.ndarray,
+    labels: np.ndarray,
+    rng: np.random.Generator,
+    hidden_dim: int = 64,
+    num_epochs: int = 10,
+    learning_rate: float = 0.1,
+    batch_size: int = 50,
+):
     """A 784-``hidden_dim``-10 ReLU network trained by minibatch gradient descent; returns a function
     ``inputs -> (N, 10)`` class probabilities (softmax of the outputs)."""
 
     model = mlp([inputs.shape[1], hidden_dim, 10], rng=rng, weights_init=_he_normal, biases_init=_zeros)
     provider = MinibatchProvider(inputs, labels, batch_size, rng=rng)
     Trainer(model, CrossEntropySoftmaxError(), GradientDescentLearningRule(learning_rate), provider).train(
-        num_epochs, progress=False)
+        num_epochs, progress=False
+    )
     model.eval()
     return lambda x: softmax(np.asarray(model.predict(np.asarray(x, dtype=np.float32)), dtype=np.float64))
 
 
-def bagged_mlps(num_models: int = 10, num_train: int = 1000, hidden_dim: int = 100, num_epochs: int = 20,
-                seed: Seed = 0, progress: bool = True) -> dict:
+def bagged_mlps(
+    num_models: int = 10,
+    num_train: int = 1000,
+    hidden_dim: int = 100,
+    num_epochs: int = 20,
+    seed: Seed = 0,
+    progress: bool = True,
+) -> dict:
     """Bags small MLPs on MNIST digits: test errors of members and ensembles, and the out-of-bag estimate.
 
     Every member is trained (``train_mlp``) on its own bootstrap sample of the same ``num_train``
@@ -262,13 +311,15 @@ def bagged_mlps(num_models: int = 10, num_train: int = 1000, hidden_dim: int = 1
         models, samples = bag_models(fit, data["train_x"], data["train_y"], num_models, bag_rng)
     finally:
         bar.close()
-    probabilities = bagged_predictions(models, data["test_x"])            # (K, N, 10)
+    probabilities = bagged_predictions(models, data["test_x"])  # (K, N, 10)
     labels = data["test_y"]
     member_errors = np.mean(probabilities.argmax(axis=-1) != labels[None, :], axis=1)
     cumulative = np.cumsum(probabilities, axis=0) / np.arange(1, num_models + 1)[:, None, None]
     bagged_errors = np.mean(cumulative.argmax(axis=-1) != labels[None, :], axis=1)
-    rules = {rule: float(np.mean(combine_probabilities(probabilities, rule).argmax(axis=-1) != labels))
-             for rule in ("mean", "geometric", "vote")}
+    rules = {
+        rule: float(np.mean(combine_probabilities(probabilities, rule).argmax(axis=-1) != labels))
+        for rule in ("mean", "geometric", "vote")
+    }
 
     # out of bag: each training digit is classified by the members that did not see it
     train_probabilities = bagged_predictions(models, data["train_x"])
@@ -283,10 +334,19 @@ def bagged_mlps(num_models: int = 10, num_train: int = 1000, hidden_dim: int = 1
     bagged_error, variance_term, _, cross_term = bagged_error_terms(flat, one_hot)
     correlation = error_correlations(flat, one_hot)
     return {
-        "member_errors": member_errors, "bagged_errors": bagged_errors, "rules": rules,
-        "oob_error": oob_error, "oob_coverage": float(covered.mean()),
-        "brier": {"mean_error": mean_error, "variance": variance, "bias_squared": bias_squared,
-                  "bagged_error": bagged_error, "variance_term": variance_term, "cross_term": cross_term},
+        "member_errors": member_errors,
+        "bagged_errors": bagged_errors,
+        "rules": rules,
+        "oob_error": oob_error,
+        "oob_coverage": float(covered.mean()),
+        "brier": {
+            "mean_error": mean_error,
+            "variance": variance,
+            "bias_squared": bias_squared,
+            "bagged_error": bagged_error,
+            "variance_term": variance_term,
+            "cross_term": cross_term,
+        },
         "mean_correlation": float(correlation[~np.eye(num_models, dtype=bool)].mean()),
         "num_models": np.arange(1, num_models + 1),
     }

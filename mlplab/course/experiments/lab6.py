@@ -19,6 +19,7 @@ Two kinds of problems:
   compared start from the same weights and see the minibatches in the same
   order.
 """
+
 from __future__ import annotations
 
 import math
@@ -78,11 +79,12 @@ def make_rule(name: str, **hyper):
 
     if name not in RULES:
         raise ValueError(f"unknown learning rule {name!r}; known: {', '.join(RULES)}")
-    module = (learning_rules if name == "SGD" else adam_variants if name in ADAM_RELATIVES else optimisers)
+    module = learning_rules if name == "SGD" else adam_variants if name in ADAM_RELATIVES else optimisers
     return getattr(module, RULES[name])(**hyper)
 
 
 # --------------------------------------------------------------------------- the quadratic bowl
+
 
 def quadratic_loss(points: np.ndarray, curvatures: Sequence[float] = CURVATURES) -> np.ndarray:
     """``f`` at points of shape ``(..., 2)``."""
@@ -90,15 +92,19 @@ def quadratic_loss(points: np.ndarray, curvatures: Sequence[float] = CURVATURES)
     return 0.5 * (points**2 @ np.asarray(curvatures, dtype=np.float64))
 
 
-def quadratic_contours(extent: tuple[float, float, float, float] = (-1.6, 1.6, -0.6, 1.8),
-                       resolution: int = 200, curvatures: Sequence[float] = CURVATURES) -> dict[str, np.ndarray]:
+def quadratic_contours(
+    extent: tuple[float, float, float, float] = (-1.6, 1.6, -0.6, 1.8),
+    resolution: int = 200,
+    curvatures: Sequence[float] = CURVATURES,
+) -> dict[str, np.ndarray]:
     """``{"x1", "x2", "loss"}`` on a grid over ``(x1_min, x1_max, x2_min, x2_max)``, for a contour plot."""
     x1, x2 = np.meshgrid(np.linspace(extent[0], extent[1], resolution), np.linspace(extent[2], extent[3], resolution))
     return {"x1": x1, "x2": x2, "loss": quadratic_loss(np.stack([x1, x2], axis=-1), curvatures)}
 
 
-def run_on_quadratic(rule_name: str, num_steps: int, start: Sequence[float] = START,
-                     curvatures: Sequence[float] = CURVATURES, **hyper) -> dict[str, np.ndarray]:
+def run_on_quadratic(
+    rule_name: str, num_steps: int, start: Sequence[float] = START, curvatures: Sequence[float] = CURVATURES, **hyper
+) -> dict[str, np.ndarray]:
     """Runs a learning rule on the bowl with exact gradients.
 
     Returns:
@@ -128,9 +134,14 @@ def steps_to_tolerance(loss: np.ndarray, tolerance: float) -> int | None:
     return int(reached[0]) if reached.size else None
 
 
-def optimiser_race(names: Sequence[str] = ("SGD", "momentum", "Nesterov", "Adam"), learning_rate: float = 0.5,
-                   mom_coeff: float = 0.9, adam_learning_rate: float = 0.05, num_steps: int = 400,
-                   tolerance: float = 1e-4) -> dict[str, dict]:
+def optimiser_race(
+    names: Sequence[str] = ("SGD", "momentum", "Nesterov", "Adam"),
+    learning_rate: float = 0.5,
+    mom_coeff: float = 0.9,
+    adam_learning_rate: float = 0.05,
+    num_steps: int = 400,
+    tolerance: float = 1e-4,
+) -> dict[str, dict]:
     """SGD, momentum and Nesterov at one learning rate, and Adam at its own, on the bowl from ``START``.
 
     Returns:
@@ -155,8 +166,12 @@ def optimiser_race(names: Sequence[str] = ("SGD", "momentum", "Nesterov", "Adam"
     return runs
 
 
-def learning_rate_sweep(learning_rates: Sequence[float], rule_names: Sequence[str] = ("SGD", "momentum"),
-                        mom_coeff: float = 0.9, num_steps: int = 200) -> dict[str, np.ndarray]:
+def learning_rate_sweep(
+    learning_rates: Sequence[float],
+    rule_names: Sequence[str] = ("SGD", "momentum"),
+    mom_coeff: float = 0.9,
+    num_steps: int = 200,
+) -> dict[str, np.ndarray]:
     """The loss after ``num_steps`` relative to the initial loss, for every learning rate and rule.
 
     Returns:
@@ -184,8 +199,15 @@ def largest_stable_sgd_rate(curvatures: Sequence[float] = CURVATURES) -> float:
 
 # --------------------------------------------------------------------------- Adam's bias correction
 
-def adam_bias_correction(num_steps: int = 40, learning_rate: float = 1e-3, beta1: float = 0.9,
-                         beta2: float = 0.999, num_params: int = 20, seed: Seed = 0) -> dict[str, np.ndarray]:
+
+def adam_bias_correction(
+    num_steps: int = 40,
+    learning_rate: float = 1e-3,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    num_params: int = 20,
+    seed: Seed = 0,
+) -> dict[str, np.ndarray]:
     """Your Adam rule given the same gradient ``g`` in every step (entries of size 0.1 to 10).
 
     With a constant gradient the true moments are ``g`` and ``g**2``; the estimates that start
@@ -211,15 +233,30 @@ def adam_bias_correction(num_steps: int = 40, learning_rate: float = 1e-3, beta1
         v_ratio.append(np.mean(v / grad**2))
         step.append(np.mean(np.abs(param - before)) / learning_rate)
         uncorrected.append(np.mean(np.abs(m / (np.sqrt(v) + rule.eps))))
-    return {"t": np.arange(1, num_steps + 1), "m_ratio": np.array(m_ratio), "v_ratio": np.array(v_ratio),
-            "step": np.array(step), "uncorrected_step": np.array(uncorrected), "beta1": beta1, "beta2": beta2}
+    return {
+        "t": np.arange(1, num_steps + 1),
+        "m_ratio": np.array(m_ratio),
+        "v_ratio": np.array(v_ratio),
+        "step": np.array(step),
+        "uncorrected_step": np.array(uncorrected),
+        "beta1": beta1,
+        "beta2": beta2,
+    }
 
 
 # --------------------------------------------------------------------------- effective learning rates
 
-def effective_learning_rates(num_steps: int = 300, drop_at: int = 150, drop_factor: float = 0.1,
-                             num_params: int = 50, adagrad_rate: float = 0.1, rmsprop_rate: float = 0.01,
-                             decay: float = 0.9, seed: Seed = 0) -> dict[str, np.ndarray]:
+
+def effective_learning_rates(
+    num_steps: int = 300,
+    drop_at: int = 150,
+    drop_factor: float = 0.1,
+    num_params: int = 50,
+    adagrad_rate: float = 0.1,
+    rmsprop_rate: float = 0.01,
+    decay: float = 0.9,
+    seed: Seed = 0,
+) -> dict[str, np.ndarray]:
     """Effective learning rates ``-step / g`` of AdaGrad and RMSProp when the gradients shrink.
 
     The gradients are random (standard normal entries) and their scale drops by ``drop_factor``
@@ -235,8 +272,10 @@ def effective_learning_rates(num_steps: int = 300, drop_at: int = 150, drop_fact
     scale = np.where(np.arange(num_steps) < drop_at, 1.0, drop_factor)
     grads = rng.standard_normal((num_steps, num_params)) * scale[:, None]
     result: dict[str, np.ndarray] = {"t": np.arange(1, num_steps + 1), "scale": scale}
-    for name, hyper in (("AdaGrad", {"learning_rate": adagrad_rate}),
-                        ("RMSProp", {"learning_rate": rmsprop_rate, "decay": decay})):
+    for name, hyper in (
+        ("AdaGrad", {"learning_rate": adagrad_rate}),
+        ("RMSProp", {"learning_rate": rmsprop_rate, "decay": decay}),
+    ):
         param = np.zeros(num_params)
         rule = make_rule(name, **hyper)
         rule.initialise([param])
@@ -251,9 +290,17 @@ def effective_learning_rates(num_steps: int = 300, drop_at: int = 150, drop_fact
 
 # --------------------------------------------------------------------------- Adam's relatives
 
-def step_sizes_after_a_drop(names: Sequence[str] = ("Adam", "AMSGrad", "AdaMax", "Nadam"), num_steps: int = 400,
-                            drop_at: int = 150, drop_factor: float = 0.1, num_params: int = 50,
-                            learning_rate: float = 1e-2, beta2: float = 0.99, seed: Seed = 0) -> dict[str, np.ndarray]:
+
+def step_sizes_after_a_drop(
+    names: Sequence[str] = ("Adam", "AMSGrad", "AdaMax", "Nadam"),
+    num_steps: int = 400,
+    drop_at: int = 150,
+    drop_factor: float = 0.1,
+    num_params: int = 50,
+    learning_rate: float = 1e-2,
+    beta2: float = 0.99,
+    seed: Seed = 0,
+) -> dict[str, np.ndarray]:
     """The mean step size ``|change of a parameter|`` of each rule when the gradients shrink.
 
     Every entry's gradient is ``scale * (1 + z)`` with ``z`` standard normal: a consistent direction
@@ -280,9 +327,14 @@ def step_sizes_after_a_drop(names: Sequence[str] = ("Adam", "AMSGrad", "AdaMax",
     return result
 
 
-def decoupled_weight_decay(weight_decay: float = 0.1, learning_rate: float = 0.01, num_steps: int = 1000,
-                           gradient_scales: tuple[float, float] = (1.0, 0.01), group_size: int = 25,
-                           seed: Seed = 0) -> dict[str, dict[str, float]]:
+def decoupled_weight_decay(
+    weight_decay: float = 0.1,
+    learning_rate: float = 0.01,
+    num_steps: int = 1000,
+    gradient_scales: tuple[float, float] = (1.0, 0.01),
+    group_size: int = 25,
+    seed: Seed = 0,
+) -> dict[str, dict[str, float]]:
     """Weight decay through the gradient (Adam with L2) against decoupled decay (AdamW), without any loss.
 
     Two groups of ``group_size`` parameters start at 1; their gradients are pure noise, of standard
@@ -301,17 +353,24 @@ def decoupled_weight_decay(weight_decay: float = 0.1, learning_rate: float = 0.0
     for name in ("Adam + L2", "AdamW"):
         param = np.ones(scales.size)
         coupled = name == "Adam + L2"
-        rule = (make_rule("Adam", learning_rate=learning_rate) if coupled
-                else make_rule("AdamW", learning_rate=learning_rate, weight_decay=weight_decay))
+        rule = (
+            make_rule("Adam", learning_rate=learning_rate)
+            if coupled
+            else make_rule("AdamW", learning_rate=learning_rate, weight_decay=weight_decay)
+        )
         rule.initialise([param])
         for grad in noise:
             rule.update_params([grad + weight_decay * param if coupled else grad.copy()])
-        result[name] = {"large gradients": float(np.mean(np.abs(param[:group_size]))),
-                        "small gradients": float(np.mean(np.abs(param[group_size:])))}
+        result[name] = {
+            "large gradients": float(np.mean(np.abs(param[:group_size]))),
+            "small gradients": float(np.mean(np.abs(param[group_size:]))),
+        }
     return result
 
-def clipping_on_the_bowl(learning_rate: float = 2.2, max_norm: float = 1.0, num_steps: int = 200,
-                         start: Sequence[float] = START) -> dict[str, np.ndarray]:
+
+def clipping_on_the_bowl(
+    learning_rate: float = 2.2, max_norm: float = 1.0, num_steps: int = 200, start: Sequence[float] = START
+) -> dict[str, np.ndarray]:
     """Gradient descent on the bowl above its stable learning rate (2), with and without your clipping.
 
     Returns:
@@ -340,7 +399,9 @@ def clipping_on_the_bowl(learning_rate: float = 2.2, max_norm: float = 1.0, num_
     result["clipped norms"] = np.array(norms)
     return result
 
+
 # --------------------------------------------------------------------------- schedules
+
 
 def schedule_curves(num_epochs: int = 40, initial_rate: float = 0.1) -> dict[str, np.ndarray]:
     """Your three schedules (task 6.7) over ``num_epochs`` epochs.
@@ -371,6 +432,7 @@ def momentum_schedule(steps: np.ndarray, mom_max: float = 0.99) -> np.ndarray:
 
 # --------------------------------------------------------------------------- MNIST
 
+
 def he_normal(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     """He initialisation for ReLU units, ``N(0, 2 / n_in)`` (provided here, independent of Lab 1)."""
     return rng.normal(0.0, math.sqrt(2.0 / shape[1]), size=shape)
@@ -380,10 +442,15 @@ def _zeros(shape, rng):
     return np.zeros(shape)
 
 
-def train_with_optimisers(names: Sequence[str] = tuple(MNIST_SETTINGS), num_epochs: int = 15,
-                          hidden_dim: int = 100, max_batches: int | None = None,
-                          schedules: dict[str, Callable[[int], float]] | None = None, seed: Seed = 0,
-                          progress: bool = True) -> dict[str, History]:
+def train_with_optimisers(
+    names: Sequence[str] = tuple(MNIST_SETTINGS),
+    num_epochs: int = 15,
+    hidden_dim: int = 100,
+    max_batches: int | None = None,
+    schedules: dict[str, Callable[[int], float]] | None = None,
+    seed: Seed = 0,
+    progress: bool = True,
+) -> dict[str, History]:
     """Trains the same network on MNIST with each named rule (settings from ``MNIST_SETTINGS``).
 
     Args:
@@ -409,8 +476,12 @@ def train_with_optimisers(names: Sequence[str] = tuple(MNIST_SETTINGS), num_epoc
     try:
         for name in names:
             train, valid, _ = mnist5k_providers(50, rng=np.random.default_rng(data_seed), max_batches=max_batches)
-            model = mlp([784, hidden_dim, 10], rng=np.random.default_rng(weight_seed), weights_init=he_normal,
-                        biases_init=_zeros)
+            model = mlp(
+                [784, hidden_dim, 10],
+                rng=np.random.default_rng(weight_seed),
+                weights_init=he_normal,
+                biases_init=_zeros,
+            )
             rule_name = name.split(" + ")[0]
             rule = make_rule(rule_name, **MNIST_SETTINGS[rule_name])
             trainer = Trainer(model, CrossEntropySoftmaxError(), rule, train, valid)
@@ -435,14 +506,24 @@ def train_with_optimisers(names: Sequence[str] = tuple(MNIST_SETTINGS), num_epoc
 
 
 MOMENTUM_SETTINGS: dict[str, float | None] = {
-    "alpha = 0.5": 0.5, "alpha = 0.9": 0.9, "alpha = 0.99": 0.99, "schedule, max 0.99": None,
+    "alpha = 0.5": 0.5,
+    "alpha = 0.9": 0.9,
+    "alpha = 0.99": 0.99,
+    "schedule, max 0.99": None,
 }
 """Momentum coefficients of :func:`momentum_on_a_deep_net`: a constant, or None for ``momentum_schedule``."""
 
 
-def momentum_on_a_deep_net(settings: dict[str, float | None] = MOMENTUM_SETTINGS, learning_rate: float = 0.01,
-                           num_hidden_layers: int = 5, hidden_dim: int = 100, num_epochs: int = 15,
-                           mom_max: float = 0.99, seed: Seed = 0, progress: bool = True) -> dict[str, dict]:
+def momentum_on_a_deep_net(
+    settings: dict[str, float | None] = MOMENTUM_SETTINGS,
+    learning_rate: float = 0.01,
+    num_hidden_layers: int = 5,
+    hidden_dim: int = 100,
+    num_epochs: int = 15,
+    mom_max: float = 0.99,
+    seed: Seed = 0,
+    progress: bool = True,
+) -> dict[str, dict]:
     """Trains a deep ReLU network with your momentum rule, the coefficient constant or scheduled per step.
 
     The network is ``784 - hidden_dim x num_hidden_layers - 10`` (He weights, zero biases) on the
@@ -464,8 +545,13 @@ def momentum_on_a_deep_net(settings: dict[str, float | None] = MOMENTUM_SETTINGS
     results = {}
     for label in tqdm(settings, desc="momentum settings", unit="run", disable=not progress):
         train, _, _ = mnist5k_providers(50, rng=np.random.default_rng(data_seed), dtype=np.float64)
-        model = mlp([784] + [hidden_dim] * num_hidden_layers + [10], rng=np.random.default_rng(weight_seed),
-                    weights_init=he_normal, biases_init=_zeros, dtype=np.float64)
+        model = mlp(
+            [784] + [hidden_dim] * num_hidden_layers + [10],
+            rng=np.random.default_rng(weight_seed),
+            weights_init=he_normal,
+            biases_init=_zeros,
+            dtype=np.float64,
+        )
         rule = make_rule("momentum", learning_rate=learning_rate)
         rule.initialise(model.params)
         errors, coefficients = [], []
@@ -474,8 +560,9 @@ def momentum_on_a_deep_net(settings: dict[str, float | None] = MOMENTUM_SETTINGS
                 total = 0.0
                 for inputs, targets in train:
                     constant = settings[label]
-                    rule.mom_coeff = float(momentum_schedule(len(coefficients), mom_max)
-                                           if constant is None else constant)
+                    rule.mom_coeff = float(
+                        momentum_schedule(len(coefficients), mom_max) if constant is None else constant
+                    )
                     coefficients.append(rule.mom_coeff)
                     activations = model.fprop(inputs)
                     total += float(error(activations[-1], targets))
@@ -485,9 +572,14 @@ def momentum_on_a_deep_net(settings: dict[str, float | None] = MOMENTUM_SETTINGS
     return results
 
 
-def schedules_on_noisy_bowl(schedules: dict[str, Callable[[int], float]], num_epochs: int = 40,
-                            steps_per_epoch: int = 25, noise: float = 0.3, num_runs: int = 200,
-                            seed: Seed = 0) -> dict[str, np.ndarray]:
+def schedules_on_noisy_bowl(
+    schedules: dict[str, Callable[[int], float]],
+    num_epochs: int = 40,
+    steps_per_epoch: int = 25,
+    noise: float = 0.3,
+    num_runs: int = 200,
+    seed: Seed = 0,
+) -> dict[str, np.ndarray]:
     """Gradient descent on the bowl with noisy gradients, the learning rate set by a schedule every epoch.
 
     Each step's gradient is the exact one plus independent Gaussian noise of standard deviation
