@@ -126,6 +126,14 @@ class _Cell:
 
 
 _HEADER = re.compile(r"^# %%(?:\s+\[(?P<tag>[^\]]*)\])?\s*$")
+# IPython magics are written commented out in the source, as jupytext does, so that it stays Python
+# that ruff can read: "# %matplotlib inline" becomes "%matplotlib inline" in the notebook.
+_MAGIC = re.compile(r"^# (%(?:load_ext|autoreload|matplotlib)\b.*)$")
+
+
+def _code(lines: list[str]) -> str:
+    """A code cell's source: the lines, with the commented magics restored."""
+    return "\n".join(_MAGIC.sub(r"\1", line) for line in lines).strip("\n")
 
 
 def parse_percent(text: str, where: str) -> list[_Cell]:
@@ -305,7 +313,7 @@ def build_source_notebook(lab: str) -> nbformat.NotebookNode:
         if cell.kind == "markdown":
             new = nbformat.v4.new_markdown_cell(_markdown(cell.lines))
         elif cell.kind == "code":
-            new = nbformat.v4.new_code_cell("\n".join(cell.lines).strip("\n"))
+            new = nbformat.v4.new_code_cell(_code(cell.lines))
         elif cell.kind == "answer":
             question = cell.question
             if question.lab != lab or question.id in answered:

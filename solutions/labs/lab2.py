@@ -52,9 +52,9 @@ import os
 # comes before %matplotlib, which imports it.)
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-%load_ext autoreload
-%autoreload 2
-%matplotlib inline
+# %load_ext autoreload
+# %autoreload 2
+# %matplotlib inline
 
 import matplotlib.pyplot as plt
 import numpy as np

@@ -57,9 +57,9 @@ import os
 # before numpy is first imported, so it comes first.)
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-%load_ext autoreload
-%autoreload 2
-%matplotlib inline
+# %load_ext autoreload
+# %autoreload 2
+# %matplotlib inline
 
 import matplotlib.pyplot as plt
 import numpy as np

@@ -53,9 +53,9 @@ import os
 # The matrices in this lab are small: one BLAS thread computes them about as fast as several.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-%load_ext autoreload
-%autoreload 2
-%matplotlib inline
+# %load_ext autoreload
+# %autoreload 2
+# %matplotlib inline
 
 import matplotlib.pyplot as plt
 import numpy as np
