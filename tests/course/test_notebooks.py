@@ -1,7 +1,7 @@
 """Every lab's notebook, as students receive it, runs top to bottom on the reference solutions.
 
-The notebooks are executed by ``bench.notebooks.execute_notebook``, the code that
-measures their wall time for ``bench/RESULTS.md``.
+The notebooks are executed by ``autograder.notebooks.execute_notebook``, the code that
+``bench/notebooks.py`` times for ``bench/RESULTS.md``.
 """
 
 import os
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.notebooks import execute_notebook
+from autograder.notebooks import execute_notebook
 from mlplab.course.tasks import LABS
 
 REPO = Path(__file__).resolve().parents[2]
