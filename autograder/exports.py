@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.report import Entry
+from mlplab.course.questions import questions_of
 from mlplab.course.tasks import TASKS
 
 
@@ -25,20 +26,26 @@ class Grade:
     student: str
     score: float | None  # None: not graded
     max_score: float
-    tasks: dict[str, float]  # task id -> points in the gradebook
+    points: dict[str, float]  # task or question id -> points in the gradebook
     reason: str = ""
+
+
+def automatic_items(lab: str) -> list:
+    """What the grader scores in ``lab``: its tasks, then its choice and numeric questions. (Written
+    answers are graded by hand in the formgrader, after the export of the automatic grades.)"""
+    return [t for t in TASKS if t.lab == lab] + [q for q in questions_of(lab) if q.automatic]
 
 
 def lab_grades(gradebook, lab: str, entries: list[Entry]) -> list[Grade]:
     """Every entry's grade of ``lab``: the gradebook's points for graded ones."""
-    tasks = [t for t in TASKS if t.lab == lab]
-    max_score = float(sum(t.points for t in tasks))
+    items = automatic_items(lab)
+    max_score = float(sum(item.points for item in items))
     grades = []
     for entry in entries:
         if not entry.graded:
             grades.append(Grade(entry.student, None, max_score, {}, entry.reason))
             continue
-        points = {t.id: float(gradebook.find_grade(t.cell_id, lab, lab, entry.student).score) for t in tasks}
+        points = {i.id: float(gradebook.find_grade(i.cell_id, lab, lab, entry.student).score) for i in items}
         grades.append(Grade(entry.student, sum(points.values()), max_score, points))
     return grades
 
@@ -59,10 +66,21 @@ def write_gradescope(folder: Path, lab: str, grades: list[Grade], entries: list[
                     {
                         "name": f"{task.number} {task.title}",
                         "number": task.number,
-                        "score": grade.tasks[task.id],
+                        "score": grade.points[task.id],
                         "max_score": float(task.points),
-                        "status": "passed" if grade.tasks[task.id] >= task.points else "failed",
+                        "status": "passed" if grade.points[task.id] >= task.points else "failed",
                         "output": result.message,
+                    }
+                )
+            for question in (q for q in questions_of(lab) if q.automatic):
+                right = grade.points[question.id] >= question.points
+                tests.append(
+                    {
+                        "name": f"question {question.id}",
+                        "score": grade.points[question.id],
+                        "max_score": float(question.points),
+                        "status": "passed" if right else "failed",
+                        "output": "right" if right else "wrong or not answered",
                     }
                 )
             results = {

@@ -216,6 +216,23 @@ def grade_questions(notebook: Path, lab: str) -> list[QuestionResult]:
     return [judge(q, sources.get(q.cell_id), expected[q.id]) for q in automatic_questions_of(lab)]
 
 
+def write_answers(notebook: Path, lab: str, sources: dict[str, str] | None = None) -> None:
+    """Write answers into the choice and numeric answer cells of the notebook file ``notebook``: the
+    model answers, then ``sources`` (grade_id -> cell source) over them. For the reference student
+    of the tests and benchmarks."""
+    import nbformat
+
+    expected = expected_answers(lab)
+    texts = {q.cell_id: f"answer = {expected[q.id]!r}" for q in automatic_questions_of(lab)}
+    texts.update(sources or {})
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in texts:
+            cell.source = texts.pop(grade_id)
+    nbformat.write(nb, notebook)
+
+
 # ---------------------------------------------------------------- leak detection
 
 _NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w.])")

@@ -3,8 +3,8 @@
 For each lab, a throw-away course folder is made with ``autograder.course.Course``
 (the same code as ``mlplab-course``): the lab is released, then a class of
 ``class_size`` synthetic students submits. Student 0 submits the reference
-solutions (the slowest case: every check runs to the end and every notebook
-cell runs); the others submit a random mix, per exercise file, of reference
+solutions and the model answers (the slowest case: every check runs to the end
+and every notebook cell runs); the others submit a random mix, per exercise file, of reference
 files and untouched stubs, drawn from a seeded generator. Each submission is
 graded by ``Course.autograde(lab, [student])`` one after the other (nbgrader
 does not autograde in parallel) and timed: the sandboxed hidden checks,
@@ -32,11 +32,16 @@ BUDGET_SECONDS = 15.0
 """Grading one student's lab submission may take at most this many seconds."""
 
 
-def _make_submission(release: Path, folder: Path, files: Sequence[str]) -> None:
-    """A copy of the release with the reference version of ``files``."""
+def _make_submission(lab: str, release: Path, folder: Path, files: Sequence[str], answers: bool) -> None:
+    """A copy of the release with the reference version of ``files``, and the model answers to the
+    choice and numeric questions if ``answers``."""
+    from autograder.questions import write_answers
+
     shutil.copytree(release, folder)
     for relpath in files:
         shutil.copyfile(REPO / "solutions" / relpath, folder / relpath)
+    if answers:
+        write_answers(folder / f"{lab}.ipynb", lab)
 
 
 def grade_class(lab: str, class_size: int, seed: int = 0) -> dict[str, Figure]:
@@ -54,7 +59,7 @@ def grade_class(lab: str, class_size: int, seed: int = 0) -> dict[str, Figure]:
         for number in range(class_size):
             chosen = files if number == 0 else [f for f in files if rng.random() < 0.5]
             folder = Path(tmp) / "work" / f"student{number:03d}"
-            _make_submission(release, folder, chosen)
+            _make_submission(lab, release, folder, chosen, answers=number == 0)
             course.submit(lab, folder.name, folder)
 
         seconds, scores, failures = [], [], []

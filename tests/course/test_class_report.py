@@ -20,6 +20,7 @@ from autograder.cli import main
 from autograder.course import Course
 from autograder.grading import grade
 from autograder.report import mask_numbers, write_report
+from mlplab.course.questions import questions_of
 from mlplab.course.tasks import get_task
 
 LAB = "lab1"
@@ -151,6 +152,10 @@ def test_grade_exports_carry_the_gradebooks_scores_with_a_manual_one(tmp_path):
         assert results["score"] == pytest.approx(score)
         assert sum(t["score"] for t in results["tests"]) == pytest.approx(score)
     buggy = json.loads((out / "gradescope" / "buggy" / "results.json").read_text())
-    failed = [t for t in buggy["tests"] if t["status"] == "failed"]
+    # a test per task, then one per choice or numeric question (this class left them unanswered)
+    automatic = [q for q in questions_of(LAB) if q.automatic]
+    assert [t["name"] for t in buggy["tests"][-len(automatic) :]] == [f"question {q.id}" for q in automatic]
+    assert all(t["status"] == "failed" and t["score"] == 0 for t in buggy["tests"][-len(automatic) :])
+    failed = [t for t in buggy["tests"][: -len(automatic)] if t["status"] == "failed"]
     assert [t["number"] for t in failed] == [task.number]
     assert bug.feedback.lower() in failed[0]["output"].lower()

@@ -19,7 +19,7 @@ from submissions import REPO, with_bug
 
 from autograder.course import Course, CourseError
 from autograder.generate import find_leaks
-from autograder.questions import answer_leaks, answer_sources, expected_answers, read_answer
+from autograder.questions import answer_leaks, answer_sources, expected_answers, read_answer, write_answers
 from mlplab.course.questions import automatic_questions_of, questions_of
 from mlplab.course.tasks import TASKS, exercise_files
 
@@ -87,15 +87,7 @@ def test_lab_through_nbgrader(lab, tmp_path):
 
     def answer(folder, changes=None):
         """The model answers in the notebook's choice and numeric cells, then ``changes`` over them."""
-        path = folder / f"{lab}.ipynb"
-        answered = nbformat.read(path, as_version=4)
-        texts = {q.cell_id: f"answer = {expected[q.id]!r}" for q in automatic}
-        texts.update({q.cell_id: text for q, text in (changes or {}).items()})
-        for cell in answered.cells:
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if grade_id in texts:
-                cell.source = texts.pop(grade_id)
-        nbformat.write(answered, path)
+        write_answers(folder / f"{lab}.ipynb", lab, {q.cell_id: text for q, text in (changes or {}).items()})
 
     def model(folder):
         reference(folder)
