@@ -74,6 +74,7 @@ from mlplab.course.checks.compare import (
     assert_true,
     correlation,
     flag,
+    generic_hints,
     number,
     seeding_flags,
     stand_in,
@@ -867,6 +868,285 @@ def _tied_compare(student: dict, expected: dict, inputs: dict) -> str:
     return f"W shared and updated once; gradients agree with central differences to {worst:.1e}"
 
 
+# --------------------------------------------------------------------------- 5.9 linear autoencoder
+
+_LIN_NAMES = ("dE/dW", "dE/db", "dE/dV", "dE/dc")
+
+
+def _linear_inputs(rng: np.random.Generator) -> dict:
+    n, d, k = int(rng.integers(6, 10)), int(rng.integers(5, 9)), int(rng.integers(2, 4))
+    return {"x": rng.normal(0.0, 1.0, (n, d)), "w": rng.normal(0.0, 0.5, (k, d)), "b": rng.normal(0.0, 0.3, k),
+            "v": rng.normal(0.0, 0.5, (d, k)), "c": rng.normal(0.0, 0.3, d)}
+
+
+def _linear_probe(inputs: dict) -> dict:
+    from mlplab.exercises.linear_autoencoder import linear_autoencoder_grads
+    from mlplab.gradcheck import numerical_gradient
+
+    x = inputs["x"]
+    params = [np.array(inputs[key], dtype=np.float64) for key in ("w", "b", "v", "c")]
+    saved = [p.copy() for p in params]
+    result = linear_autoencoder_grads(x.copy(), params)
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        raise ProbeError("linear_autoencoder_grads must return a pair (error, [dE/dW, dE/db, dE/dV, dE/dc])")
+    error, grads = result
+    if not isinstance(grads, (list, tuple)):
+        raise ProbeError(f"linear_autoencoder_grads returned {type(grads).__name__} as its gradients, expected a "
+                         "list of four arrays")
+    out = {"error": np.array(float(error)), "num_grads": np.array(len(grads)),
+           "leaves_params": np.array(all(np.array_equal(p, q) for p, q in zip(params, saved)))}
+    for k, grad in enumerate(grads[:4]):
+        out[f"grad{k}"] = as_array(grad, "linear_autoencoder_grads")
+    for k in range(4):
+        work = [p.copy() for p in saved]
+        out[f"num_grad{k}"] = numerical_gradient(lambda _, w=work: float(linear_autoencoder_grads(x, w)[0]), work[k])
+    return out
+
+
+def _linear_compare(student: dict, expected: dict, inputs: dict) -> str:
+    n, d = inputs["x"].shape
+    k = inputs["w"].shape[0]
+    what = f"linear_autoencoder_grads(x of shape ({n}, {d}), code size {k})"
+    assert_true(flag(student, "leaves_params"), f"{what} modified the parameters it was given; it only computes "
+                                                 "the error and the gradients (the caller updates the parameters)")
+    assert_ratio(f"{what}: the error E", number(student, "error"), number(expected, "error"), rel_tol=1e-9,
+                 hints={2.0: "the factor 0.5 is missing: E = (1/N) sum_n 0.5 ||x_hat_n - x_n||^2",
+                        float(n): "the error is summed over the batch instead of averaged over the N examples",
+                        1.0 / d: "the error is also averaged over the D entries of each input: sum over the "
+                                 "entries, average over the examples only"})
+    count = int(student["num_grads"])
+    assert_true(count == 4, f"{what} returned {count} gradients, expected 4: [dE/dW, dE/db, dE/dV, dE/dc], in the "
+                            "order of params")
+    for j, name in enumerate(_LIN_NAMES):
+        key = f"grad{j}"
+        grad, ref = np.asarray(student[key]), np.asarray(expected[key])
+        label = f"{what}: {name} (gradient {j})"
+        if grad.shape == ref.shape[::-1] != ref.shape:
+            raise CheckFailure(f"{label} has shape {grad.shape}, expected {ref.shape}, the shape of its parameter: "
+                               "the product is transposed (a gradient has the shape of the array it is taken with "
+                               "respect to)")
+        assert_shape(label, grad, ref.shape)
+        assert_finite(label, grad)
+        numerical = np.asarray(student[f"num_grad{j}"])
+        error = _grad_error(grad, numerical)
+        if error > GRAD_TOL:
+            hint = generic_hints(grad, numerical)
+            raise CheckFailure(f"{label} disagrees with the central-difference gradient of your own error E "
+                               f"(relative error {error:.2e} > {GRAD_TOL:.0e})" + (f": {hint}" if hint else "") +
+                               ". Back-propagate dE/dx_hat = (x_hat - x) / N through the decoder to the code, then "
+                               "through the encoder")
+        assert_close(label, grad, ref, tol=OUTPUT_TOL)
+    worst = max(_grad_error(student[f"grad{j}"], student[f"num_grad{j}"]) for j in range(4))
+    return f"error and four gradients right; central differences agree to {worst:.1e}"
+
+
+# --------------------------------------------------------------------------- 5.10 supervised pretraining
+
+_SUP_KINDS = ("other", "AffineLayer", "SigmoidLayer", "TanhLayer", "ReluLayer")
+
+
+def _sup_inputs(rng: np.random.Generator) -> dict:
+    dims = np.array([int(rng.integers(6, 8)), int(rng.integers(4, 6)), int(rng.integers(3, 5))])
+    return {"input_dim": int(rng.integers(5, 8)), "dims": dims, "classes": int(rng.integers(2, 4)),
+            "x": rng.normal(0.0, 1.0, (6, 7)), "b": rng.normal(0.0, 0.5, 16), "seed": int(rng.integers(2**31))}
+
+
+def _other_init(shape, rng=None):
+    """Another deterministic initialiser: weights that depend on the shape only."""
+    n = int(np.prod(shape))
+    return np.cos(0.23 * np.arange(n) + 0.2 * shape[0] - 0.05 * shape[1]).reshape(shape)
+
+
+def _layer_kinds(layers) -> np.ndarray:
+    return np.array([_SUP_KINDS.index(type(layer).__name__) if type(layer).__name__ in _SUP_KINDS else 0
+                     for layer in layers] or [-1])
+
+
+def _affine_dims(layers) -> np.ndarray:
+    return np.array([(int(getattr(layer, "input_dim", -1)), int(getattr(layer, "output_dim", -1)))
+                     for layer in layers if hasattr(layer, "weights")] or [(-1, -1)])
+
+
+def _trained_classifier(input_dim: int, dims, classes: int, biases: np.ndarray, dtype):
+    """A stand-in for a trained classifier: deterministic weights, non-zero biases, tanh units."""
+    from mlplab.layers.activations import TanhLayer
+    from mlplab.layers.affine import AffineLayer
+    from mlplab.models import MultipleLayerModel
+
+    widths = [input_dim, *dims]
+    layers = []
+    for a, b in zip(widths[:-1], widths[1:]):
+        layers += [AffineLayer(a, b, weights_init=_other_init, dtype=dtype), TanhLayer()]
+    layers.append(AffineLayer(widths[-1], classes, weights_init=_other_init, dtype=dtype))
+    model = MultipleLayerModel(layers)
+    for layer in model.layers[::2]:
+        layer.biases[...] = biases[: layer.output_dim]
+    return model
+
+
+def _add_layer_probe(inputs: dict, out: dict) -> bool:
+    from mlplab.exercises.supervised_pretraining import add_hidden_layer
+
+    d0, (h1, h2, h3), classes, seed = int(inputs["input_dim"]), (int(h) for h in inputs["dims"]), \
+        int(inputs["classes"]), int(inputs["seed"])
+    x = inputs["x"][:, :d0]
+    old = _trained_classifier(d0, [h1, h2], classes, inputs["b"], np.float64)
+    old_layers = list(old.layers)
+    old_ids = {id(p) for p in old.params}
+    result = add_hidden_layer(old, h3, np.random.default_rng([seed, 1]), weights_init=_deterministic_init)
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        raise ProbeError("add_hidden_layer must return a pair (new_model, trainable)")
+    new, trainable = result
+    layers = list(getattr(new, "layers", []))
+    params = list(new.params)
+    out["add_kinds"] = _layer_kinds(layers)
+    out["add_dims"] = _affine_dims(layers)
+    out["add_old_kept"] = np.array([k < len(layers) and layers[k] is old_layers[k] for k in range(len(old_layers) - 1)])
+    out["add_old_output_kept"] = np.array(any(layer is old_layers[-1] for layer in layers))
+    out["add_old_unchanged"] = np.array(len(old.layers) == len(old_layers)
+                                        and all(a is b for a, b in zip(old.layers, old_layers)))
+    trainable = list(trainable) if trainable is not None else []
+    out["add_trainable"] = np.array([int(bool(t)) for t in trainable] or [-1])
+    out["add_param_is_old"] = np.array([int(id(p) in old_ids) for p in params] or [-1])
+    if len(layers) != len(old_layers) + 2 or out["add_dims"].shape != (4, 2):
+        return False
+    out["add_outputs"] = as_array(new.fprop(x.copy())[-1], "the new model's fprop")
+    new32, _ = add_hidden_layer(_trained_classifier(d0, [h1, h2], classes, inputs["b"], np.float32), h3,
+                                np.random.default_rng([seed, 1]))
+    out["add_float32"] = np.array(all(np.asarray(p).dtype == np.float32 for p in new32.params))
+    drawn, _ = add_hidden_layer(old, h3, np.random.default_rng([seed, 2]))
+    drawn_params = list(drawn.params)
+    out["add_drawn_hidden"] = np.asarray(drawn_params[-4], dtype=np.float64)
+    out["add_drawn_output"] = np.asarray(drawn_params[-2], dtype=np.float64)
+    return True
+
+
+def _sup_probe(inputs: dict) -> dict:
+    from mlplab.exercises.supervised_pretraining import supervised_pretraining
+    from mlplab.layers.activations import TanhLayer
+
+    out: dict[str, np.ndarray] = {}
+    if not _add_layer_probe(inputs, out):
+        return out
+    d0, classes, seed = int(inputs["input_dim"]), int(inputs["classes"]), int(inputs["seed"])
+    dims = [int(h) for h in inputs["dims"]]
+    x = inputs["x"][:, :d0]
+    calls: list = []
+
+    def train(model, trainable):
+        k = len(calls)
+        params = list(model.params)
+        flags = [bool(t) for t in trainable]
+        calls.append(model)
+        out[f"call{k}_dims"] = _affine_dims(model.layers)
+        out[f"call{k}_trainable"] = np.array([int(t) for t in flags] or [-1])
+        out[f"call{k}_before"] = as_array(model.fprop(x.copy())[-1], "the model given to train: its fprop")
+        for j, (param, t) in enumerate(zip(params, flags)):  # a stand-in for training, in place
+            if t:
+                param += 0.1 * (k + 1) * np.sin(np.arange(param.size) + j).reshape(param.shape)
+
+    model = supervised_pretraining(d0, dims, classes, np.random.default_rng([seed, 3]),
+                                   train=stand_in("train(model, trainable)", train), hidden=TanhLayer,
+                                   weights_init=_deterministic_init, dtype=np.float64)
+    out["num_calls"] = np.array(len(calls))
+    out["returned_last"] = np.array(bool(calls) and model is calls[-1])
+    out["returned_kinds"] = _layer_kinds(getattr(model, "layers", []))
+    out["returned_outputs"] = (as_array(model.fprop(x.copy())[-1], "the returned model's fprop")
+                               if hasattr(model, "fprop") else np.zeros(0))
+    return out
+
+
+def _dims_text(dims: np.ndarray) -> str:
+    return " -> ".join([str(int(dims[0][0]))] + [str(int(d[1])) for d in dims]) if len(dims) else "none"
+
+
+def _add_layer_compare(student: dict, expected: dict, inputs: dict) -> None:
+    h3 = int(inputs["dims"][2])
+    what = f"add_hidden_layer(a trained {_dims_text(expected['add_dims'][:-1])} classifier, {h3}, rng)"
+    assert_true(flag(student, "add_old_unchanged"),
+                f"{what} changed the layers of the model it was given: build a new MultipleLayerModel")
+    dims, dims_ref = np.asarray(student["add_dims"]), np.asarray(expected["add_dims"])
+    if flag(student, "add_old_output_kept"):
+        raise CheckFailure(f"{what}: the new model still contains the old output layer (affine layers "
+                           f"{_dims_text(dims)}, expected {_dims_text(dims_ref)}): remove the output layer, and so "
+                           "the weights leading to the output, before adding the new hidden layer")
+    if dims.shape != dims_ref.shape or not np.array_equal(dims, dims_ref):
+        raise CheckFailure(f"{what}: the new model's affine layers are {_dims_text(dims)}, expected "
+                           f"{_dims_text(dims_ref)}: the trained hidden layers, a new hidden layer of {h3} units and "
+                           "a new output layer with as many outputs as the old one")
+    kinds, kinds_ref = np.asarray(student["add_kinds"]), np.asarray(expected["add_kinds"])
+    if kinds.shape != kinds_ref.shape or not np.array_equal(kinds, kinds_ref):
+        names = ", ".join(_SUP_KINDS[int(i)] if 0 <= int(i) < len(_SUP_KINDS) else "none" for i in kinds)
+        names_ref = ", ".join(_SUP_KINDS[int(i)] for i in kinds_ref)
+        raise CheckFailure(f"{what}: layers [{names}], expected [{names_ref}]: the new hidden layer's activation is "
+                           "of the class of the last trained one (type(model.layers[-2])())")
+    assert_true(bool(np.all(np.asarray(student["add_old_kept"]))),
+                f"{what}: the first layers of the new model are not the trained layers themselves (copies, or new "
+                "layers?): the new model is built on model.layers[:-1], the very layers that were trained")
+    trainable, is_old = np.asarray(student["add_trainable"]), np.asarray(expected["add_param_is_old"])
+    if trainable.shape != is_old.shape:
+        raise CheckFailure(f"{what}: trainable has {trainable.size} entries for {is_old.size} parameter arrays: one "
+                           "boolean per array of new_model.params, in that order")
+    if np.all(trainable == 1):
+        raise CheckFailure(f"{what}: every parameter is marked trainable, so the old layers are trained too: while "
+                           "pretraining, only the newly added weights train (False for the arrays of the old layers)")
+    if not np.array_equal(trainable, 1 - is_old):
+        new_off = int(np.sum((trainable == 0) & (is_old == 0)))
+        old_on = int(np.sum((trainable == 1) & (is_old == 1)))
+        raise CheckFailure(f"{what}: trainable is {trainable.tolist()}, expected {(1 - is_old).tolist()}: "
+                           f"{new_off} arrays of the new layers are frozen and {old_on} of the old layers train. "
+                           "Every array of the two new layers (weights and biases of the new hidden layer and of "
+                           "the new output layer) trains; nothing else")
+    assert_close(f"{what} with a fixed weights_init: the new model's outputs", student["add_outputs"],
+                 expected["add_outputs"], tol=EXACT_TOL)
+    assert_true(flag(student, "add_float32"),
+                f"{what}: a float32 model must give new layers of float32 (the dtype of the old output layer)")
+    for key, layer in (("add_drawn_hidden", "new hidden"), ("add_drawn_output", "new output")):
+        w, w_ref = np.asarray(student[key]), np.asarray(expected[key])
+        if w.shape != w_ref.shape or not np.allclose(w, w_ref, rtol=1e-6, atol=0):
+            raise CheckFailure(f"{what} without weights_init: the {layer} layer's weights are not the ones drawn "
+                               "from rng: create the new hidden affine layer first and then the new output layer, "
+                               "both with rng=rng and weights_init=weights_init")
+
+
+def _sup_compare(student: dict, expected: dict, inputs: dict) -> str:
+    _add_layer_compare(student, expected, inputs)
+    dims = [int(h) for h in inputs["dims"]]
+    what = (f"supervised_pretraining({int(inputs['input_dim'])}, {dims}, {int(inputs['classes'])}, rng, train=..., "
+            "hidden=TanhLayer)")
+    count, count_ref = int(student["num_calls"]), int(expected["num_calls"])
+    if count == count_ref - 1 and count and not np.all(np.asarray(student[f"call{count - 1}_trainable"]) == 1):
+        raise CheckFailure(f"{what}: train was called {count} times, expected {count_ref}, and the last call "
+                               "trained only the new weights: after the last layer is added, fine-tune the whole "
+                               "network, train(model, [True] * len(model.params))")
+    assert_true(count == count_ref,
+                f"{what}: train was called {count} times, expected {count_ref}: once for the network with one "
+                "hidden layer, once for every added layer (its new weights only) and once at the end to fine-tune "
+                "the whole network")
+    for k in range(count_ref):
+        stage = "the fine-tuning" if k == count_ref - 1 else ("the first network" if k == 0 else f"stage {k}")
+        d, d_ref = np.asarray(student[f"call{k}_dims"]), np.asarray(expected[f"call{k}_dims"])
+        if d.shape != d_ref.shape or not np.array_equal(d, d_ref):
+            raise CheckFailure(f"{what}: call {k} of train ({stage}) got a network with affine layers "
+                               f"{_dims_text(d)}, expected {_dims_text(d_ref)}")
+        t, t_ref = np.asarray(student[f"call{k}_trainable"]), np.asarray(expected[f"call{k}_trainable"])
+        if t.shape != t_ref.shape or not np.array_equal(t, t_ref):
+            if k == count_ref - 1:
+                raise CheckFailure(f"{what}: the last call of train was given trainable={t.tolist()}: fine-tuning "
+                                   "trains every weight of the whole network together (all True)")
+            raise CheckFailure(f"{what}: call {k} of train ({stage}) was given trainable={t.tolist()}, expected "
+                               f"{t_ref.tolist()}")
+        assert_close(f"{what}: the outputs of the network given to train in call {k} ({stage}), before it trains "
+                     "(fixed weights_init)", student[f"call{k}_before"], expected[f"call{k}_before"], tol=EXACT_TOL,
+                     hints=(lambda a, b, k=k: "likely, it does not start from the weights the previous calls "
+                            "trained: build each stage on the trained model" if k else None,))
+    assert_true(flag(student, "returned_last"),
+                f"{what}: did not return the model given to the last call of train (the fine-tuned network)")
+    assert_close(f"{what}: the returned model's outputs", student["returned_outputs"], expected["returned_outputs"],
+                 tol=EXACT_TOL)
+    return f"{count} calls of train: the first network, {count - 2} added layers (new weights only), fine-tuning"
+
+
 # --------------------------------------------------------------------------- the checks
 
 CHECKS = [
@@ -878,4 +1158,6 @@ CHECKS = [
     TaskCheck("lab5.pretrain_stack", _pretrain_inputs, _pretrain_probe, _pretrain_compare),
     TaskCheck("lab5.pretrained_classifier", _classifier_inputs, _classifier_probe, _classifier_compare),
     TaskCheck("lab5.tied_autoencoder", _tied_inputs, _tied_probe, _tied_compare),
+    TaskCheck("lab5.linear_autoencoder", _linear_inputs, _linear_probe, _linear_compare),
+    TaskCheck("lab5.supervised_pretraining", _sup_inputs, _sup_probe, _sup_compare),
 ]
