@@ -53,7 +53,8 @@ QUESTIONS: tuple[Question, ...] = (
         "correlated_members", "bagged_networks"),
     *_one_point_each(
         "lab5", "corruption_fractions", "denoising_reconstruction", "filters",
-        "pretraining_few_labels", "tied_weights", "linear_pca", "supervised_pretraining"),
+        "pretraining_few_labels", "tied_weights", "linear_pca", "supervised_pretraining",
+        "transfer_second_task"),
     *_one_point_each(
         "lab6", "learning_rate_limit", "momentum_steps", "momentum_schedule_deep_net", "adaptive_after_drop",
         "adam_bias_correction", "optimisers_mnist", "schedules_noise",

@@ -44,7 +44,7 @@ CORRUPTIONS: dict[str, tuple[str, dict[str, float]]] = {
 __all__ = ["CORRUPTIONS", "image_grid", "glorot_uniform", "mnist_digits", "corruption", "corruption_examples",
            "train_autoencoders", "reconstruction_errors", "reconstructions", "filters", "filter_smoothness",
            "pretraining_vs_random", "PRETRAINING_METHODS", "tied_vs_untied",
-           "linear_autoencoder_vs_pca"]
+           "linear_autoencoder_vs_pca", "transfer_vs_random"]
 
 
 def glorot_uniform(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
@@ -444,3 +444,73 @@ def linear_autoencoder_vs_pca(
             "blank_pixels": int(blank.sum()),
             "blank_weights_moved": float(np.abs(params[0][:, blank] - initial_encoder[:, blank]).max()),
             "decoder_filters": params[2].T.reshape(-1, 28, 28), "pca_filters": components.T.reshape(-1, 28, 28)}
+
+
+def transfer_vs_random(
+    *,
+    first_classes: Sequence[int] = (0, 1, 2, 3, 4),
+    second_classes: Sequence[int] = (5, 6, 7, 8, 9),
+    hidden_dims: Sequence[int] = (256, 64),
+    num_labelled: int = 100,
+    first_epochs: int = 20,
+    finetune_epochs: int = 50,
+    learning_rate: float = 0.1,
+    seed: Seed = 0,
+    progress: bool = True,
+) -> dict:
+    """Fine-tuning a network trained on a first task, on a second task with few labels (transfer).
+
+    A ``784-hidden_dims-k`` sigmoid classifier (Glorot-uniform weights) is trained on every training digit of
+    ``first_classes`` (``first_epochs`` epochs, batches of 50). For the second task, the digits of
+    ``second_classes`` (relabelled ``0, 1, ...``), the networks are ``784-hidden_dims-k'``:
+
+    * ``"fine-tuned"``: copies of the trained hidden layers and a new output layer; every weight trains;
+    * ``"random"``: Glorot-uniform weights everywhere.
+
+    Both get the same new output-layer weights, the same ``num_labelled`` labelled digits of the
+    second task (batches of 20, same order) and ``finetune_epochs`` epochs, and are validated on the
+    validation digits of the second task.
+
+    Returns:
+        ``{"first": {"history": History on the first task}, name: {"history": ..., "model": ...} for the two
+        networks, "labelled": indices into the training digits of the second task}``.
+    """
+    rng = as_generator(seed)
+    first_seed, first_data_seed, label_seed, init_seed, data_seed = (_seed_from(rng) for _ in range(5))
+    digits = mnist_digits(3000)
+
+    def task(split: str, classes: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        inputs, targets = digits[f"{split}_x"], digits[f"{split}_y"]
+        keep = np.isin(targets, classes)
+        relabel = {c: k for k, c in enumerate(classes)}
+        return inputs[keep], np.array([relabel[int(t)] for t in targets[keep]], dtype=np.int64)
+
+    def provider(inputs, targets, classes, batch_size, batch_rng=None):
+        return MinibatchProvider(inputs, targets, batch_size, num_classes=len(classes), rng=batch_rng,
+                                 shuffle=batch_rng is not None)
+
+    widths = [784, *hidden_dims]
+    first_x, first_y = task("train", first_classes)
+    first_valid = provider(*task("valid", first_classes), first_classes, 500)
+    first = mlp([*widths, len(first_classes)], SigmoidLayer, rng=np.random.default_rng(first_seed),
+                weights_init=glorot_uniform)
+    trainer = Trainer(first, CrossEntropySoftmaxError(), GradientDescentLearningRule(learning_rate),
+                      provider(first_x, first_y, first_classes, 50, np.random.default_rng(first_data_seed)),
+                      first_valid)
+    out: dict = {"first": {"history": trainer.train(first_epochs, progress=progress)}}
+
+    second_x, second_y = task("train", second_classes)
+    labelled = np.random.default_rng(label_seed).permutation(len(second_y))[:num_labelled]
+    second_valid = provider(*task("valid", second_classes), second_classes, 500)
+    for name in ("fine-tuned", "random"):
+        model = mlp([*widths, len(second_classes)], SigmoidLayer, rng=np.random.default_rng(init_seed),
+                    weights_init=glorot_uniform)
+        if name == "fine-tuned":
+            for param, trained in zip(model.params[:-2], first.params[:-2]):
+                param[...] = trained  # copies of the trained hidden layers; the output layer stays new
+        trainer = Trainer(model, CrossEntropySoftmaxError(), GradientDescentLearningRule(learning_rate),
+                          provider(second_x[labelled], second_y[labelled], second_classes, 20,
+                                   np.random.default_rng(data_seed)), second_valid)
+        out[name] = {"history": trainer.train(finetune_epochs, progress=progress), "model": model}
+    out["labelled"] = labelled
+    return out

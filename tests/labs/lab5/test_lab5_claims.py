@@ -258,3 +258,23 @@ def test_supervised_pretraining_beats_random_but_not_the_autoencoders(seed, pret
     assert sup.valid_error[-1] < rand.valid_error[-1] - 0.15
     assert sup.valid_acc[-1] > rand.valid_acc[-1] + 0.03
     assert pre.valid_error[-1] < sup.valid_error[-1]  # the autoencoders, which saw 3,000 digits, do better
+
+
+# ---------------------------------------------------------------- 7. fine-tuning on a second task
+
+
+def test_notebook_transfer_run_uses_the_tested_sizes():
+    text = _notebook_text()
+    assert "lab5.transfer_vs_random(num_labelled=budget(100, 30), first_epochs=budget(20, 1)," in text
+    assert "finetune_epochs=budget(50, 2), seed=SEED)" in text
+
+
+@pytest.mark.parametrize("seed", [SEED, 1, 2])
+def test_fine_tuning_a_network_of_another_task_beats_random_weights(seed):
+    r = lab5.transfer_vs_random(num_labelled=100, first_epochs=20, finetune_epochs=50, seed=seed, progress=False)
+    assert r["first"]["history"].valid_acc[-1] > 0.9  # the first task (digits 0-4) is learned
+    tuned, rand = r["fine-tuned"]["history"], r["random"]["history"]
+    assert tuned.epoch[-1] == rand.epoch[-1] == 50 and not tuned.diverged and not rand.diverged
+    assert len(r["labelled"]) == 100
+    assert tuned.valid_error[-1] < rand.valid_error[-1] - 0.1
+    assert tuned.train_error[-1] < rand.train_error[-1]
