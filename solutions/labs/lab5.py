@@ -37,7 +37,8 @@
 #   `mlplab/exercises/autoencoders.py`, task 5.9 in `mlplab/exercises/linear_autoencoder.py` and task
 #   5.10 in `mlplab/exercises/supervised_pretraining.py`. Open the files, read the docstrings, and
 #   replace each `raise NotImplementedError(...)` with your code. The experiment of task 5.9 also uses
-#   your PCA from Lab 1 (`PCAWhitener`, task 1.11).
+#   your PCA from Lab 1 (`PCAWhitener`, task 1.11) if this folder has it, and numpy's eigenvectors
+#   otherwise.
 # * After each task, run the graded cell that follows it. It calls the self-check
 #   `mlplab.check("lab5.<task>")`, which runs your code on fixed inputs, compares it with stored
 #   reference results and says what is wrong. `mlplab.check("lab5")` prints a table for the lab.
@@ -476,6 +477,7 @@ plt.tight_layout()
 for name in ("decoder", "codes", "encoder"):
     print(f"{name:>8}: largest angle {linear['angles'][name][0]:5.1f} degrees at the start, "
           f"{linear['angles'][name][-1]:5.2f} after {linear['epochs'][-1]} epochs")
+print(f"principal directions from {linear['pca_source']}")
 print(f"error {linear['errors'][-1]:.4f}, PCA's optimum {linear['pca_error']:.4f} "
       f"(ratio {linear['errors'][-1] / linear['pca_error']:.4f})")
 print(f"{linear['blank_pixels']} pixels are 0 in every digit; the largest change of an encoder weight from "

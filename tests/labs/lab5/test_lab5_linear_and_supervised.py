@@ -139,3 +139,20 @@ def test_partial_gradient_descent_refuses_a_wrong_number_of_flags():
     rule = _PartialGradientDescent(0.1, [True, False])
     with pytest.raises(ValueError, match="trainable has 2 entries for 4"):
         rule.initialise(_classifier([3, 2, 2]).params)
+
+
+def test_the_experiment_falls_back_to_eigh_when_lab_1_pca_is_a_stub(monkeypatch):
+    from mlplab.course.experiments import lab5
+    from mlplab.exercises import preprocessing
+
+    sizes = dict(code_dim=4, num_train=300, num_epochs=2, seed=3, progress=False)
+    ours = lab5.linear_autoencoder_vs_pca(**sizes)
+
+    def stub(self, train_inputs):
+        raise NotImplementedError("Lab 1, task 1.11: PCAWhitener.fit")
+
+    monkeypatch.setattr(preprocessing.PCAWhitener, "fit", stub)
+    fallback = lab5.linear_autoencoder_vs_pca(**sizes)
+    assert ours["pca_source"].startswith("your PCAWhitener") and fallback["pca_source"].startswith("np.linalg.eigh")
+    for name in ("decoder", "codes", "encoder"):
+        np.testing.assert_allclose(fallback["angles"][name], ours["angles"][name], atol=1e-6)
