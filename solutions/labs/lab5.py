@@ -516,7 +516,8 @@ print(f"{linear['blank_pixels']} pixels are 0 in every digit; the largest change
 # which returns the trained classifier without its output layer and with a new hidden layer and a new
 # output layer on top, together with which parameters train (only the new ones), and
 # `supervised_pretraining(input_dim, hidden_dims, num_classes, rng, train=...)`, which runs the four steps
-# above, calling `train(model, trainable)` for every stage and once more to fine-tune.
+# above, calling `train` once for every stage (with the flags of what trains) and once more to
+# fine-tune.
 
 # %% [task lab5.supervised_pretraining]
 

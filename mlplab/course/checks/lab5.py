@@ -1117,8 +1117,8 @@ def _sup_compare(student: dict, expected: dict, inputs: dict) -> str:
     count, count_ref = int(student["num_calls"]), int(expected["num_calls"])
     if count == count_ref - 1 and count and not np.all(np.asarray(student[f"call{count - 1}_trainable"]) == 1):
         raise CheckFailure(f"{what}: train was called {count} times, expected {count_ref}, and the last call "
-                               "trained only the new weights: after the last layer is added, fine-tune the whole "
-                               "network, train(model, [True] * len(model.params))")
+                           "trained only the new weights: after the last layer is added, fine-tune the whole "
+                           "network, with one more call of train in which every parameter array trains")
     assert_true(count == count_ref,
                 f"{what}: train was called {count} times, expected {count_ref}: once for the network with one "
                 "hidden layer, once for every added layer (its new weights only) and once at the end to fine-tune "

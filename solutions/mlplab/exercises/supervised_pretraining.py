@@ -127,8 +127,9 @@ def supervised_pretraining(
     )
     train(model, [True] * len(model.params))
     for width in hidden_dims[1:]:
-        model, trainable = add_hidden_layer(model, width, rng, weights_init=weights_init)
-        train(model, trainable)
-    train(model, [True] * len(model.params))
+        model, new_only = add_hidden_layer(model, width, rng, weights_init=weights_init)
+        train(model, new_only)
+    everything = [True] * len(model.params)
+    train(model, everything)
     return model
     ### END SOLUTION
