@@ -33,10 +33,9 @@
 #
 # ## How to work
 #
-# * The exercises are **functions in the `mlplab` package**: tasks 5.1-5.8 in
-#   `mlplab/exercises/autoencoders.py`, task 5.9 in `mlplab/exercises/linear_autoencoder.py` and task
-#   5.10 in `mlplab/exercises/supervised_pretraining.py`. Open the files, read the docstrings, and
-#   replace each `raise NotImplementedError(...)` with your code. The experiment of task 5.9 also uses
+# * The exercises are **functions in the `mlplab` package**, all in `mlplab/exercises/autoencoders.py`
+#   (tasks 5.1-5.10). Open the file, read the docstrings, and replace each
+#   `raise NotImplementedError(...)` with your code. The experiment of task 5.9 also uses
 #   your PCA from Lab 1 (`PCAWhitener`, task 1.11) if this folder has it, and numpy's eigenvectors
 #   otherwise.
 # * After each task, run the graded cell that follows it. It calls the self-check
@@ -433,7 +432,7 @@ for name, run in tied.items():
 # %% [markdown]
 # ### Task 5.9: A linear autoencoder's gradients, by hand (2 points)
 #
-# In `mlplab/exercises/linear_autoencoder.py`, implement `linear_autoencoder_grads(inputs, params)`: the
+# In `mlplab/exercises/autoencoders.py`, implement `linear_autoencoder_grads(inputs, params)`: the
 # error $E = \frac1N \sum_n \frac12 \lVert \hat x_n - x_n \rVert^2$ of the batch and the gradients
 # `[dE/dW, dE/db, dE/dV, dE/dc]`, back-propagated in matrix form, each of the shape of its parameter. The
 # check compares them with central differences of your own error (float64).
@@ -512,7 +511,7 @@ print(f"{linear['blank_pixels']} pixels are 0 in every digit; the largest change
 # %% [markdown]
 # ### Task 5.10: Supervised layer-by-layer pretraining (3 points)
 #
-# In `mlplab/exercises/supervised_pretraining.py`, implement `add_hidden_layer(model, hidden_dim, rng)`,
+# In `mlplab/exercises/autoencoders.py`, implement `add_hidden_layer(model, hidden_dim, rng)`,
 # which returns the trained classifier without its output layer and with a new hidden layer and a new
 # output layer on top, together with which parameters train (only the new ones), and
 # `supervised_pretraining(input_dim, hidden_dims, num_classes, rng, train=...)`, which runs the four steps

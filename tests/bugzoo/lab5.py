@@ -467,8 +467,7 @@ VARIANTS += [
     ),
 ]
 
-LIN = "mlplab/exercises/linear_autoencoder.py"
-SUP = "mlplab/exercises/supervised_pretraining.py"
+LIN = SUP = AE  # tasks 5.9 and 5.10 live in the autoencoders file too
 
 BUGS += [
     # ---- 5.9 linear autoencoder

@@ -880,7 +880,7 @@ def _linear_inputs(rng: np.random.Generator) -> dict:
 
 
 def _linear_probe(inputs: dict) -> dict:
-    from mlplab.exercises.linear_autoencoder import linear_autoencoder_grads
+    from mlplab.exercises.autoencoders import linear_autoencoder_grads
     from mlplab.gradcheck import numerical_gradient
 
     x = inputs["x"]
@@ -985,7 +985,7 @@ def _trained_classifier(input_dim: int, dims, classes: int, biases: np.ndarray, 
 
 
 def _add_layer_probe(inputs: dict, out: dict) -> bool:
-    from mlplab.exercises.supervised_pretraining import add_hidden_layer
+    from mlplab.exercises.autoencoders import add_hidden_layer
 
     d0, (h1, h2, h3), classes, seed = int(inputs["input_dim"]), (int(h) for h in inputs["dims"]), \
         int(inputs["classes"]), int(inputs["seed"])
@@ -1022,7 +1022,7 @@ def _add_layer_probe(inputs: dict, out: dict) -> bool:
 
 
 def _sup_probe(inputs: dict) -> dict:
-    from mlplab.exercises.supervised_pretraining import supervised_pretraining
+    from mlplab.exercises.autoencoders import supervised_pretraining
     from mlplab.layers.activations import TanhLayer
 
     out: dict[str, np.ndarray] = {}

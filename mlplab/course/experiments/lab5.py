@@ -299,7 +299,7 @@ def _supervised_stages(code_dims, labelled_batches, valid, init_seed, stage_seed
     Returns the pretrained model (not yet fine-tuned: the caller fine-tunes it like every other method) and
     ``{"stages": [History of each stage], "trainable": [the trainable flags of each stage]}``.
     """
-    from mlplab.exercises.supervised_pretraining import supervised_pretraining
+    from mlplab.exercises.autoencoders import supervised_pretraining
 
     record: dict = {"stages": [], "trainable": []}
     num_stages = len(code_dims)
@@ -406,7 +406,7 @@ def linear_autoencoder_vs_pca(
     from scipy.linalg import subspace_angles
     from tqdm.auto import tqdm
 
-    from mlplab.exercises.linear_autoencoder import linear_autoencoder_grads
+    from mlplab.exercises.autoencoders import linear_autoencoder_grads
     from mlplab.exercises.preprocessing import PCAWhitener
 
     rng = as_generator(seed)

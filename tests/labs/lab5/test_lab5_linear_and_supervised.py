@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 
 from mlplab.course.experiments.lab5 import _PartialGradientDescent
 from mlplab.errors import CrossEntropySoftmaxError, SumOfSquaredDiffsError
-from mlplab.exercises.linear_autoencoder import linear_autoencoder_grads
-from mlplab.exercises.supervised_pretraining import add_hidden_layer, supervised_pretraining
+from mlplab.exercises.autoencoders import add_hidden_layer, linear_autoencoder_grads, supervised_pretraining
 from mlplab.gradcheck import numerical_gradient
 from mlplab.layers import AffineLayer, ReluLayer, SigmoidLayer, TanhLayer
 from mlplab.models import mlp
