@@ -572,7 +572,7 @@ for name, h in runs.items():
 # strokes and shapes of handwritten digits) is carried over to the second.
 #
 # The experiment below (provided code, no new task) trains a 784-256-64-5 sigmoid network on all
-# the training digits 0-4 (about 1,500 of them), then fine-tunes copies of its hidden layers with a
+# the training digits 0-4 (1,500 of them), then fine-tunes copies of its hidden layers with a
 # new output layer on 100 labelled digits 5-9, and compares it with the same network trained from
 # Glorot-uniform random weights on the same 100 digits (same new output layer, same batches).
 
@@ -591,7 +591,8 @@ for name, h in runs.items():
 # %%
 transfer = lab5.transfer_vs_random(num_labelled=budget(100, 30), first_epochs=budget(20, 1),
                                    finetune_epochs=budget(50, 2), seed=SEED)
-print(f"first task (digits 0-4): validation accuracy {transfer['first']['history'].valid_acc[-1]:.3f}")
+print(f"first task (digits 0-4, {transfer['first']['num_train']:,} training digits): validation accuracy "
+      f"{transfer['first']['history'].valid_acc[-1]:.3f}")
 plot_history({name: transfer[name]["history"] for name in ("fine-tuned", "random")},
              keys=("train_error", "valid_error"))
 for name in ("fine-tuned", "random"):

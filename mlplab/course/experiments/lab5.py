@@ -478,7 +478,7 @@ def transfer_vs_random(
     validation digits of the second task.
 
     Returns:
-        ``{"first": {"history": History on the first task}, name: {"history": ..., "model": ...} for the two
+        ``{"first": {"history": History on the first task, "num_train": its number of training digits}, name: {"history": ..., "model": ...} for the two
         networks, "labelled": indices into the training digits of the second task}``.
     """
     rng = as_generator(seed)
@@ -503,7 +503,7 @@ def transfer_vs_random(
     trainer = Trainer(first, CrossEntropySoftmaxError(), GradientDescentLearningRule(learning_rate),
                       provider(first_x, first_y, first_classes, 50, np.random.default_rng(first_data_seed)),
                       first_valid)
-    out: dict = {"first": {"history": trainer.train(first_epochs, progress=progress)}}
+    out: dict = {"first": {"history": trainer.train(first_epochs, progress=progress), "num_train": len(first_y)}}
 
     second_x, second_y = task("train", second_classes)
     labelled = np.random.default_rng(label_seed).permutation(len(second_y))[:num_labelled]
