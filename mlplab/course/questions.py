@@ -22,10 +22,10 @@ solution markers in the notebook source's answer cell, and only the trusted side
 
 Like ``mlplab.course.tasks``, this module imports nothing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 
 KINDS = ("written", "choice", "numeric")
 TRUE_FALSE = (("true", "true"), ("false", "false"))
@@ -116,7 +116,9 @@ _INITIALISATION_QUIZ = (
         "lab1.quiz_fan_in_thresholds",
         "The fan-in n_i of that rule counts the unit's threshold (bias) as one of its inputs.",
     ),
-    _true_false("lab1.quiz_zero_thresholds", "A good initialisation of the thresholds (biases) is zero, or very close to it."),
+    _true_false(
+        "lab1.quiz_zero_thresholds", "A good initialisation of the thresholds (biases) is zero, or very close to it."
+    ),
     _true_false(
         "lab1.quiz_relu_scale",
         "For exploiting the nonlinearity of the units, the standard deviation of the initial weights is less "
@@ -132,7 +134,9 @@ _VANISHING_GRADIENT_QUIZ = (
         "backpropagation carries the gradient along the paths of the inactive units",
         "they are unrelated",
     ),
-    _true_false("lab1.quiz_relu_active_linear", "Forward propagation in a ReLU network is linear along its active paths."),
+    _true_false(
+        "lab1.quiz_relu_active_linear", "Forward propagation in a ReLU network is linear along its active paths."
+    ),
     _true_false("lab1.quiz_relu_same_filter", "A ReLU network processes every pattern with the same linear filter."),
     _true_false(
         "lab1.quiz_sigmoid_small_weights",
@@ -184,7 +188,12 @@ QUESTIONS: tuple[Question, ...] = (
         tolerance=0.05,
     ),
     *_one_point_each(
-        "lab1", "orthogonal_singular_values", "per_layer_gradients", "gradient_histograms", "log_prior_error", "linearity"
+        "lab1",
+        "orthogonal_singular_values",
+        "per_layer_gradients",
+        "gradient_histograms",
+        "log_prior_error",
+        "linearity",
     ),
     *_VANISHING_GRADIENT_QUIZ,
     *_one_point_each("lab1", "unit_statistics_depth", "mean_drift"),
@@ -208,9 +217,20 @@ QUESTIONS: tuple[Question, ...] = (
         "none: every unit comes out with standard deviation 1",
     ),
     *_one_point_each(
-        "lab2", "batchnorm_gradcheck", "folding", "training_mode_gap",
-        "running_statistics", "learning_rates", "weight_scale", "distribution_drift",
-        "relu_drift", "noisy_batch_norm", "batch_norm_regulariser", "smoothness", "spatial_statistics"),
+        "lab2",
+        "batchnorm_gradcheck",
+        "folding",
+        "training_mode_gap",
+        "running_statistics",
+        "learning_rates",
+        "weight_scale",
+        "distribution_drift",
+        "relu_drift",
+        "noisy_batch_norm",
+        "batch_norm_regulariser",
+        "smoothness",
+        "spatial_statistics",
+    ),
     _choice(
         "lab2.spatial_pattern",
         "In the spatial batch norm experiment above, which statistics keep the spatial pattern of the average "
@@ -219,9 +239,21 @@ QUESTIONS: tuple[Question, ...] = (
         "one mean and variance per location of every channel, over examples only",
     ),
     *_one_point_each(
-        "lab3", "overfitting", "dropout_average", "dropout_training", "dropout_convergence",
-        "subnetwork_ensemble", "unit_removal", "dropconnect_variance", "annealed_dropout", "maxout_fit",
-        "maxout_networks", "augmented_labels", "augmentation_training", "weight_decay"),
+        "lab3",
+        "overfitting",
+        "dropout_average",
+        "dropout_training",
+        "dropout_convergence",
+        "subnetwork_ensemble",
+        "unit_removal",
+        "dropconnect_variance",
+        "annealed_dropout",
+        "maxout_fit",
+        "maxout_networks",
+        "augmented_labels",
+        "augmentation_training",
+        "weight_decay",
+    ),
     _numeric(
         "lab3.ink_kept_half",
         "In the dropped-pixels experiment (input dropout, weight scaling), what fraction of the ink pixels did "
@@ -261,8 +293,16 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     *_one_point_each("lab4", "bagged_networks"),
     *_one_point_each(
-        "lab5", "corruption_fractions", "denoising_reconstruction", "filters",
-        "pretraining_few_labels", "tied_weights"),
+        "lab5",
+        "corruption_fractions",
+        "denoising_reconstruction",
+        "filters",
+        "pretraining_few_labels",
+        "tied_weights",
+        "linear_pca",
+        "supervised_pretraining",
+        "transfer_second_task",
+    ),
     _numeric(
         "lab5.salt_pepper_changed",
         "In the corruption experiment, what fraction of all pixels did salt and pepper noise (0.2) change, as printed?",

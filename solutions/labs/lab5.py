@@ -25,12 +25,19 @@
 # 5. initialise a classifier from pretrained encoders (copies, not shared arrays), fine-tune it on a
 #    few hundred labels, and compare it with a randomly initialised network;
 # 6. tie a decoder's weights to its encoder's and add the gradients of a parameter used twice.
+# 7. back-propagate through a linear autoencoder by hand and show that gradient descent finds the
+#    subspace of the top principal directions that PCA computes in closed form;
+# 8. pretrain a classifier layer by layer with labels (supervised pretraining), training only the new
+#    weights at each stage before fine-tuning the whole network.
+# 9. fine-tune a network trained on one task on a second task with few labels (transfer).
 #
 # ## How to work
 #
 # * The exercises are **functions in the `mlplab` package**, all in `mlplab/exercises/autoencoders.py`
-#   (tasks 5.1-5.8). Open the file, read the docstrings, and replace each
-#   `raise NotImplementedError(...)` with your code.
+#   (tasks 5.1-5.10). Open the file, read the docstrings, and replace each
+#   `raise NotImplementedError(...)` with your code. The experiment of task 5.9 also uses
+#   your PCA from Lab 1 (`PCAWhitener`, task 1.11) if this folder has it, and numpy's eigenvectors
+#   otherwise.
 # * After each task, run the graded cell that follows it. It calls the self-check
 #   `mlplab.check("lab5.<task>")`, which runs your code on fixed inputs, compares it with stored
 #   reference results and says what is wrong. `mlplab.check("lab5")` prints a table for the lab.
@@ -47,7 +54,7 @@
 #   your prediction there *before* you run the experiment and, afterwards, one or two sentences on
 #   what you saw and why. A grader reads it: a wrong guess with a right explanation afterwards earns
 #   the point, an empty cell scores 0. (Double-click the cell to edit it.)
-# * The default sizes keep the whole notebook under half a minute. Set `FULL_RUN = True` for longer
+# * The default sizes keep the whole notebook under a minute. Set `FULL_RUN = True` for longer
 #   training runs.
 
 # %%
@@ -70,7 +77,7 @@ from mlplab.course.experiments import budget, lab5
 from mlplab.plotting import plot_history
 
 SEED = 0          # every experiment is seeded from this number
-FULL_RUN = False  # True: longer training runs (still under half a minute)
+FULL_RUN = False  # True: longer training runs (sections 2, 3, 4 and 6)
 
 AE_EPOCHS = budget(60 if FULL_RUN else 20, 1)
 NUM_TRAIN = budget(3000, 300)
@@ -291,7 +298,7 @@ for name, w in weights.items():
 #
 # (Supervised layer-wise pretraining works the same way with a classifier instead of autoencoders:
 # train a network with one hidden layer, remove its output layer, add a new hidden layer and a new
-# output layer, train only the new weights, and repeat.)
+# output layer, train only the new weights, and repeat. Section 6 compares it with these two.)
 
 # %% [markdown]
 # ### Task 5.6: Greedy layer-wise pretraining (3 points)
@@ -407,6 +414,202 @@ for name, run in tied.items():
 # other): here, halving the weights costs next to nothing. The tests check this for three seeds.
 
 # %% [markdown]
+# ## 5. The linear autoencoder and PCA
+#
+# Take away the activation functions: the code is $h = W x + b$ and the reconstruction
+# $\hat x = V h + c$, with $W$ of shape `(k, D)` and $V$ of shape `(D, k)`. Every reconstruction lies in
+# the $k$-dimensional subspace spanned by the columns of $V$ (shifted by $c$), so the best a linear
+# autoencoder can do is to reconstruct each input by its projection on the $k$-dimensional subspace
+# that keeps the most variance: the subspace of the top $k$ principal directions, which PCA (Lab 1)
+# computes in closed form. Its squared error is then half the sum of the discarded eigenvalues of the
+# covariance. Gradient descent on the reconstruction error knows nothing about eigenvectors; does it
+# find that subspace?
+#
+# Two subspaces are compared by their **principal angles** (`scipy.linalg.subspace_angles`): the
+# largest is 0 when they are the same and 90 degrees when one contains a direction orthogonal to the
+# other (two random 10-dimensional subspaces of a 784-dimensional space are nearly orthogonal).
+
+# %% [markdown]
+# ### Task 5.9: A linear autoencoder's gradients, by hand (2 points)
+#
+# In `mlplab/exercises/autoencoders.py`, implement `linear_autoencoder_grads(inputs, params)`: the
+# error $E = \frac1N \sum_n \frac12 \lVert \hat x_n - x_n \rVert^2$ of the batch and the gradients
+# `[dE/dW, dE/db, dE/dV, dE/dc]`, back-propagated in matrix form, each of the shape of its parameter. The
+# check compares them with central differences of your own error (float64).
+
+# %% [task lab5.linear_autoencoder]
+
+# %% [markdown]
+# **Question.** A 784-10-784 linear autoencoder is trained by minibatch gradient descent, with your
+# gradients, on 3,000 digits centred with their mean, from small random weights. After 40 epochs, is the
+# largest principal angle between the span of the decoder's columns $V$ and the top-10 principal
+# subspace of your Lab 1 PCA small or close to 90 degrees? The same question for the span of the
+# encoder's rows $W$. (Hint: 130 pixels are 0 in every one of these digits; what is $\partial E /
+# \partial W$ for the weights from those pixels?)
+
+# %% [answer lab5.linear_pca]
+# ### BEGIN SOLUTION
+# The decoder's columns end up spanning (nearly) the principal subspace, and the codes of the digits
+# are linear combinations of their top-10 principal components, so the reconstruction error reaches
+# the PCA optimum. The encoder's rows do not: $\partial E/\partial W = (\partial E/\partial h)^\top x$,
+# which is 0 for the weights from pixels that are 0 in every digit, so those weights keep their random
+# initial values. They never change the codes of these digits, but they point the rows of $W$ out of
+# the principal subspace.
+# ### END SOLUTION
+
+# %%
+linear = lab5.linear_autoencoder_vs_pca(code_dim=10, num_train=NUM_TRAIN, num_epochs=budget(40, 2), seed=SEED)
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+for name, label in (("decoder", "decoder's columns V"), ("codes", "codes of the digits"),
+                    ("encoder", "encoder's rows W")):
+    axes[0].plot(linear["epochs"], linear["angles"][name], label=label)
+axes[0].set_xlabel("epoch")
+axes[0].set_ylabel("largest principal angle to PCA (degrees)")
+axes[0].legend()
+axes[1].plot(linear["epochs"], linear["errors"], label="linear autoencoder")
+axes[1].axhline(linear["pca_error"], color="k", linestyle="--", label="PCA: half the discarded eigenvalues")
+axes[1].set_xlabel("epoch")
+axes[1].set_ylabel("training reconstruction error")
+axes[1].set_ylim(0, 2 * linear["pca_error"])
+axes[1].legend()
+plt.tight_layout()
+for name in ("decoder", "codes", "encoder"):
+    print(f"{name:>8}: largest angle {linear['angles'][name][0]:5.1f} degrees at the start, "
+          f"{linear['angles'][name][-1]:5.2f} after {linear['epochs'][-1]} epochs")
+print(f"principal directions from {linear['pca_source']}")
+print(f"error {linear['errors'][-1]:.4f}, PCA's optimum {linear['pca_error']:.4f} "
+      f"(ratio {linear['errors'][-1] / linear['pca_error']:.4f})")
+print(f"{linear['blank_pixels']} pixels are 0 in every digit; the largest change of an encoder weight from "
+      f"them: {linear['blank_weights_moved']:.3g}")
+
+# %% [markdown]
+# **What you should see.** At the start every subspace is nearly orthogonal to the principal subspace
+# (largest angles above 80 degrees). After 40 epochs the decoder's columns span the top-10 principal
+# subspace to within 5 degrees, and so do the codes of the digits (the largest angle between their
+# span and the span of the digits' top-10 principal components is below 5 degrees): gradient descent
+# has found what PCA computes from the eigenvectors of the covariance, though not the eigenvectors
+# themselves (any invertible mixing of them, $V A$ with codes $A^{-1} h$, reconstructs as well). The
+# reconstruction error is within 0.5% of PCA's optimum. The encoder's rows are the exception: their
+# largest angle stays above 45 degrees, because the weights from the pixels that are 0 in every digit
+# get a zero gradient and keep their random initial values exactly (their largest change is 0). The
+# tests check this for two seeds.
+
+# %% [markdown]
+# ## 6. Supervised layer-by-layer pretraining
+#
+# The autoencoders of section 3 pretrain without labels. The other approach of the lectures uses the
+# labels, one layer at a time:
+#
+# 1. train a network with one hidden layer;
+# 2. remove its output layer (and the weights leading to it);
+# 3. add a new hidden layer and a new output layer, and train **only the newly added weights**;
+# 4. go back to 2 until the network is deep enough, then **fine-tune** the whole network.
+#
+# Each stage trains a shallow problem: a new hidden layer on top of features that are already
+# useful for the task, with short paths for the gradients.
+
+# %% [markdown]
+# ### Task 5.10: Supervised layer-by-layer pretraining (3 points)
+#
+# In `mlplab/exercises/autoencoders.py`, implement `add_hidden_layer(model, hidden_dim, rng)`,
+# which returns the trained classifier without its output layer and with a new hidden layer and a new
+# output layer on top, together with which parameters train (only the new ones), and
+# `supervised_pretraining(input_dim, hidden_dims, num_classes, rng, train=...)`, which runs the four steps
+# above, calling `train` once for every stage (with the flags of what trains) and once more to
+# fine-tune.
+
+# %% [task lab5.supervised_pretraining]
+
+# %% [markdown]
+# **Question.** The 784-256-64-10 sigmoid network of section 3 is now built by supervised
+# pretraining on the same 200 labelled digits: 20 epochs for the 784-256-10 network, 20 epochs for
+# the new weights of the 64-unit layer and a new output layer, then 50 epochs of fine-tuning, like
+# the other two networks. After fine-tuning, how does its validation error compare with the randomly
+# initialised network's and with the network pretrained by denoising autoencoders?
+
+# %% [answer lab5.supervised_pretraining]
+# ### BEGIN SOLUTION
+# It is far better than the random initialisation: its first layer was trained in a shallow network,
+# where the gradients are large, so it starts fine-tuning from useful features. It is worse than the
+# autoencoder-pretrained network: its features were learned from the 200 labelled digits only, the
+# autoencoders' from all 3,000 digits.
+# ### END SOLUTION
+
+# %%
+supervised = lab5.pretraining_vs_random(num_labelled=budget(200, 50), num_unlabelled=NUM_TRAIN,
+                                        pretrain_epochs=budget(5, 1), finetune_epochs=budget(100 if FULL_RUN else 50, 2),
+                                        methods=("supervised",), stage_epochs=budget(20, 1), seed=SEED)
+for k, stage in enumerate(supervised["supervised"]["stages"]):
+    print(f"stage {k + 1} ({sum(supervised['supervised']['trainable'][k])} parameter arrays trained): "
+          f"validation error {stage.valid_error[-1]:.3f}, accuracy {stage.valid_acc[-1]:.3f}")
+runs = {"autoencoders (unsupervised)": pretraining["pretrained"]["history"],
+        "layer by layer (supervised)": supervised["supervised"]["history"],
+        "random": pretraining["random"]["history"]}
+plot_history(runs, keys=("train_error", "valid_error"))
+for name, h in runs.items():
+    print(f"{name:>28}: after fine-tuning, training error {h.train_error[-1]:.3f}, validation error "
+          f"{h.valid_error[-1]:.3f}, accuracy {h.valid_acc[-1]:.3f}")
+
+# %% [markdown]
+# **What you should see.** The second stage, which trains only the new 64-unit layer and the new
+# output layer on top of the frozen first layer, ends with a *higher* validation error than the first
+# stage's 784-256-10 network: a new layer of random weights has to be learned from scratch through
+# fixed features, and 20 epochs are not enough. Fine-tuning then starts from the pretrained weights:
+# after the same 50 epochs of fine-tuning, the supervised layer-by-layer network's validation error
+# is lower than the randomly initialised network's by more than 0.15 and its accuracy higher by more
+# than 0.03, but it is higher than the autoencoder-pretrained network's. (It has also used the 200
+# labels for 40 more epochs than the other two, during pretraining.) Here labels are scarce, and
+# features learned from all 3,000 digits without labels beat features learned from the 200 labelled
+# ones. The tests check this for three seeds.
+
+# %% [markdown]
+# ## 7. Fine-tuning on a second task
+#
+# Pretraining need not come from the same task. A network trained on one task, with plenty of
+# labels, can be the starting point of another: keep its hidden layers, put a new output layer on top
+# for the new classes, and **fine-tune** every weight by gradient descent on the new task's few
+# labels. This is transfer learning: what the hidden layers learned about the first task (here,
+# strokes and shapes of handwritten digits) is carried over to the second.
+#
+# The experiment below (provided code, no new task) trains a 784-256-64-5 sigmoid network on all
+# the training digits 0-4 (1,500 of them), then fine-tunes copies of its hidden layers with a
+# new output layer on 100 labelled digits 5-9, and compares it with the same network trained from
+# Glorot-uniform random weights on the same 100 digits (same new output layer, same batches).
+
+# %% [markdown]
+# **Question.** After 50 epochs on the 100 labelled digits 5-9, which network has the lower
+# validation error on the digits 5-9: the one fine-tuned from the network trained on 0-4, or the one
+# trained from random weights? Which has the lower training error?
+
+# %% [answer lab5.transfer_second_task]
+# ### BEGIN SOLUTION
+# The fine-tuned network, on both counts: its hidden layers already detect the strokes that digits
+# share, so it optimises faster and generalises better from the 100 labels. The classes are new, so
+# the advantage is in the features, not in the output layer (which is new for both).
+# ### END SOLUTION
+
+# %%
+transfer = lab5.transfer_vs_random(num_labelled=budget(100, 30), first_epochs=budget(20, 1),
+                                   finetune_epochs=budget(50, 2), seed=SEED)
+print(f"first task (digits 0-4, {transfer['first']['num_train']:,} training digits): validation accuracy "
+      f"{transfer['first']['history'].valid_acc[-1]:.3f}")
+plot_history({name: transfer[name]["history"] for name in ("fine-tuned", "random")},
+             keys=("train_error", "valid_error"))
+for name in ("fine-tuned", "random"):
+    h = transfer[name]["history"]
+    print(f"{name:>10} (digits 5-9): training error {h.train_error[-1]:.3f}, validation error "
+          f"{h.valid_error[-1]:.3f}, accuracy {h.valid_acc[-1]:.3f}")
+
+# %% [markdown]
+# **What you should see.** The network trained on the digits 0-4 classifies their validation digits
+# with an accuracy above 0.9. Fine-tuned on 100 digits 5-9, it ends with a validation error on
+# the digits 5-9 lower than the randomly initialised network's by more than 0.1, and a lower training
+# error too. The validation *accuracies* of the two are close and which is higher depends on the
+# seed, so the notebook claims nothing about them: with 100 labels the fine-tuned network is more
+# confident where it is right, which the cross-entropy measures and the accuracy does not. The tests
+# check this for three seeds.
+
+# %% [markdown]
 # ## Summary
 #
 # * An autoencoder is an encoder (inputs to a code) and a decoder (code to a reconstruction) trained
@@ -420,6 +623,14 @@ for name, run in tied.items():
 #   that needs no labels, and it helps most when labels are few.
 # * A tied decoder reuses the encoder's weights, transposed: half the weights, and the gradient of the
 #   shared matrix is the sum of the gradients of its two uses.
+# * A linear autoencoder trained by gradient descent reconstructs through the subspace of the top
+#   principal directions, the one PCA finds in closed form; weights that get no gradient (from pixels
+#   that are always 0) keep whatever value they started with.
+# * Supervised layer-by-layer pretraining grows a classifier one hidden layer at a time, training only
+#   the new weights, and fine-tunes the whole network at the end. With few labels it beats a random
+#   initialisation, and here the autoencoders, which could use the unlabelled digits, beat it.
+# * A network trained on one task is a good initialisation for another: with new output units,
+#   fine-tuning it on 100 labels of new classes beats training from random weights (transfer learning).
 #
 # Run the self-check for the whole lab one last time:
 

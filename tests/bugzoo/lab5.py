@@ -466,3 +466,174 @@ VARIANTS += [
         "",
     ),
 ]
+
+LIN = SUP = AE  # tasks 5.9 and 5.10 live in the autoencoders file too
+
+BUGS += [
+    # ---- 5.9 linear autoencoder
+    Bug(
+        "lab5_linear_error_without_half",
+        "lab5.linear_autoencoder",
+        LIN,
+        "    error = 0.5 * float(np.sum(residuals**2)) / num_examples",
+        "    error = float(np.sum(residuals**2)) / num_examples",
+        "factor 0.5 is missing",
+    ),
+    Bug(
+        "lab5_linear_error_mean_over_entries",
+        "lab5.linear_autoencoder",
+        LIN,
+        "    error = 0.5 * float(np.sum(residuals**2)) / num_examples",
+        "    error = 0.5 * float(np.mean(residuals**2))",
+        "averaged over the D entries",
+    ),
+    Bug(
+        "lab5_linear_gradients_not_averaged",
+        "lab5.linear_autoencoder",
+        LIN,
+        "    grads_wrt_outputs = residuals / num_examples",
+        "    grads_wrt_outputs = residuals",
+        "a sum where a mean is expected",
+    ),
+    Bug(
+        "lab5_linear_decoder_gradient_transposed",
+        "lab5.linear_autoencoder",
+        LIN,
+        "        grads_wrt_outputs.T @ codes,",
+        "        codes.T @ grads_wrt_outputs,",
+        "transposed",
+    ),
+    Bug(
+        "lab5_linear_residual_sign",
+        "lab5.linear_autoencoder",
+        LIN,
+        "    residuals = codes @ decoder_weights.T + decoder_biases - inputs",
+        "    residuals = inputs - (codes @ decoder_weights.T + decoder_biases)",
+        "sign is flipped",
+    ),
+    Bug(
+        "lab5_linear_encoder_bias_gradient_averaged",
+        "lab5.linear_autoencoder",
+        LIN,
+        "        grads_wrt_codes.sum(axis=0),",
+        "        grads_wrt_codes.mean(axis=0),",
+        "a mean where a sum is expected",
+    ),
+    # ---- 5.10 supervised pretraining
+    Bug(
+        "lab5_supervised_trains_old_layers_too",
+        "lab5.supervised_pretraining",
+        SUP,
+        "    trainable = [False] * num_old + [True] * (len(new_model.params) - num_old)",
+        "    trainable = [True] * len(new_model.params)",
+        "old layers are trained too",
+    ),
+    Bug(
+        "lab5_supervised_keeps_old_output_layer",
+        "lab5.supervised_pretraining",
+        SUP,
+        "    last_hidden = model.layers[-3]\n"
+        "    new_hidden = AffineLayer(last_hidden.output_dim, hidden_dim, rng=rng, weights_init=weights_init, dtype=dtype)\n"
+        "    new_output = AffineLayer(hidden_dim, old_output.output_dim, rng=rng, weights_init=weights_init, dtype=dtype)\n"
+        "    kept = model.layers[:-1]\n",
+        "    last_hidden = model.layers[-1]\n"
+        "    new_hidden = AffineLayer(last_hidden.output_dim, hidden_dim, rng=rng, weights_init=weights_init, dtype=dtype)\n"
+        "    new_output = AffineLayer(hidden_dim, old_output.output_dim, rng=rng, weights_init=weights_init, dtype=dtype)\n"
+        "    kept = model.layers\n",
+        "still contains the old output layer",
+    ),
+    Bug(
+        "lab5_supervised_new_hidden_frozen",
+        "lab5.supervised_pretraining",
+        SUP,
+        "    trainable = [False] * num_old + [True] * (len(new_model.params) - num_old)",
+        "    trainable = [False] * (len(new_model.params) - 2) + [True] * 2",
+        "arrays of the new layers are frozen",
+    ),
+    Bug(
+        "lab5_supervised_always_sigmoid",
+        "lab5.supervised_pretraining",
+        SUP,
+        "    new_model = MultipleLayerModel([*kept, new_hidden, type(model.layers[-2])(), new_output])",
+        "    new_model = MultipleLayerModel([*kept, new_hidden, SigmoidLayer(), new_output])",
+        "class of the last trained one",
+    ),
+    Bug(
+        "lab5_supervised_output_layer_drawn_first",
+        "lab5.supervised_pretraining",
+        SUP,
+        "    new_hidden = AffineLayer(last_hidden.output_dim, hidden_dim, rng=rng, weights_init=weights_init, dtype=dtype)\n"
+        "    new_output = AffineLayer(hidden_dim, old_output.output_dim, rng=rng, weights_init=weights_init, dtype=dtype)\n",
+        "    new_output = AffineLayer(hidden_dim, old_output.output_dim, rng=rng, weights_init=weights_init, dtype=dtype)\n"
+        "    new_hidden = AffineLayer(last_hidden.output_dim, hidden_dim, rng=rng, weights_init=weights_init, dtype=dtype)\n",
+        "create the new hidden affine layer first",
+    ),
+    Bug(
+        "lab5_supervised_forgets_to_fine_tune",
+        "lab5.supervised_pretraining",
+        SUP,
+        "        train(model, new_only)\n    everything = [True] * len(model.params)\n    train(model, everything)\n",
+        "        train(model, new_only)\n",
+        "fine-tune the whole network",
+    ),
+    Bug(
+        "lab5_supervised_fine_tunes_new_weights_only",
+        "lab5.supervised_pretraining",
+        SUP,
+        "        train(model, new_only)\n    everything = [True] * len(model.params)\n    train(model, everything)\n",
+        "        train(model, new_only)\n    train(model, new_only)\n",
+        "fine-tuning trains every weight",
+    ),
+    Bug(
+        "lab5_supervised_trains_old_layers_only",
+        "lab5.supervised_pretraining",
+        SUP,
+        "    trainable = [False] * num_old + [True] * (len(new_model.params) - num_old)",
+        "    trainable = [True] * num_old + [False] * (len(new_model.params) - num_old)",
+        "arrays of the new layers are frozen",
+    ),
+]
+
+VARIANTS += [
+    Bug(
+        "lab5_linear_with_einsum",
+        "lab5.linear_autoencoder",
+        LIN,
+        "    return error, [\n"
+        "        grads_wrt_codes.T @ inputs,\n"
+        "        grads_wrt_codes.sum(axis=0),\n"
+        "        grads_wrt_outputs.T @ codes,\n"
+        "        grads_wrt_outputs.sum(axis=0),\n"
+        "    ]\n",
+        "    grad_w = np.einsum('nk,nd->kd', grads_wrt_codes, inputs)\n"
+        "    grad_v = np.einsum('nd,nk->dk', grads_wrt_outputs, codes)\n"
+        "    return error, [grad_w, np.sum(grads_wrt_codes, axis=0), grad_v, np.sum(grads_wrt_outputs, axis=0)]\n",
+        "",
+    ),
+    Bug(
+        "lab5_linear_error_from_the_norm",
+        "lab5.linear_autoencoder",
+        LIN,
+        "    error = 0.5 * float(np.sum(residuals**2)) / num_examples",
+        "    error = 0.5 * np.mean(np.linalg.norm(residuals, axis=1) ** 2)",
+        "",
+    ),
+    Bug(
+        "lab5_supervised_trainable_by_identity",
+        "lab5.supervised_pretraining",
+        SUP,
+        "    num_old = len(MultipleLayerModel(kept).params)\n"
+        "    trainable = [False] * num_old + [True] * (len(new_model.params) - num_old)\n",
+        "    old = {id(p) for p in model.params}\n    trainable = [id(p) not in old for p in new_model.params]\n",
+        "",
+    ),
+    Bug(
+        "lab5_supervised_layers_by_list_operations",
+        "lab5.supervised_pretraining",
+        SUP,
+        "    new_model = MultipleLayerModel([*kept, new_hidden, type(model.layers[-2])(), new_output])",
+        "    activation = model.layers[len(model.layers) - 2].__class__()\n"
+        "    new_model = MultipleLayerModel(list(kept) + [new_hidden, activation, new_output])",
+        "",
+    ),
+]

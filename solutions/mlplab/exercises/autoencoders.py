@@ -1,4 +1,8 @@
-"""Autoencoders, denoising, greedy layer-wise pretraining and tied weights (Lab 5, tasks 5.1-5.8).
+"""Autoencoders and pretraining (Lab 5, tasks 5.1-5.10).
+
+Tasks 5.1-5.8: corruptions, denoising, greedy layer-wise pretraining of stacked
+autoencoders and tied weights; task 5.9: the gradients of a linear
+autoencoder, by hand; task 5.10: supervised layer-by-layer pretraining.
 
 An autoencoder is a network trained to reproduce its input: an *encoder* maps
 an input ``x`` to a code ``h = f(W1 x + b1)`` and a *decoder* maps the code
@@ -452,4 +456,165 @@ def tied_autoencoder(
     encoder = AffineLayer(input_dim, code_dim, rng=rng, weights_init=weights_init, dtype=dtype)
     layers = [encoder, hidden(), TiedDecoderLayer(encoder.weights)]
     return TiedAutoencoder(layers if output is None else [*layers, output()])
+    ### END SOLUTION
+
+
+def linear_autoencoder_grads(inputs: np.ndarray, params: Sequence[np.ndarray]) -> tuple[float, list[np.ndarray]]:
+    """The error ``E`` of a linear autoencoder on a batch, and its gradients (task 5.9).
+
+    A linear autoencoder has no activation functions: the encoder computes the
+    code ``h = x @ W.T + b`` and the decoder the reconstruction
+    ``x_hat = h @ V.T + c``. Its error on a batch of ``N`` inputs is the library's
+    ``SumOfSquaredDiffsError``: half the squared distance between reconstruction
+    and input, summed over the ``D`` entries of an input and averaged over the
+    ``N`` inputs, ``E = (1 / N) * sum_n 0.5 * ||x_hat_n - x_n||**2``. The weights
+    follow ``AffineLayer``'s convention (``(output_dim, input_dim)``), with ``k``
+    the code size.
+
+    Back-propagate by hand, in matrix form: from ``dE/dx_hat`` to the
+    decoder's parameters, then to the code and from there to the encoder's
+    parameters. Every gradient has the shape of its parameter.
+
+    Args:
+        inputs: ``x``, shape ``(N, D)``.
+        params: ``[W, b, V, c]`` of shapes ``(k, D)``, ``(k,)``, ``(D, k)`` and ``(D,)``; not modified.
+
+    Returns:
+        ``(E, [dE/dW, dE/db, dE/dV, dE/dc])``: ``E`` a Python float, the gradients arrays of the
+        shapes of ``W``, ``b``, ``V`` and ``c``.
+    """
+    ### BEGIN SOLUTION
+    encoder_weights, encoder_biases, decoder_weights, decoder_biases = params
+    codes = inputs @ encoder_weights.T + encoder_biases
+    residuals = codes @ decoder_weights.T + decoder_biases - inputs
+    num_examples = inputs.shape[0]
+    error = 0.5 * float(np.sum(residuals**2)) / num_examples
+    grads_wrt_outputs = residuals / num_examples
+    grads_wrt_codes = grads_wrt_outputs @ decoder_weights
+    return error, [
+        grads_wrt_codes.T @ inputs,
+        grads_wrt_codes.sum(axis=0),
+        grads_wrt_outputs.T @ codes,
+        grads_wrt_outputs.sum(axis=0),
+    ]
+    ### END SOLUTION
+
+
+def add_hidden_layer(
+    model: MultipleLayerModel,
+    hidden_dim: int,
+    rng: np.random.Generator,
+    *,
+    weights_init: Initialiser | None = None,
+) -> tuple[MultipleLayerModel, list[bool]]:
+    """One step of supervised pretraining: the trained classifier, one hidden layer deeper (task 5.10).
+
+    A classifier here is a ``MultipleLayerModel`` whose layers are
+    ``[AffineLayer, activation] * L + [AffineLayer]``: ``L`` hidden layers, each
+    an affine layer followed by its activation layer, and an output affine layer
+    whose outputs are the logits. Which parameters train is a list of booleans,
+    one for each array of ``model.params``, in that order.
+
+    The new model's layers are, in this order:
+
+    1. the layers of ``model`` except its output layer (``model.layers[:-1]``):
+       the trained hidden layers themselves, not copies;
+    2. a new ``AffineLayer(d, hidden_dim, rng=rng, weights_init=weights_init,
+       dtype=...)`` with ``d`` the width of the last trained hidden layer;
+    3. a new activation layer of the class of the last trained one
+       (``type(model.layers[-2])()``);
+    4. a new output ``AffineLayer(hidden_dim, num_classes, rng=rng,
+       weights_init=weights_init, dtype=...)`` with as many outputs as the old
+       output layer.
+
+    Create the new hidden affine layer before the new output layer, both with
+    the dtype of the old output layer's weights (and the default zero biases).
+
+    Args:
+        model: a trained classifier, layers ``[AffineLayer, activation] * L + [AffineLayer]`` with ``L >= 1``.
+        hidden_dim: the width of the new hidden layer.
+        rng: passed to both new affine layers' initialisers.
+        weights_init: the new layers' weight initialiser (None: ``AffineLayer``'s default).
+
+    Returns:
+        ``(new_model, trainable)``: the deeper ``MultipleLayerModel`` (two layers more than
+        ``model``) and one boolean per array of ``new_model.params``, True exactly for the
+        arrays of the new layers.
+    """
+    ### BEGIN SOLUTION
+    old_output = model.layers[-1]
+    dtype = old_output.weights.dtype
+    last_hidden = model.layers[-3]
+    new_hidden = AffineLayer(last_hidden.output_dim, hidden_dim, rng=rng, weights_init=weights_init, dtype=dtype)
+    new_output = AffineLayer(hidden_dim, old_output.output_dim, rng=rng, weights_init=weights_init, dtype=dtype)
+    kept = model.layers[:-1]
+    new_model = MultipleLayerModel([*kept, new_hidden, type(model.layers[-2])(), new_output])
+    num_old = len(MultipleLayerModel(kept).params)
+    trainable = [False] * num_old + [True] * (len(new_model.params) - num_old)
+    return new_model, trainable
+    ### END SOLUTION
+
+
+def supervised_pretraining(
+    input_dim: int,
+    hidden_dims: Sequence[int],
+    num_classes: int,
+    rng: np.random.Generator,
+    *,
+    train: Callable[[MultipleLayerModel, list[bool]], object],
+    hidden: Callable[[], Layer] = SigmoidLayer,
+    weights_init: Initialiser | None = None,
+    dtype=np.float32,
+) -> MultipleLayerModel:
+    """Builds a ``input_dim-hidden_dims-num_classes`` classifier by supervised layer-by-layer pretraining (task 5.10).
+
+    Supervised pretraining grows the classifier one hidden layer at a time, with
+    the labels: train a network with one hidden layer; remove its output layer
+    (and so the weights leading to the output); add a new hidden layer and a new
+    output layer and train **only the newly added weights**; repeat while the
+    network is not deep enough; then **fine-tune**: train every weight of the
+    whole network together. In steps:
+
+    1. Build the network with one hidden layer: ``AffineLayer(input_dim,
+       hidden_dims[0], rng=rng, weights_init=weights_init, dtype=dtype)``,
+       ``hidden()``, ``AffineLayer(hidden_dims[0], num_classes, rng=rng,
+       weights_init=weights_init, dtype=dtype)``, and train all of it:
+       ``train(model, [True] * len(model.params))``.
+    2. For every further width in ``hidden_dims[1:]``: ``model, trainable =
+       add_hidden_layer(model, width, rng, weights_init=weights_init)``, then
+       ``train(model, trainable)`` (the new weights only).
+    3. Fine-tune: ``train(model, [True] * len(model.params))`` on the final network.
+
+    So ``train`` is called ``len(hidden_dims) + 1`` times. It trains the model
+    in place (the arrays marked False must not change); its result is not used.
+
+    Args:
+        input_dim: the inputs' dimension.
+        hidden_dims: the widths of the hidden layers, first to last (at least one).
+        num_classes: the number of outputs.
+        rng: passed to every new affine layer.
+        train: ``(model, trainable) -> anything``, trains ``model`` in place.
+        hidden: a layer class or callable with no arguments returning the hidden activation.
+        weights_init: every new affine layer's weight initialiser (None: ``AffineLayer``'s default).
+        dtype: the parameters' dtype.
+
+    Returns:
+        The pretrained and fine-tuned classifier, ``2 * len(hidden_dims) + 1`` layers.
+    """
+    ### BEGIN SOLUTION
+    first = hidden_dims[0]
+    model = MultipleLayerModel(
+        [
+            AffineLayer(input_dim, first, rng=rng, weights_init=weights_init, dtype=dtype),
+            hidden(),
+            AffineLayer(first, num_classes, rng=rng, weights_init=weights_init, dtype=dtype),
+        ]
+    )
+    train(model, [True] * len(model.params))
+    for width in hidden_dims[1:]:
+        model, new_only = add_hidden_layer(model, width, rng, weights_init=weights_init)
+        train(model, new_only)
+    everything = [True] * len(model.params)
+    train(model, everything)
+    return model
     ### END SOLUTION

@@ -181,3 +181,102 @@ def test_tied_autoencoder_learns_faster_and_generalises_as_well_with_half_the_we
     assert abs(gap[-1]) < 1.0 and gap[-1] < gap[1]  # the untied one catches up
     ratio = tied["valid_error"] / untied["valid_error"]
     assert 0.9 < ratio < 1.1  # validation reconstruction within 10% of each other
+
+
+# ---------------------------------------------------------------- 5. the linear autoencoder and PCA
+
+
+def test_notebook_linear_run_uses_the_tested_sizes():
+    text = _notebook_text()
+    assert (
+        "lab5.linear_autoencoder_vs_pca(code_dim=10, num_train=NUM_TRAIN, num_epochs=budget(40, 2), seed=SEED)" in text
+    )
+
+
+@pytest.mark.parametrize("seed", [SEED, 1])
+def test_linear_autoencoder_finds_the_principal_subspace(seed):
+    r = lab5.linear_autoencoder_vs_pca(code_dim=10, num_train=NUM_TRAIN, num_epochs=40, seed=seed, progress=False)
+    angles = r["angles"]
+    assert r["epochs"][-1] == 40 and all(len(a) == 41 for a in angles.values())
+    assert all(a[0] > 80 for a in angles.values())  # nearly orthogonal at the start
+    assert angles["decoder"][-1] < 5.0  # the decoder's columns span the top-10 principal subspace
+    assert angles["codes"][-1] < 5.0  # the codes span the digits' top-10 principal components
+    assert r["errors"][-1] < 1.005 * r["pca_error"]  # within 0.5% of PCA's optimum
+    assert r["errors"][-1] >= r["pca_error"] * (1 - 1e-9)  # (and never below it: it is the optimum)
+    assert angles["encoder"][-1] > 45.0  # the encoder's rows do not
+    assert r["blank_pixels"] == 130  # the question's number (pixels that are 0 in every training digit)
+    assert r["blank_weights_moved"] == 0.0  # weights from blank pixels never move
+
+
+# ---------------------------------------------------------------- 6. supervised layer-by-layer pretraining
+
+
+def test_notebook_supervised_run_uses_the_tested_sizes():
+    text = _notebook_text()
+    assert 'methods=("supervised",), stage_epochs=budget(20, 1), seed=SEED)' in text
+
+
+def _supervised(seed):
+    return lab5.pretraining_vs_random(
+        num_labelled=200,
+        num_unlabelled=NUM_TRAIN,
+        pretrain_epochs=5,
+        finetune_epochs=50,
+        methods=("supervised",),
+        stage_epochs=20,
+        seed=seed,
+        progress=False,
+    )
+
+
+def test_a_method_gives_the_same_result_whichever_others_run_with_it():
+    sizes = dict(
+        num_labelled=40,
+        num_unlabelled=100,
+        pretrain_epochs=1,
+        finetune_epochs=2,
+        stage_epochs=1,
+        seed=4,
+        progress=False,
+    )
+    alone = lab5.pretraining_vs_random(methods=("supervised",), **sizes)
+    together = lab5.pretraining_vs_random(methods=("pretrained", "random", "supervised"), **sizes)
+    assert alone["supervised"]["history"].valid_error == together["supervised"]["history"].valid_error
+    assert set(alone) == {"labelled", "supervised"}
+    with pytest.raises(ValueError, match="unknown methods"):
+        lab5.pretraining_vs_random(methods=("greedy",), **sizes)
+
+
+@pytest.mark.parametrize("seed", [SEED, 1, 2])
+def test_supervised_pretraining_beats_random_but_not_the_autoencoders(seed, pretraining):
+    others = pretraining if seed == SEED else _pretraining(seed)
+    r = _supervised(seed)["supervised"]
+    sup, pre, rand = r["history"], others["pretrained"]["history"], others["random"]["history"]
+    assert sup.epoch[-1] == 50 and not sup.diverged
+    assert len(r["stages"]) == 2 and [sum(t) for t in r["trainable"]] == [4, 4]
+    first, second = r["stages"]
+    assert second.valid_error[-1] > first.valid_error[-1]  # training only the new weights: worse at first
+    assert sup.valid_error[-1] < rand.valid_error[-1] - 0.15
+    assert sup.valid_acc[-1] > rand.valid_acc[-1] + 0.03
+    assert pre.valid_error[-1] < sup.valid_error[-1]  # the autoencoders, which saw 3,000 digits, do better
+
+
+# ---------------------------------------------------------------- 7. fine-tuning on a second task
+
+
+def test_notebook_transfer_run_uses_the_tested_sizes():
+    text = _notebook_text()
+    assert "lab5.transfer_vs_random(num_labelled=budget(100, 30), first_epochs=budget(20, 1)," in text
+    assert "finetune_epochs=budget(50, 2), seed=SEED)" in text
+
+
+@pytest.mark.parametrize("seed", [SEED, 1, 2])
+def test_fine_tuning_a_network_of_another_task_beats_random_weights(seed):
+    r = lab5.transfer_vs_random(num_labelled=100, first_epochs=20, finetune_epochs=50, seed=seed, progress=False)
+    assert r["first"]["num_train"] == 1500  # the notebook's "1,500 of them"
+    assert r["first"]["history"].valid_acc[-1] > 0.9  # the first task (digits 0-4) is learned
+    tuned, rand = r["fine-tuned"]["history"], r["random"]["history"]
+    assert tuned.epoch[-1] == rand.epoch[-1] == 50 and not tuned.diverged and not rand.diverged
+    assert len(r["labelled"]) == 100
+    assert tuned.valid_error[-1] < rand.valid_error[-1] - 0.1
+    assert tuned.train_error[-1] < rand.train_error[-1]
