@@ -52,7 +52,7 @@ from mlplab.course.tasks import TASKS
 
 TASKS_OF_LAB = [t for t in TASKS if t.lab == LAB]
 FULL = sum(t.points for t in TASKS_OF_LAB)
-GRADE_TIMEOUT = 12.0  # the trusted grader's budget per submission (all tasks)
+GRADE_TIMEOUT = 20.0  # the trusted grader's budget per submission (all tasks)
 CELL_TIMEOUT = 8  # per notebook cell in the kernel (the first cell past it ends the notebook stage)
 NOTEBOOK_SECONDS = 60  # the whole notebook stage of one submission
 LIMITS = [
