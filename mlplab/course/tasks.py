@@ -69,6 +69,8 @@ TASKS: tuple[Task, ...] = (
          "mlplab/exercises/preprocessing.py", ("Standardiser.fit", "Standardiser.transform")),
     Task("lab1.pca_whiten", "1.11", "PCA whitening", 2,
          "mlplab/exercises/preprocessing.py", ("PCAWhitener.fit", "PCAWhitener.transform")),
+    Task("lab1.srelu", "1.12", "Shifted ReLU (SReLU) layer", 1,
+         "mlplab/exercises/hidden_units.py", ("SReLULayer.fprop", "SReLULayer.bprop")),
     Task("lab2.batchnorm_forward", "2.1", "Batch norm forward pass in training mode", 2,
          "mlplab/exercises/batch_norm.py", ("batchnorm_forward",)),
     Task("lab2.batchnorm_backward", "2.2", "Batch norm backward pass", 3,
