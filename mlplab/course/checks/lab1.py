@@ -1352,7 +1352,7 @@ CHECKS = [
     _layer_check("lab1.elu", "ELULayer", (1.4, 2.5), _elu_factors),
     _layer_check("lab1.selu", "SELULayer", None, _selu_factors),
     _layer_check("lab1.leaky_relu", "LeakyReLULayer", (0.1, 0.4), _leaky_factors),
+    TaskCheck("lab1.srelu", _srelu_inputs, _layer_probe("SReLULayer", param="shift"), _srelu_compare),
     TaskCheck("lab1.standardise", _standardise_inputs, _standardise_probe, _standardise_compare),
     TaskCheck("lab1.pca_whiten", _pca_inputs, _pca_probe, _pca_compare),
-    TaskCheck("lab1.srelu", _srelu_inputs, _layer_probe("SReLULayer", param="shift"), _srelu_compare),
 ]
