@@ -16,7 +16,7 @@
 #    turn it into the fan-in, Glorot and He initialisation rules, and say which one suits which unit;
 # 3. implement fan-in, Glorot, He and orthogonal initialisers and log-prior output biases;
 # 4. explain why all-zero weights cannot work, and what the "linearity problem" is;
-# 5. implement ELU, SELU and leaky ReLU layers and compare how hidden units keep the mean and the
+# 5. implement ELU, SELU, leaky ReLU and shifted ReLU layers and compare how hidden units keep the mean and the
 #    spread of activations in deep networks;
 # 6. standardise and PCA-whiten inputs using training statistics only, and say why it speeds up
 #    training.
@@ -24,7 +24,7 @@
 # ## How to work
 #
 # * The exercises are **functions in the `mlplab` package**, not cells of this notebook:
-#   `mlplab/exercises/initialisers.py` (tasks 1.1–1.6), `mlplab/exercises/hidden_units.py` (tasks 1.7–1.9) and
+#   `mlplab/exercises/initialisers.py` (tasks 1.1–1.6), `mlplab/exercises/hidden_units.py` (tasks 1.7–1.9, 1.12) and
 #   `mlplab/exercises/preprocessing.py` (tasks 1.10–1.11). Open the file, read the docstring of the
 #   function, and replace the `raise NotImplementedError(...)` line with your code.
 # * After each task, run the graded cell that follows its description. It runs the self-check
