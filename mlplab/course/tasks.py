@@ -65,6 +65,8 @@ TASKS: tuple[Task, ...] = (
          "mlplab/exercises/hidden_units.py", ("SELULayer.fprop", "SELULayer.bprop")),
     Task("lab1.leaky_relu", "1.9", "Leaky ReLU layer", 2,
          "mlplab/exercises/hidden_units.py", ("LeakyReLULayer.fprop", "LeakyReLULayer.bprop")),
+    Task("lab1.srelu", "1.12", "Shifted ReLU (SReLU) layer", 1,
+         "mlplab/exercises/hidden_units.py", ("SReLULayer.fprop", "SReLULayer.bprop")),
     Task("lab1.standardise", "1.10", "Input standardisation with training statistics", 2,
          "mlplab/exercises/preprocessing.py", ("Standardiser.fit", "Standardiser.transform")),
     Task("lab1.pca_whiten", "1.11", "PCA whitening", 2,

@@ -16,7 +16,7 @@
 #    turn it into the fan-in, Glorot and He initialisation rules, and say which one suits which unit;
 # 3. implement fan-in, Glorot, He and orthogonal initialisers and log-prior output biases;
 # 4. explain why all-zero weights cannot work, and what the "linearity problem" is;
-# 5. implement ELU, SELU and leaky ReLU layers and compare how hidden units keep the mean and the
+# 5. implement ELU, SELU, leaky ReLU and shifted ReLU layers and compare how hidden units keep the mean and the
 #    spread of activations in deep networks;
 # 6. standardise and PCA-whiten inputs using training statistics only, and say why it speeds up
 #    training.
@@ -24,7 +24,7 @@
 # ## How to work
 #
 # * The exercises are **functions in the `mlplab` package**, not cells of this notebook:
-#   `mlplab/exercises/initialisers.py` (tasks 1.1–1.6), `mlplab/exercises/hidden_units.py` (tasks 1.7–1.9) and
+#   `mlplab/exercises/initialisers.py` (tasks 1.1–1.6), `mlplab/exercises/hidden_units.py` (tasks 1.7–1.9, 1.12) and
 #   `mlplab/exercises/preprocessing.py` (tasks 1.10–1.11). Open the file, read the docstring of the
 #   function, and replace the `raise NotImplementedError(...)` line with your code.
 # * After each task, run the graded cell that follows its description. It runs the self-check
@@ -703,6 +703,10 @@ answer = "true"
 # | ELU | $a$ | $\alpha\,(e^{a} - 1)$ | $\alpha e^{a} = f(a) + \alpha$ |
 # | SELU | $\lambda a$ | $\lambda\alpha\,(e^{a} - 1)$ | $\lambda\alpha e^{a} = f(a) + \lambda\alpha$ |
 #
+# The lecture's picture of ELU also shows the **shifted ReLU** (SReLU), the ReLU moved down and to
+# the left by the same distance, $f(a) = \max(a, -1)$, so that like the ELU it is bounded below by
+# $-1$; it has its own task below (1.12).
+#
 # and for $a > 0$ the derivative is 1 (ELU, leaky ReLU, ReLU) or $\lambda$ (SELU).
 #
 # * **ReLU** has derivative exactly 1 on its active paths, so gradients pass through active units
@@ -753,6 +757,34 @@ answer = "true"
 # for $f(a) = a$ if $a > 0$ and $\alpha a$ otherwise, with `self.alpha` (default 0.01).
 
 # %% [task lab1.leaky_relu]
+
+# %% [markdown]
+# ### Task 1.12: Shifted ReLU (SReLU) layer (1 point)
+#
+# In `mlplab/exercises/hidden_units.py`, implement `SReLULayer.fprop` and `SReLULayer.bprop` for
+# $f(a) = \max(a, -s)$: $f(a) = a$ if $a > -s$ and $-s$ otherwise, with the fixed shift
+# $s$ = `self.shift` (default 1.0; it is a constructor argument, not a parameter that is learned).
+# The kink is at $-s$, not at 0, and an input of exactly $-s$ belongs to the constant branch.
+
+# %% [task lab1.srelu]
+
+# %%
+family = lab1.relu_family(seed=SEED)
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.5))
+for label, r in family.items():
+    axes[0].plot(r["a"], r["f"], label=label)
+    axes[1].plot(r["a"], r["df"], label=label)
+axes[0].set_xlabel("$a$")
+axes[0].set_ylabel("$f(a)$")
+axes[1].set_xlabel("$a$")
+axes[1].set_ylabel("$f'(a)$")
+axes[0].legend()
+for label, r in family.items():
+    print(f"{label:>24}: mean output for standard normal inputs {float(r['mean']):.3f}")
+
+# %% [markdown]
+# **What you should see.** For standard normal inputs the SReLU's mean output is about 0.08, less
+# than a quarter of the ReLU's 0.40.
 
 # %% [markdown]
 # ### Experiment: 30 layers with fan-in weights
@@ -813,6 +845,15 @@ for unit, r in units.items():
 # fixed validation digits through the network and take each hidden unit's mean pre-activation. The
 # *drift* of a layer is the average over its units of how far that mean has moved since the start,
 # in units of the unit's initial standard deviation.
+#
+# **Epochs, batches and iterations.** This is the first network the lab trains, so here are the
+# words the lecture uses for a training run. A *batch* (or minibatch) is a group of training
+# examples whose gradients are averaged for one update; the *batch size* is how many examples it
+# holds (here 50). One *iteration* (a step) is one parameter update, made from one minibatch. One
+# *epoch* is one pass through the whole training set, so an epoch takes
+# $\lceil N / \text{batch size} \rceil$ iterations (a last, smaller batch takes the rest). Here
+# $N = 2{,}000$ digits and batches of 50 give $\lceil 2000 / 50 \rceil = 40$ iterations per epoch, and
+# the 200 steps are 5 epochs. The 8 epochs of section 9 (same $N$ and batch size) are 320 iterations.
 #
 # **Question.** Which network's layers will drift the most, and which of its layers? What do you
 # expect for layer 1, whose inputs are the standardised pixels?

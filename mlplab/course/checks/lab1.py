@@ -601,13 +601,13 @@ def _layer_inputs(alpha_range: tuple[float, float] | None):
     return make
 
 
-def _layer_probe(class_name: str):
+def _layer_probe(class_name: str, param: str = "alpha"):
     def probe(inputs: dict) -> dict:
         from mlplab.exercises import hidden_units
         from mlplab.gradcheck import numerical_vjp
 
         cls = getattr(hidden_units, class_name)
-        layer = cls(float(inputs["alpha"])) if "alpha" in inputs else cls()
+        layer = cls(float(inputs[param])) if param in inputs else cls()
         x, grads = inputs["x"], inputs["grads"]
         x_saved, grads_saved = x.copy(), grads.copy()
         out: dict[str, np.ndarray] = {}
@@ -625,7 +625,7 @@ def _layer_probe(class_name: str):
         )
         x[...], grads[...] = x_saved, grads_saved
 
-        if "alpha" in inputs:
+        if param in inputs:
             default = cls()
             y_default = as_array(default.fprop(x.copy()), f"{class_name}().fprop")
             out["y_default"] = y_default
@@ -859,6 +859,186 @@ def _selu_factors(alpha):
 
 def _leaky_factors(alpha):
     return {1 / alpha: "is self.alpha used?", alpha: "alpha applied twice?"}
+
+
+# --------------------------------------------------------------------------- shifted ReLU
+
+
+def _srelu_inputs(rng: np.random.Generator) -> dict:
+    shift = float(rng.uniform(0.4, 2.5))
+    shape = (16, 12)
+    # Every region is well populated: below the kink, between the kink and 0, above 0.
+    x = rng.uniform(-2.0 * shift - 1.0, 3.0, shape)
+    x.flat[rng.choice(x.size, 10, replace=False)] = -shift  # exactly at the kink
+    x.flat[rng.choice(x.size, 6, replace=False)] = 0.0
+    x[0, :5] = (-shift - 1.0, -shift, -0.5 * shift, 0.0, 1.5)
+    # Away from the kink (|x + shift| >= 0.05), where central differences are exact for a linear piece.
+    x_grad = -shift + rng.uniform(0.05, 3.0, (6, 5)) * rng.choice([-1.0, 1.0], (6, 5))
+    x_grad[0, :3] = (-shift - 0.5, -0.5 * shift, 1.0)
+    return {
+        "x": x,
+        "grads": rng.standard_normal(shape),
+        "x_grad": x_grad,
+        "grads_grad": rng.standard_normal(x_grad.shape),
+        "x_large": np.array([[-1e4, -800.0, -50.0, 0.0, 50.0, 800.0, 1e4]]),
+        "grads_large": rng.standard_normal((1, 7)),
+        "shift": shift,
+    }
+
+
+def _srelu_hint(x: np.ndarray, shift: float, tol: float, what: str):
+    """Names the likely SReLU mistake from where the wrong entries are and what they hold there."""
+    low, at, between, above = x <= -shift, x == -shift, (x > -shift) & (x <= 0), x > 0
+    high = ~low
+
+    def hint(actual, expected):
+        actual = np.asarray(actual, dtype=np.float64)
+        expected = np.asarray(expected, dtype=np.float64)
+        if actual.shape != x.shape:
+            return None
+        wrong = elementwise_rel_error(actual, expected) > tol
+        if not wrong.any():
+            return None
+        if not (wrong & ~at).any():
+            return (
+                f"only entries where the input is exactly -shift = {-shift:.4g} are wrong: an input at the "
+                "kink belongs to the constant branch (the docstring's convention); compare with "
+                "`> -shift`, not `>= -shift`"
+            )
+        if not (wrong & ~between).any():
+            return (
+                f"only entries with -shift < input <= 0 are wrong: the branch is chosen at 0 instead of at "
+                f"-shift = {-shift:.4g} (the kink of the shifted ReLU is at -shift, not at 0)"
+            )
+        if what == "fprop":
+            if shift != 1.0 and np.allclose(actual, np.maximum(x, -1.0), rtol=1e-12, atol=1e-12):
+                return f"the outputs are those of shift = 1, not of shift = {shift:.4g}: is self.shift used?"
+            if not (wrong & high).any():
+                if np.allclose(actual[low], 0.0, atol=1e-12):
+                    return (
+                        "where input <= -shift the output is 0 instead of -shift: the offset -shift is "
+                        "missing, so the function jumps at the kink (it must be continuous, f(-shift) = -shift)"
+                    )
+                return "only the constant branch (input <= -shift) is wrong: there the output is -shift"
+            offset = actual[wrong & above] - expected[wrong & above]
+            if offset.size and np.allclose(offset, offset[0], rtol=1e-6, atol=1e-12):
+                return (
+                    f"where input > 0 the output is offset by a constant {offset[0]:.4g}: above the kink "
+                    "f(a) = a (max(a, -shift) moves the ReLU down and left, which leaves f(a) = a there)"
+                )
+            return None
+        passes_low = bool(np.any(actual[low]))
+        blocks_high = np.allclose(actual[high], 0.0, atol=1e-12)
+        if blocks_high and passes_low:
+            return (
+                "the gradient is passed where input <= -shift and blocked where input > -shift: the slope 1 "
+                "is applied to the wrong side of the kink"
+            )
+        if blocks_high and (wrong & high).any():
+            return "the gradient is 0 where input > -shift: there f(a) = a, whose derivative is 1"
+        if (wrong & low).any() and not (wrong & high).any():
+            return (
+                "the gradient is not 0 where input <= -shift: there f is the constant -shift, whose "
+                "derivative is 0 (the derivative of the wrong piece was used)"
+            )
+        return None
+
+    return hint
+
+
+def _srelu_compare(student: dict, expected: dict, inputs: dict) -> str:
+    x, grads, shift = inputs["x"], inputs["grads"], float(inputs["shift"])
+    name = f"SReLULayer(shift={shift:.4g})"
+    regions = {"inputs < -shift": x < -shift, "inputs == -shift": x == -shift, "inputs > -shift": x > -shift}
+
+    assert_true(
+        flag(student, "fprop_keeps_float64"),
+        f"{name}.fprop returned another dtype than float64 for float64 inputs: keep the input dtype",
+    )
+    assert_close(
+        f"{name}.fprop output",
+        student["y"],
+        expected["y"],
+        tol=FPROP_TOL,
+        regions=regions,
+        hints=(_srelu_hint(x, shift, FPROP_TOL, "fprop"),),
+    )
+    assert_close(
+        "SReLULayer().fprop output (default shift)",
+        student["y_default"],
+        expected["y_default"],
+        tol=FPROP_TOL,
+        regions={"inputs <= -1": x <= -1, "inputs > -1": x > -1},
+        hints=(_srelu_hint(x, 1.0, FPROP_TOL, "fprop"),),
+    )
+    assert_true(
+        flag(student, "fprop_leaves_inputs"),
+        f"{name}.fprop modified its inputs in place; compute a new array instead",
+    )
+    assert_close(
+        f"{name}.fprop output for inputs {inputs['x_large'].ravel().tolist()}",
+        student["y_large"],
+        expected["y_large"],
+        tol=FPROP_TOL,
+    )
+
+    numerical = np.asarray(student["d_numerical"])
+    d_grad = np.asarray(student["d_grad"])
+    numerical_error = (
+        float(np.max(elementwise_rel_error(d_grad, numerical))) if d_grad.shape == numerical.shape else np.inf
+    )
+    try:
+        assert_close(
+            f"{name}.bprop output",
+            student["d"],
+            expected["d"],
+            tol=BPROP_TOL,
+            regions=regions,
+            hints=(_missing_grads_hint(grads), _srelu_hint(x, shift, BPROP_TOL, "bprop")),
+        )
+        assert_close(
+            "SReLULayer().bprop output (default shift)",
+            student["d_default"],
+            expected["d_default"],
+            tol=BPROP_TOL,
+            regions={"inputs <= -1": x <= -1, "inputs > -1": x > -1},
+            hints=(_missing_grads_hint(grads), _srelu_hint(x, 1.0, BPROP_TOL, "bprop")),
+        )
+        assert_close(
+            f"{name}.bprop output for inputs {inputs['x_large'].ravel().tolist()}",
+            student["d_large"],
+            expected["d_large"],
+            tol=BPROP_TOL,
+        )
+    except CheckFailure as failure:
+        if numerical_error > NUMERICAL_TOL:
+            raise CheckFailure(
+                f"{failure} Your bprop also disagrees with the numerical gradient of your fprop "
+                f"(rel. error {numerical_error:.2e} > {NUMERICAL_TOL:.0e})"
+            ) from None
+        raise
+    assert_true(
+        flag(student, "bprop_leaves_arguments"),
+        f"{name}.bprop modified its inputs, outputs or grads_wrt_outputs in place; compute a new array instead",
+    )
+    assert_true(
+        numerical_error <= NUMERICAL_TOL,
+        f"{name}: your bprop disagrees with the numerical gradient of your fprop "
+        f"(rel. error {numerical_error:.2e} > {NUMERICAL_TOL:.0e})",
+    )
+    assert_true(
+        flag(student, "fprop_keeps_float32"),
+        f"{name}.fprop returned another dtype than float32 for float32 inputs: keep the input dtype "
+        "(a float64 array or np.float64 scalar in the computation promotes to float64)",
+    )
+    assert_true(
+        flag(student, "bprop_keeps_float32"),
+        f"{name}.bprop returned another dtype than float32 for float32 arguments: keep the input "
+        "dtype (a float64 array or np.float64 scalar in the computation promotes to float64)",
+    )
+    return (
+        f"fprop and bprop agree with the reference; bprop agrees with the numerical gradient to {numerical_error:.1e}"
+    )
 
 
 # --------------------------------------------------------------------------- preprocessing
@@ -1172,6 +1352,7 @@ CHECKS = [
     _layer_check("lab1.elu", "ELULayer", (1.4, 2.5), _elu_factors),
     _layer_check("lab1.selu", "SELULayer", None, _selu_factors),
     _layer_check("lab1.leaky_relu", "LeakyReLULayer", (0.1, 0.4), _leaky_factors),
+    TaskCheck("lab1.srelu", _srelu_inputs, _layer_probe("SReLULayer", param="shift"), _srelu_compare),
     TaskCheck("lab1.standardise", _standardise_inputs, _standardise_probe, _standardise_compare),
     TaskCheck("lab1.pca_whiten", _pca_inputs, _pca_probe, _pca_compare),
 ]

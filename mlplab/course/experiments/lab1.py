@@ -56,7 +56,7 @@ INITIALISERS = (
 )
 """Names accepted by :func:`get_initialiser`."""
 
-HIDDEN_UNITS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu")
+HIDDEN_UNITS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "srelu")
 """Names accepted by :func:`get_hidden_unit`."""
 
 
@@ -116,13 +116,13 @@ def get_initialiser(name: str) -> Callable[[tuple[int, ...], np.random.Generator
 def get_hidden_unit(name: str) -> Callable[[], Layer]:
     """A callable with no arguments that returns a new hidden-unit layer called ``name``.
 
-    ``"elu"``, ``"selu"`` and ``"leaky_relu"`` are your layers in
-    ``mlplab/exercises/hidden_units.py`` (tasks 1.7-1.9).
+    ``"elu"``, ``"selu"``, ``"leaky_relu"`` and ``"srelu"`` are your layers in
+    ``mlplab/exercises/hidden_units.py`` (tasks 1.7-1.9 and 1.12).
     """
     provided = {"identity": IdentityLayer, "sigmoid": SigmoidLayer, "tanh": TanhLayer, "relu": ReluLayer}
     if name in provided:
         return provided[name]
-    exercise = {"elu": "ELULayer", "selu": "SELULayer", "leaky_relu": "LeakyReLULayer"}
+    exercise = {"elu": "ELULayer", "selu": "SELULayer", "leaky_relu": "LeakyReLULayer", "srelu": "SReLULayer"}
     if name not in exercise:
         raise ValueError(f"unknown hidden unit {name!r}; choose one of {list(HIDDEN_UNITS)}")
     from mlplab.exercises import hidden_units
@@ -329,6 +329,44 @@ def activation_statistics(
         list with a random sample of each layer's activations.
     """
     return _compare(lambda name: (hidden, name), inits, num_layers, width, batch_size, sample_size, saturation, seed)
+
+
+def relu_family(
+    leaky_alpha: float = 0.1,
+    shift: float = 1.0,
+    num_points: int = 401,
+    num_samples: int = 200_000,
+    seed: Seed = 0,
+) -> dict[str, dict[str, np.ndarray]]:
+    """ReLU, leaky ReLU and the shifted ReLU (SReLU) side by side: their curves and their mean output.
+
+    The curves are ``f(a)`` and ``f'(a)`` (``bprop`` with ``grads_wrt_outputs = 1``) on a grid of
+    ``num_points`` inputs in ``[-3, 3]``; the mean is that of ``f(z)`` over ``num_samples``
+    standard normal inputs ``z`` (the same ``z`` for every unit).
+
+    Args:
+        leaky_alpha: the leaky ReLU's slope for ``a <= 0`` (larger than the default 0.01 so that it shows).
+        shift: the SReLU's ``shift``: ``f(a) = max(a, -shift)``.
+
+    Returns:
+        ``label -> {"a": (num_points,), "f": (num_points,), "df": (num_points,), "mean": ()}``.
+    """
+    from mlplab.exercises.hidden_units import LeakyReLULayer, SReLULayer
+
+    rng = as_generator(seed)
+    z = rng.standard_normal((1, num_samples))
+    a = np.linspace(-3.0, 3.0, num_points)[None, :]
+    layers = {
+        "ReLU": ReluLayer(),
+        f"leaky ReLU (alpha = {leaky_alpha:g})": LeakyReLULayer(leaky_alpha),
+        f"SReLU (shift = {shift:g})": SReLULayer(shift),
+    }
+    results = {}
+    for label, layer in layers.items():
+        f = layer.fprop(a)
+        df = layer.bprop(a, f, np.ones_like(a))
+        results[label] = {"a": a[0], "f": f[0], "df": df[0], "mean": np.asarray(layer.fprop(z).mean())}
+    return results
 
 
 def unit_statistics(

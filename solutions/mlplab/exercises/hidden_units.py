@@ -1,14 +1,16 @@
-"""Hidden units beyond the ReLU: ELU, SELU and leaky ReLU (Lab 1, tasks 1.7-1.9).
+"""Hidden units beyond the ReLU: ELU, SELU, leaky ReLU (Lab 1, tasks 1.7-1.9) and shifted ReLU (task 1.12).
 
 Every layer here is elementwise: ``fprop`` maps inputs of shape
 ``(batch_size, dim)`` to outputs of the same shape, and ``bprop`` returns
 ``grads_wrt_outputs * f'(inputs)``, elementwise, of the same shape.
 
-Conventions shared by the three layers:
+Conventions shared by the layers:
 
 * The positive branch is ``inputs > 0``; an input of exactly 0 belongs to the
   negative branch, for the value and for the derivative (as ``ReluLayer``,
-  whose derivative at 0 is taken to be 0).
+  whose derivative at 0 is taken to be 0). ``SReLULayer``'s kink is at
+  ``-shift`` instead of 0: an input of exactly ``-shift`` belongs to its
+  constant branch.
 * Outputs and gradients have the dtype of the inputs (float32 in, float32 out;
   float64 in, float64 out). Python floats such as ``self.alpha`` keep the
   array's dtype; multiplying by a float64 array does not.
@@ -175,3 +177,58 @@ class LeakyReLULayer(Layer):
 
     def __repr__(self) -> str:
         return f"LeakyReLULayer(alpha={self.alpha})"
+
+
+class SReLULayer(Layer):
+    """Shifted rectified linear unit (SReLU), the lecture's ReLU moved down and to the left.
+
+    ``f(a) = max(a, -shift)``: ``f(a) = a`` for ``a > -shift`` and ``f(a) = -shift``
+    for ``a <= -shift``. With the default ``shift = 1`` the outputs are bounded below
+    by -1, like the ELU's, but the unit is piecewise linear: it is the ReLU
+    ``max(a, 0)`` shifted by -1 along both axes, ``max(a + shift, 0) - shift``.
+    It is continuous (both branches give ``-shift`` at ``a = -shift``).
+
+    Its derivative is ``1`` for ``a > -shift`` and ``0`` for ``a <= -shift`` (at the
+    kink, 0, as the ReLU's at 0).
+
+    ``shift`` is a fixed constructor argument, not a learnable parameter: the layer
+    has no parameters and no ``grads_wrt_params``.
+
+    Args:
+        shift: the distance the ReLU is moved down and left (stored as ``self.shift``),
+            so that ``-shift`` is both the kink and the lower bound; default 1.
+    """
+
+    def __init__(self, shift: float = 1.0):
+        self.shift = float(shift)
+
+    def fprop(self, inputs: np.ndarray) -> np.ndarray:
+        """Computes ``f(a) = max(a, -shift)`` elementwise.
+
+        Args:
+            inputs: array of shape ``(batch_size, dim)``.
+
+        Returns:
+            outputs of shape ``(batch_size, dim)`` and the dtype of ``inputs``.
+        """
+        ### BEGIN SOLUTION
+        return np.where(inputs > -self.shift, inputs, -self.shift)
+        ### END SOLUTION
+
+    def bprop(self, inputs: np.ndarray, outputs: np.ndarray, grads_wrt_outputs: np.ndarray) -> np.ndarray:
+        """Back propagates: ``dE/da = dE/df`` where ``a > -shift`` and ``0`` where ``a <= -shift``.
+
+        Args:
+            inputs: the inputs ``a`` of ``fprop``, shape ``(batch_size, dim)``.
+            outputs: ``fprop(inputs)``, same shape (not needed).
+            grads_wrt_outputs: ``dE/df``, same shape.
+
+        Returns:
+            ``dE/da``, shape ``(batch_size, dim)``, dtype of the inputs.
+        """
+        ### BEGIN SOLUTION
+        return np.where(inputs > -self.shift, grads_wrt_outputs, 0.0)
+        ### END SOLUTION
+
+    def __repr__(self) -> str:
+        return f"SReLULayer(shift={self.shift})"

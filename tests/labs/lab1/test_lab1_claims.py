@@ -445,3 +445,41 @@ def test_whitened_inputs_tolerate_a_large_learning_rate():
     assert not math.isfinite(blown_up) or blown_up > 10
     whitened, scaled = result["PCA-whitened"].train_error[-1], result["scaled to [0, 1]"].train_error[-1]
     assert whitened < 0.2 and whitened < scaled
+
+
+# ---------------------------------------------------------------- 8. the shifted ReLU (task 1.12)
+
+
+def test_srelu_mean_output_is_a_fraction_of_the_relus():
+    family = lab1.relu_family(seed=SEED)
+    relu, srelu = float(family["ReLU"]["mean"]), float(family["SReLU (shift = 1)"]["mean"])
+    # exact values phi(0) = 0.399 and phi(1) - (1 - Phi(1)) = 0.083; standard error 0.002 with 200,000 samples
+    assert abs(relu - 0.40) < 0.01 and abs(srelu - 0.08) < 0.01  # "about 0.08", "0.40"
+    assert srelu < relu / 4  # "less than a quarter"
+    srelu_curve = family["SReLU (shift = 1)"]
+    assert srelu_curve["f"].min() == -1.0  # bounded below by -1, the table's claim
+
+
+# ---------------------------------------------------------------- 8. epochs, batches, iterations
+
+
+def test_iterations_per_epoch_of_the_labs_training_runs():
+    """2,000 digits in batches of 50: 40 iterations per epoch; 200 steps are 5 epochs, 8 epochs 320 iterations."""
+    import inspect
+
+    data = lab1._mnist_arrays(2000, 0)
+    assert len(data[0]) == 2000
+    drift_defaults = inspect.signature(lab1.mean_drift).parameters
+    train_defaults = inspect.signature(lab1.train_initialisations).parameters
+    assert drift_defaults["batch_size"].default == train_defaults["batch_size"].default == 50
+    assert drift_defaults["num_train"].default == train_defaults["num_train"].default == 2000
+    train, _ = lab1._providers(data, 50, 0)
+    assert len(train) == math.ceil(2000 / 50) == 40
+    assert sum(1 for _ in train) == 40  # one epoch of the provider is 40 minibatches
+    assert drift_defaults["num_steps"].default == 200 == 5 * len(train)
+    assert train_defaults["num_epochs"].default * len(train) == 320
+    source = NOTEBOOK.read_text()
+    assert "lab1.mean_drift(num_steps=budget(200, 40), num_train=budget(2000, 500)" in source
+    assert (
+        "num_epochs=budget(30 if FULL_RUN else 8, 2)" in source and "budget(3000 if FULL_RUN else 2000, 500)" in source
+    )

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlplab.exercises.hidden_units import ELULayer, LeakyReLULayer, SELULayer
+from mlplab.exercises.hidden_units import ELULayer, LeakyReLULayer, SELULayer, SReLULayer
 from mlplab.exercises.initialisers import (
     check_rng,
     check_shape,
@@ -27,7 +27,16 @@ from mlplab.exercises.initialisers import (
 from mlplab.exercises.preprocessing import PCAWhitener, Standardiser
 from mlplab.gradcheck import check_layer_bprop
 
-LAYERS = [ELULayer(), ELULayer(0.3), ELULayer(2.5), SELULayer(), LeakyReLULayer(), LeakyReLULayer(0.2)]
+LAYERS = [
+    ELULayer(),
+    ELULayer(0.3),
+    ELULayer(2.5),
+    SELULayer(),
+    LeakyReLULayer(),
+    LeakyReLULayer(0.2),
+    SReLULayer(),
+    SReLULayer(0.4),
+]
 FAST = settings(max_examples=30, deadline=None)
 
 
@@ -131,6 +140,47 @@ def test_leaky_relu_default_slope_and_zero_convention():
     np.testing.assert_array_equal(layer.bprop(x, layer.fprop(x), np.ones_like(x)), [[0.01, 0.01, 1.0]])
     elu = ELULayer(2.0)
     assert elu.bprop(np.zeros((1, 1)), np.zeros((1, 1)), np.ones((1, 1)))[0, 0] == 2.0  # 0 is negative
+
+
+@given(
+    x=st.floats(min_value=-1e6, max_value=1e6),
+    shift=st.floats(min_value=0.01, max_value=10),
+)
+@FAST
+def test_srelu_is_max_of_the_input_and_minus_shift(x, shift):
+    layer = SReLULayer(shift)
+    y = layer.fprop(np.array([[x]]))[0, 0]
+    d = layer.bprop(np.array([[x]]), np.array([[y]]), np.array([[1.0]]))[0, 0]
+    assert y == max(x, -shift)
+    assert d == (1.0 if x > -shift else 0.0)
+
+
+@given(delta=st.floats(min_value=1e-12, max_value=1e-4), shift=st.floats(min_value=0.01, max_value=10))
+@FAST
+def test_srelu_is_continuous_at_the_kink_and_bounded_below(delta, shift):
+    layer = SReLULayer(shift)
+    y = layer.fprop(np.array([[-shift - delta, -shift, -shift + delta, -1e300]]))[0]
+    assert y[0] == y[1] == y[3] == -shift
+    assert abs(y[2] - y[1]) <= delta + 4 * np.finfo(float).eps * shift  # rounding of -shift + delta
+
+
+def test_srelu_default_shift_and_kink_convention():
+    layer = SReLULayer()
+    assert layer.shift == 1.0
+    x = np.array([[-3.0, -1.0, -0.5, 0.0, 2.0]])
+    y = layer.fprop(x)
+    np.testing.assert_array_equal(y, [[-1.0, -1.0, -0.5, 0.0, 2.0]])
+    # the kink -1 belongs to the constant branch: derivative 0 there, as the ReLU's at 0
+    np.testing.assert_array_equal(layer.bprop(x, y, np.full_like(x, 3.0)), [[0.0, 0.0, 3.0, 3.0, 3.0]])
+
+
+@pytest.mark.parametrize("shift", [1.0, 0.3, 2.5])
+def test_srelu_bprop_agrees_with_the_numerical_gradient_on_both_sides_of_the_kink(shift):
+    rng = np.random.default_rng(12)
+    inputs = -shift + away_from_zero(rng, (6, 8))
+    grads = rng.standard_normal(inputs.shape)
+    assert check_layer_bprop(SReLULayer(shift), inputs, grads) < 1e-7
+    assert np.any(inputs < -shift) and np.any((inputs > -shift) & (inputs < 0)) and np.any(inputs > 0)
 
 
 def test_selu_keeps_zero_mean_and_unit_variance():
