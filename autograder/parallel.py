@@ -175,6 +175,16 @@ def _finish(course: Course, lab: str, student: str, future, report) -> StudentOu
     return outcome
 
 
+def _result_arrives(future) -> bool:
+    """Whether a Dask job's result can be fetched: a job can end "finished" on a worker that then dies
+    before its result is gathered (the scheduler reschedules it, and the gather fails)."""
+    try:
+        future.result()
+    except Exception:
+        return False
+    return True
+
+
 def _snapshot(course: Course) -> bytes:
     """The course's gradebook (SQLite or any server nbgrader's db_url names) as an SQLite file's bytes."""
     from nbgrader.api import Base, Gradebook
@@ -242,7 +252,7 @@ def autograde(
                 pending = dask_completed([submit(s, 1) for s in students], loop=client.loop)
                 for future in pending:
                     student, attempt = jobs_of[future]
-                    if future.status != "finished" and attempt < DASK_ATTEMPTS:
+                    if attempt < DASK_ATTEMPTS and not _result_arrives(future):
                         # e.g. its worker died with the result. A worker that dies may take the scattered
                         # gradebook with it, and the scheduler then gives up on that copy: scatter it anew.
                         shared = client.scatter(snapshot, broadcast=True)
