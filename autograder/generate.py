@@ -181,6 +181,20 @@ def _markdown(lines: list[str]) -> str:
     return "\n".join(out).strip("\n")
 
 
+def graded_cell_metadata(points: int, grade_id: str, *, solution: bool) -> dict:
+    """nbgrader's metadata of a graded cell: an answer the student writes (``solution``, unlocked) or
+    a locked task cell."""
+    return {
+        "grade": True,
+        "solution": solution,
+        "locked": not solution,
+        "task": False,
+        "points": points,
+        "grade_id": grade_id,
+        "schema_version": 3,
+    }
+
+
 def task_cell_source(task: Task) -> str:
     """The graded cell: the student's self-check. At autograde its output is replaced by the
     trusted grader's verdict (autograder.preprocessors.TrustedOutputs); nothing in it judges."""
@@ -232,15 +246,7 @@ def automatic_answer_cells(question: Question, lines: list[str], where: str) -> 
     cell = nbformat.v4.new_code_cell(
         f"# {question.id}: {question.hint}\n### BEGIN SOLUTION\n{source}\n### END SOLUTION"
     )
-    cell.metadata["nbgrader"] = {
-        "grade": True,
-        "solution": True,
-        "locked": False,
-        "task": False,
-        "points": question.points,
-        "grade_id": question.cell_id,
-        "schema_version": 3,
-    }
+    cell.metadata["nbgrader"] = graded_cell_metadata(question.points, question.cell_id, solution=True)
     return [prompt, cell]
 
 
@@ -261,15 +267,7 @@ def answer_cell(question: Question, lines: list[str], where: str) -> nbformat.No
             "'# ### BEGIN SOLUTION' and '# ### END SOLUTION' and nothing else"
         )
     cell = nbformat.v4.new_markdown_cell(text)
-    cell.metadata["nbgrader"] = {
-        "grade": True,
-        "solution": True,
-        "locked": False,
-        "task": False,
-        "points": question.points,
-        "grade_id": question.cell_id,
-        "schema_version": 3,
-    }
+    cell.metadata["nbgrader"] = graded_cell_metadata(question.points, question.cell_id, solution=True)
     return cell
 
 
@@ -336,15 +334,7 @@ def build_source_notebook(lab: str) -> nbformat.NotebookNode:
                 raise SourceError(f"{path}: two graded cells for {task.id}")
             graded.append(task.id)
             new = nbformat.v4.new_code_cell(task_cell_source(task))
-            new.metadata["nbgrader"] = {
-                "grade": True,
-                "solution": False,
-                "locked": True,
-                "task": False,
-                "points": task.points,
-                "grade_id": task.cell_id,
-                "schema_version": 3,
-            }
+            new.metadata["nbgrader"] = graded_cell_metadata(task.points, task.cell_id, solution=False)
         new["id"] = f"{lab}-{index:03d}"
         nb.cells.append(new)
         if index == 0:
